@@ -1,0 +1,1 @@
+"""invoicing: the invoice-management service of the SaaS billing center."""

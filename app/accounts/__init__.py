@@ -1,0 +1,1 @@
+"""Accounts, cash balances and API keys (billing role), and the customer's own account view."""

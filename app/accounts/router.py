@@ -1,0 +1,95 @@
+"""HTTP routes for accounts and keys."""
+
+from fastapi import APIRouter, status
+
+from app.accounts import service
+from app.accounts.schemas import (
+    AccountCreate,
+    AccountOut,
+    ApiKeyCreate,
+    ApiKeyOut,
+    CashBalanceSet,
+    MyAccountOut,
+)
+from app.core.auth import Billing, BillingOrFinance, Customer, Role
+from app.core.ids import parse_id
+from app.core.openapi import problems
+from app.core.session import Session
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post(
+    "/v1/accounts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountOut,
+    operation_id="accounts-create",
+    summary="Create an account",
+    responses=problems(409, 422),
+)
+async def create_account(body: AccountCreate, session: Session, _auth: Billing) -> AccountOut:
+    account = await service.create_account(session, body.name, body.external_id)
+    return AccountOut.model_validate(account)
+
+
+@router.get(
+    "/v1/accounts/{account_id}",
+    response_model=AccountOut,
+    operation_id="accounts-get",
+    summary="Read an account",
+    responses=problems(404),
+)
+async def get_account(account_id: str, session: Session, _auth: BillingOrFinance) -> AccountOut:
+    return AccountOut.model_validate(await service.get_account(session, parse_id(account_id)))
+
+
+@router.put(
+    "/v1/accounts/{account_id}/cash-balance",
+    response_model=AccountOut,
+    operation_id="accounts-set_cash_balance",
+    summary="Set an account's cash balance",
+    description="Negative means arrears; an account in arrears cannot request invoices.",
+    responses=problems(404, 422),
+)
+async def set_cash_balance(
+    account_id: str, body: CashBalanceSet, session: Session, _auth: Billing
+) -> AccountOut:
+    account = await service.set_cash_balance(session, parse_id(account_id), body.cash_balance)
+    return AccountOut.model_validate(account)
+
+
+@router.post(
+    "/v1/accounts/{account_id}/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyOut,
+    operation_id="accounts-create_api_key",
+    summary="Issue a customer API key",
+    description="The key is shown once, in this response; only its hash is stored.",
+    responses=problems(404, 422),
+)
+async def create_api_key(account_id: str, body: ApiKeyCreate, session: Session, _auth: Billing) -> ApiKeyOut:
+    issued = await service.issue_key(session, Role(body.role), parse_id(account_id))
+    return ApiKeyOut(
+        id=issued.record.id,
+        key=issued.key,
+        prefix=issued.record.prefix,
+        role=issued.record.role,
+        created_at=issued.record.created_at,
+    )
+
+
+@router.get(
+    "/v1/account",
+    response_model=MyAccountOut,
+    operation_id="account-get_mine",
+    summary="The calling customer's account",
+    responses=problems(),
+)
+async def my_account(session: Session, auth: Customer) -> MyAccountOut:
+    account, certified = await service.my_account(session, auth.customer_account_id)
+    return MyAccountOut(
+        id=account.id,
+        name=account.name,
+        cash_balance=account.cash_balance,
+        certification_status="certified" if certified else "uncertified",
+    )

@@ -1,0 +1,50 @@
+"""Account and API-key request/response models."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.core.clock import Timestamp
+from app.core.ids import Id
+from app.core.money import MoneyIn, MoneyOut
+from app.core.schemas import RequestModel, ResponseModel
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class AccountCreate(RequestModel):
+    name: Name = Field(examples=["Acme Cloud Ltd."])
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The billing engine's own id; unique", examples=["crm-10086"]
+    )
+
+
+class CashBalanceSet(RequestModel):
+    cash_balance: MoneyIn = Field(description="May be negative (arrears)", examples=["1024.50"])
+
+
+class ApiKeyCreate(RequestModel):
+    role: Literal["customer"] = Field(examples=["customer"])
+
+
+class AccountOut(ResponseModel):
+    id: Id
+    name: str
+    external_id: str | None
+    cash_balance: MoneyOut
+    created_at: Timestamp
+
+
+class ApiKeyOut(ResponseModel):
+    id: Id
+    key: str = Field(description="Shown once; only its hash is stored")
+    prefix: str
+    role: str
+    created_at: Timestamp
+
+
+class MyAccountOut(ResponseModel):
+    id: Id
+    name: str
+    cash_balance: MoneyOut
+    certification_status: Literal["uncertified", "certified"]

@@ -1,0 +1,1 @@
+"""Mailing addresses ("sending information"): where paper and electronic invoices go."""

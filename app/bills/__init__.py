@@ -1,0 +1,1 @@
+"""Monthly bills fed by the billing engine; only their cash part is invoiceable."""

@@ -1,0 +1,38 @@
+"""The bill table: one row per (account, period); amounts in integer fen."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.clock import utcnow
+from app.core.database import Base, UTCDateTime
+
+
+class Bill(Base):
+    __tablename__ = "bill"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    total_amount: Mapped[int] = mapped_column(BigInteger)
+    cash_amount: Mapped[int] = mapped_column(BigInteger)
+    voucher_amount: Mapped[int] = mapped_column(BigInteger)
+    stored_value_card_amount: Mapped[int] = mapped_column(BigInteger)
+    # Sum of the amounts of this bill's items in active (not cancelled/rejected/reversed) requests.
+    requested_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "period"),
+        CheckConstraint(
+            "cash_amount >= 0 AND voucher_amount >= 0 AND stored_value_card_amount >= 0", name="parts"
+        ),
+        CheckConstraint(
+            "total_amount = cash_amount + voucher_amount + stored_value_card_amount", name="total"
+        ),
+        CheckConstraint("requested_amount >= 0 AND requested_amount <= cash_amount", name="requested"),
+        Index("ix_bill_account_id_period_id", "account_id", "period", "id"),
+    )

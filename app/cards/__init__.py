@@ -1,0 +1,1 @@
+"""Stored-value cards bought by customers; invoiceable at the amount paid."""

@@ -1,0 +1,1 @@
+"""Enterprise certification: one per account, the header every invoice must carry."""

@@ -1,0 +1,104 @@
+"""The `invoicing` command line: migrate, create-key, serve."""
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from app.core.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url or get_settings().database_url
+    return config
+
+
+def migrate(database_url: str | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+async def _create_key(role: str, account: str | None) -> str:
+    from app.accounts import service
+    from app.core.auth import Role
+    from app.core.database import Database, write_intent
+
+    settings = get_settings()
+    database = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    write_intent.set(True)
+    try:
+        async with database.sessionmaker() as session:
+            account_id = uuid.UUID(account) if account else None
+            issued = await service.issue_key(session, Role(role), account_id)
+            await session.commit()
+            return issued.key
+    finally:
+        await database.dispose()
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Metrics from every worker are summed through files in this directory.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="invoicing-metrics-")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="invoicing", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="bring the database to the newest schema")
+    key = sub.add_parser("create-key", help="create an API key and print it as the last line")
+    key.add_argument("--role", required=True, choices=["customer", "billing", "finance"])
+    key.add_argument("--account", help="the account id (customer keys only)")
+    run = sub.add_parser("serve", help="run the API")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    if args.command == "migrate":
+        migrate()
+        print("database at the newest schema")
+    elif args.command == "create-key":
+        if (args.role == "customer") != (args.account is not None):
+            parser.error("--account is required for customer keys and refused for the others")
+        try:
+            if args.account:
+                uuid.UUID(args.account)
+        except ValueError:
+            parser.error("--account must be an account id")
+        try:
+            key_value = asyncio.run(_create_key(args.role, args.account))
+        except Exception as exc:  # a clear line for the operator, not a traceback
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"{args.role} key (shown once):", file=sys.stderr)
+        print(key_value)
+    elif args.command == "serve":
+        serve(args.host, args.port, args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

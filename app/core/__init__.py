@@ -1,0 +1,1 @@
+"""Pieces every domain area shares: settings, database, auth, errors, money, pagination."""

@@ -1,0 +1,111 @@
+"""API-key authentication and role checks; keys are random, shown once, stored as SHA-256."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import ApiKey
+from app.core.errors import Forbidden, Unauthenticated
+from app.core.session import get_session
+
+KEY_PREFIX = "ik_"
+
+
+class Role(StrEnum):
+    customer = "customer"
+    billing = "billing"
+    finance = "finance"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthContext:
+    key_id: uuid.UUID
+    role: Role
+    account_id: uuid.UUID | None
+
+    @property
+    def customer_account_id(self) -> uuid.UUID:
+        """The account a customer key is bound to (customer keys always have one)."""
+        assert self.account_id is not None
+        return self.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    key: str
+    prefix: str
+    key_hash: str
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def generate_key() -> NewKey:
+    key = KEY_PREFIX + secrets.token_urlsafe(32)  # 256 bits of entropy
+    return NewKey(key=key, prefix=key[:12], key_hash=hash_key(key))
+
+
+async def resolve_key(session: AsyncSession, key: str) -> AuthContext | None:
+    if not key.startswith(KEY_PREFIX) or len(key) > 128:
+        return None
+    digest = hash_key(key)
+    row = (
+        await session.execute(
+            select(ApiKey.id, ApiKey.role, ApiKey.account_id, ApiKey.key_hash).where(
+                ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)
+            )
+        )
+    ).one_or_none()
+    if row is None or not hmac.compare_digest(row.key_hash, digest):
+        return None
+    return AuthContext(key_id=row.id, role=Role(row.role), account_id=row.account_id)
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ik_…`")
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> AuthContext:
+    state = request.scope.setdefault("state", {})
+    cached = state.get("auth")
+    if isinstance(cached, AuthContext):
+        return cached
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated()
+    auth = await resolve_key(session, credentials.credentials)
+    if auth is None:
+        raise Unauthenticated("The API key is unknown or revoked.")
+    state["auth"] = auth
+    return auth
+
+
+def require_role(*roles: Role) -> Callable[..., Awaitable[AuthContext]]:
+    allowed = frozenset(roles)
+
+    async def dependency(auth: Annotated[AuthContext, Depends(authenticate)]) -> AuthContext:
+        if auth.role not in allowed:
+            raise Forbidden(f"This operation needs a {' or '.join(sorted(allowed))} key.")
+        return auth
+
+    return dependency
+
+
+Customer = Annotated[AuthContext, Depends(require_role(Role.customer))]
+Billing = Annotated[AuthContext, Depends(require_role(Role.billing))]
+Finance = Annotated[AuthContext, Depends(require_role(Role.finance))]
+BillingOrFinance = Annotated[AuthContext, Depends(require_role(Role.billing, Role.finance))]
+CustomerOrFinance = Annotated[AuthContext, Depends(require_role(Role.customer, Role.finance))]

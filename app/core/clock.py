@@ -1,0 +1,36 @@
+"""UTC time: aware datetimes inside, RFC 3339 with `Z` in JSON."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_datetime(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}"
+    return text + "Z"
+
+
+def _require_aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must include a time zone, e.g. 2026-01-31T08:00:00Z")
+    return value.astimezone(UTC)
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(format_datetime, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-01-31T08:00:00Z"]}),
+]
+TimestampIn = Annotated[
+    datetime,
+    AfterValidator(_require_aware),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-01-31T08:00:00Z"]}),
+]

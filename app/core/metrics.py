@@ -1,0 +1,38 @@
+"""Prometheus metrics; summed across workers when PROMETHEUS_MULTIPROC_DIR is set."""
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+REQUESTS = Counter("invoicing_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "invoicing_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+INVOICE_REQUESTS_CREATED = Counter("invoicing_invoice_requests_created_total", "Invoice requests created")
+INVOICE_REQUESTS_REFUSED = Counter(
+    "invoicing_invoice_requests_refused_total", "Invoice requests refused", ["code"]
+)
+INVOICED_FEN = Counter("invoicing_issued_amount_fen_total", "Amount issued on invoices, in fen")
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(method, route).observe(seconds)
+
+
+def render() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST

@@ -1,0 +1,101 @@
+"""Keyset pagination, newest first, with opaque cursors: cost does not depend on page depth."""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.core.errors import ValidationFailed
+
+T = TypeVar("T")
+Row = TypeVar("Row")
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    has_more: bool
+    next_cursor: str | None = Field(description="Pass back as `cursor` for the next page; null at the end")
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="From `next_cursor`"),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+Pagination = Annotated[PageParams, Depends(page_params)]
+
+
+def _encode(values: Sequence[Any]) -> str:
+    parts = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+    raw = json.dumps(parts, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode(cursor: str, kinds: Sequence[type]) -> list[Any]:
+    invalid = ValidationFailed("query.cursor", "is not a cursor this API issued")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parts = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(parts, list) or len(parts) != len(kinds) or not all(isinstance(p, str) for p in parts):
+        raise invalid
+    values: list[Any] = []
+    try:
+        for part, kind in zip(parts, kinds, strict=True):
+            if kind is datetime:
+                value = datetime.fromisoformat(part)
+                if value.tzinfo is None:
+                    raise ValueError(part)
+                values.append(value)
+            elif kind is uuid.UUID:
+                values.append(uuid.UUID(part))
+            else:
+                values.append(part)
+    except ValueError:
+        raise invalid from None
+    return values
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[Any],
+    params: PageParams,
+    *keys: InstrumentedAttribute[Any],
+) -> tuple[list[Any], bool, str | None]:
+    """Run `stmt` ordered by `keys` descending (the last key must be unique, e.g. the id).
+
+    Returns (rows, has_more, next_cursor). `stmt` selects ORM entities or rows that have the
+    key attributes by name.
+    """
+    kinds = [k.type.python_type for k in keys]
+    if params.cursor is not None:
+        after = _decode(params.cursor, kinds)
+        stmt = stmt.where(tuple_(*keys) < tuple_(*after))
+    stmt = stmt.order_by(*(k.desc() for k in keys)).limit(params.limit + 1)
+    rows = list((await session.execute(stmt)).scalars().all())
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    next_cursor = _encode([getattr(rows[-1], k.key) for k in keys]) if has_more and rows else None
+    return rows, has_more, next_cursor

@@ -1,0 +1,69 @@
+"""The FastAPI application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.accounts.router import router as accounts_router
+from app.core.database import Database
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import RequestContextMiddleware, TransactionMiddleware
+from app.core.openapi import install_openapi
+from app.core.settings import Settings, get_settings
+from app.ops.router import router as ops_router
+
+DESCRIPTION = """
+Invoice management for the billing center: enterprise certification, invoice profiles,
+mailing addresses, monthly bills and stored-value cards, invoice requests and their
+finance workflow.
+
+Money is a string with two decimals (CNY). Errors are RFC 9457 problem documents with a
+stable `code`. Every POST honours `Idempotency-Key`.
+"""
+
+TAGS = [
+    {"name": "accounts", "description": "Accounts, cash balances and API keys (billing role)"},
+    {"name": "certification", "description": "Enterprise certification (customer)"},
+    {"name": "invoice profiles", "description": "Invoice information (customer)"},
+    {"name": "mailing addresses", "description": "Sending information (customer)"},
+    {"name": "bills", "description": "Monthly bills"},
+    {"name": "stored-value cards", "description": "Stored-value cards"},
+    {"name": "invoice requests", "description": "Invoice requests and the finance workflow"},
+    {"name": "events", "description": "Events feed for internal services"},
+    {"name": "operations", "description": "Health, readiness, metrics"},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    database = Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(
+        title="Invoicing",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(TransactionMiddleware, database=database, settings=settings)
+    app.add_middleware(RequestContextMiddleware)
+    for router in (ops_router, accounts_router):
+        app.include_router(router)
+    return app

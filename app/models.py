@@ -1,0 +1,29 @@
+"""Imports every model so that Base.metadata is complete (Alembic, tests)."""
+
+from app.accounts.models import Account, ApiKey
+from app.addresses.models import MailingAddress
+from app.bills.models import Bill
+from app.cards.models import StoredValueCard
+from app.certification.models import Certification
+from app.core.database import Base
+from app.core.idempotency_models import IdempotencyKey
+from app.events.models import Event
+from app.profiles.models import InvoiceProfile
+from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "Bill",
+    "Certification",
+    "Event",
+    "IdempotencyKey",
+    "Invoice",
+    "InvoiceProfile",
+    "InvoiceRequest",
+    "InvoiceRequestEvent",
+    "InvoiceRequestItem",
+    "MailingAddress",
+    "StoredValueCard",
+]

@@ -1,0 +1,34 @@
+"""Liveness, readiness and Prometheus metrics (no auth)."""
+
+from fastapi import APIRouter, Request, Response
+
+from app.core import metrics
+from app.core.errors import problem_response
+from app.core.openapi import problems
+from app.ops.readiness import check_ready
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", operation_id="ops-healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    operation_id="ops-readyz",
+    summary="The database is reachable and migrated to head",
+    responses={503: problems(authenticated=False)[422] | {"description": "Not ready"}},
+)
+async def readyz(request: Request) -> Response:
+    problem = await check_ready(request.app.state.database)
+    if problem is not None:
+        return problem_response(503, "not_ready", problem)
+    return Response(content=b'{"status":"ready"}', media_type="application/json")
+
+
+@router.get("/metrics", operation_id="ops-metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics_endpoint() -> Response:
+    body, content_type = metrics.render()
+    return Response(content=body, media_type=content_type)

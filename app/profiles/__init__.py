@@ -1,0 +1,1 @@
+"""Invoice profiles ("invoice information"): type, header and VAT-special bank details."""

@@ -1,0 +1,1 @@
+"""Invoice requests: creation with amount reservation, and the finance lifecycle."""

@@ -1,0 +1,131 @@
+"""Invoice requests, their items, their event timeline and the invoices issued for them."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.clock import utcnow
+from app.core.database import Base, BigSerial, JSONDocument, UTCDateTime
+
+
+class InvoiceRequest(Base):
+    __tablename__ = "invoice_request"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    invoice_type: Mapped[str] = mapped_column(String(32))
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_profile.id"))
+    address_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mailing_address.id"))
+    # What the customer chose, frozen at creation: later edits never change a request.
+    profile_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    address_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    remark: Mapped[str | None] = mapped_column(String(500))
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    tracking_number: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list["InvoiceRequestItem"]] = relationship(
+        back_populates="request", order_by="InvoiceRequestItem.position", lazy="raise"
+    )
+    events: Mapped[list["InvoiceRequestEvent"]] = relationship(
+        back_populates="request", order_by="InvoiceRequestEvent.id", lazy="raise"
+    )
+    invoices: Mapped[list["Invoice"]] = relationship(
+        back_populates="request", order_by="Invoice.position", lazy="raise"
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'processing', 'issued', 'delivered', 'rejected', 'cancelled', 'reversed')",
+            name="status",
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_invoice_request_account_id_created_at_id", "account_id", "created_at", "id"),
+        Index(
+            "ix_invoice_request_account_id_status_created_at_id", "account_id", "status", "created_at", "id"
+        ),
+        Index("ix_invoice_request_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_invoice_request_created_at_id", "created_at", "id"),
+    )
+
+
+class InvoiceRequestItem(Base):
+    __tablename__ = "invoice_request_item"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_request.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    bill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bill.id"), index=True)
+    stored_value_card_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stored_value_card.id"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    request: Mapped[InvoiceRequest] = relationship(back_populates="items", lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('bill', 'stored_value_card')", name="kind"),
+        CheckConstraint(
+            "(kind = 'bill' AND bill_id IS NOT NULL AND stored_value_card_id IS NULL)"
+            " OR (kind = 'stored_value_card' AND stored_value_card_id IS NOT NULL AND bill_id IS NULL)",
+            name="one_target",
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    @property
+    def item_id(self) -> uuid.UUID:
+        target = self.bill_id if self.kind == "bill" else self.stored_value_card_id
+        assert target is not None
+        return target
+
+
+class InvoiceRequestEvent(Base):
+    """One step of a request's timeline; append-only."""
+
+    __tablename__ = "invoice_request_event"
+
+    id: Mapped[int] = mapped_column(BigSerial, primary_key=True, autoincrement=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_request.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[InvoiceRequest] = relationship(back_populates="events", lazy="raise")
+
+
+class Invoice(Base):
+    """One issued invoice; a large request may be split across several."""
+
+    __tablename__ = "invoice"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_request.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    file_url: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[InvoiceRequest] = relationship(back_populates="invoices", lazy="raise")
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)

@@ -1,0 +1,124 @@
+"""Test harness: every test runs against SQLite and, when INVOICING_TEST_POSTGRES_URL is set,
+PostgreSQL; each database is created fresh, migrated by Alembic, and dropped afterwards."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from app.cli import migrate
+from app.core.auth import Role
+from app.core.database import write_intent
+from app.core.settings import Settings
+from app.main import create_app
+from tests.factories import Api, issue_staff_key
+
+POSTGRES_URL = os.environ.get("INVOICING_TEST_POSTGRES_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL, reason="PostgreSQL tests need INVOICING_TEST_POSTGRES_URL (CI sets it)"
+        ),
+    ),
+]
+
+
+def _psycopg_dsn(url: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_postgres_database() -> tuple[str, str]:
+    """Create an empty database beside INVOICING_TEST_POSTGRES_URL; return (url, name)."""
+    assert POSTGRES_URL
+    name = f"invoicing_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_psycopg_dsn(POSTGRES_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False), name
+
+
+def drop_postgres_database(name: str) -> None:
+    assert POSTGRES_URL
+    with psycopg.connect(_psycopg_dsn(POSTGRES_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A factory for empty databases of either backend, all dropped at the end of the run."""
+    created: list[str] = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            path = Path(tmp_path_factory.mktemp("db")) / "invoicing.db"
+            return f"sqlite:///{path}"
+        url, name = create_postgres_database()
+        created.append(name)
+        return url
+
+    yield make
+    for name in created:
+        drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, fresh_database_url: object) -> str:
+    url = fresh_database_url(backend)  # type: ignore[operator]
+    migrate(url)
+    return str(url)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, log_level="WARNING")
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    await application.state.database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+async def billing_key(app: FastAPI) -> str:
+    return await issue_staff_key(app, Role.billing)
+
+
+@pytest.fixture(scope="session")
+async def finance_key(app: FastAPI) -> str:
+    return await issue_staff_key(app, Role.finance)
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient, billing_key: str, finance_key: str) -> Api:
+    """Factories that go through the HTTP API (see tests/factories.py)."""
+    return Api(client, billing_key, finance_key)
+
+
+@pytest.fixture(autouse=True)
+def _reset_write_intent() -> Iterator[None]:
+    token = write_intent.set(False)
+    yield
+    write_intent.reset(token)

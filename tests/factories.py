@@ -1,0 +1,86 @@
+"""Small factories with defaults, driving the service through its HTTP API."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from app.accounts import service as accounts
+from app.core.auth import Role
+from app.core.database import Database, write_intent
+
+# A valid Unified Social Credit Code and a second one for re-certification tests.
+TAXPAYER_ID = "91350100M000100Y43"
+OTHER_TAXPAYER_ID = "91110108MA01KP2T8U"
+
+
+async def issue_staff_key(app: FastAPI, role: Role) -> str:
+    database: Database = app.state.database
+    token = write_intent.set(True)
+    try:
+        async with database.sessionmaker() as session:
+            issued = await accounts.issue_key(session, role, None)
+            await session.commit()
+            return issued.key
+    finally:
+        write_intent.reset(token)
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@dataclass
+class Customer:
+    account_id: str
+    key: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    billing_key: str
+    finance_key: str
+
+    @property
+    def billing(self) -> dict[str, str]:
+        return bearer(self.billing_key)
+
+    @property
+    def finance(self) -> dict[str, str]:
+        return bearer(self.finance_key)
+
+    async def account(self, name: str = "Acme Cloud Ltd.", cash_balance: str | None = "1000.00") -> str:
+        response = await self.client.post("/v1/accounts", json={"name": name}, headers=self.billing)
+        assert response.status_code == 201, response.text
+        account_id = str(response.json()["id"])
+        if cash_balance is not None:
+            response = await self.client.put(
+                f"/v1/accounts/{account_id}/cash-balance",
+                json={"cash_balance": cash_balance},
+                headers=self.billing,
+            )
+            assert response.status_code == 200, response.text
+        return account_id
+
+    async def customer(self, cash_balance: str | None = "1000.00") -> Customer:
+        account_id = await self.account(cash_balance=cash_balance)
+        response = await self.client.post(
+            f"/v1/accounts/{account_id}/api-keys", json={"role": "customer"}, headers=self.billing
+        )
+        assert response.status_code == 201, response.text
+        key = response.json()["key"]
+        return Customer(account_id=account_id, key=key, headers=bearer(key))
+
+    async def certify(
+        self, customer: Customer, name: str = "Acme Cloud Ltd.", taxpayer_id: str = TAXPAYER_ID
+    ) -> dict[str, Any]:
+        response = await self.client.put(
+            "/v1/certification",
+            json={"enterprise_name": name, "taxpayer_id": taxpayer_id},
+            headers=customer.headers,
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
