@@ -6,13 +6,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.accounts.router import router as accounts_router
+from app.addresses.router import router as addresses_router
+from app.bills.router import router as bills_router
+from app.cards.router import router as cards_router
+from app.certification.router import router as certification_router
 from app.core.database import Database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, TransactionMiddleware
 from app.core.openapi import install_openapi
 from app.core.settings import Settings, get_settings
+from app.events.router import router as events_router
 from app.ops.router import router as ops_router
+from app.profiles.router import router as profiles_router
+from app.requests.router import router as requests_router
 
 DESCRIPTION = """
 Invoice management for the billing center: enterprise certification, invoice profiles,
@@ -64,6 +71,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.add_middleware(TransactionMiddleware, database=database, settings=settings)
     app.add_middleware(RequestContextMiddleware)
-    for router in (ops_router, accounts_router):
+    for router in (
+        ops_router,
+        accounts_router,
+        certification_router,
+        profiles_router,
+        addresses_router,
+        bills_router,
+        cards_router,
+        requests_router,
+        events_router,
+    ):
         app.include_router(router)
     return app

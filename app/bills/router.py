@@ -1,0 +1,5 @@
+"""HTTP routes for bills."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["bills"])

@@ -1,0 +1,5 @@
+"""HTTP routes for stored-value cards."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["stored-value cards"])

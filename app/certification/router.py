@@ -1,0 +1,5 @@
+"""HTTP routes for certification."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["certification"])

@@ -1,0 +1,5 @@
+"""HTTP routes for events."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["events"])

@@ -1,0 +1,5 @@
+"""HTTP routes for invoice requests."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["invoice requests"])
