@@ -2,16 +2,16 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 03:23:45.538633
+Create Date: 2026-11-25 03:27:57.485845
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 import app.core.database
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -102,6 +102,7 @@ def upgrade() -> None:
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
         ),
+        sa.Column("txid", sa.BigInteger(), nullable=True),
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", app.core.database.UTCDateTime(timezone=True), nullable=False),
@@ -115,6 +116,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_event_account_id"), ["account_id"], unique=False)
+        batch_op.create_index("ix_event_txid_id", ["txid", "id"], unique=False)
 
     op.create_table(
         "invoice_profile",
@@ -418,6 +420,7 @@ def downgrade() -> None:
 
     op.drop_table("invoice_profile")
     with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.drop_index("ix_event_txid_id")
         batch_op.drop_index(batch_op.f("ix_event_account_id"))
 
     op.drop_table("event")
