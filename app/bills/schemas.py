@@ -1,0 +1,39 @@
+"""Bill request/response models."""
+
+from pydantic import Field
+
+from app.core.clock import Timestamp
+from app.core.ids import Id
+from app.core.money import MoneyOut, NonNegativeMoneyIn
+from app.core.schemas import RequestModel, ResponseModel
+
+# A calendar month, YYYY-MM with month 01-12; ASCII digits only (\d would admit other scripts).
+PERIOD_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
+
+
+class BillUpsert(RequestModel):
+    total_amount: NonNegativeMoneyIn = Field(
+        description="Must equal cash_amount + voucher_amount + stored_value_card_amount",
+        examples=["1024.50"],
+    )
+    cash_amount: NonNegativeMoneyIn = Field(
+        description="Paid in cash: the invoiceable part", examples=["900.00"]
+    )
+    voucher_amount: NonNegativeMoneyIn = Field(
+        description="Deducted from vouchers; never invoiced", examples=["100.00"]
+    )
+    stored_value_card_amount: NonNegativeMoneyIn = Field(
+        description="Deducted from stored-value cards; invoiced when the card was bought", examples=["24.50"]
+    )
+
+
+class BillOut(ResponseModel):
+    id: Id
+    period: str = Field(examples=["2026-10"])
+    total_amount: MoneyOut
+    cash_amount: MoneyOut
+    voucher_amount: MoneyOut
+    stored_value_card_amount: MoneyOut
+    requested_amount: MoneyOut = Field(description="Cash already in active invoice requests")
+    invoiceable_amount: MoneyOut = Field(description="cash_amount - requested_amount")
+    created_at: Timestamp

@@ -1,0 +1,158 @@
+"""Bill rules: the billing engine's upsert, the lock once an amount is requested, customer reads."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.service import get_account
+from app.bills.models import Bill
+from app.bills.schemas import BillOut
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.pagination import PageParams, paginate
+
+
+class BillLocked(Conflict):
+    code = "bill_locked"
+    detail = "Part of this bill has already been requested for invoicing; its amounts can no longer change."
+
+
+@dataclass(frozen=True, slots=True)
+class BillAmounts:
+    total_amount: int
+    cash_amount: int
+    voucher_amount: int
+    stored_value_card_amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class BillFilters:
+    invoiceable: bool | None = None
+    period_from: str | None = None
+    period_to: str | None = None
+
+
+def invoiceable_amount(bill: Bill) -> int:
+    """Only the cash part is invoiced: vouchers never are, card deductions were at purchase."""
+    return bill.cash_amount - bill.requested_amount
+
+
+def bill_label(bill: Bill) -> str:
+    return f"Bill {bill.period}"
+
+
+def bill_out(bill: Bill) -> BillOut:
+    return BillOut(
+        id=bill.id,
+        period=bill.period,
+        total_amount=bill.total_amount,
+        cash_amount=bill.cash_amount,
+        voucher_amount=bill.voucher_amount,
+        stored_value_card_amount=bill.stored_value_card_amount,
+        requested_amount=bill.requested_amount,
+        invoiceable_amount=invoiceable_amount(bill),
+        created_at=bill.created_at,
+    )
+
+
+def _same_amounts(bill: Bill, amounts: BillAmounts) -> bool:
+    return (
+        bill.total_amount == amounts.total_amount
+        and bill.cash_amount == amounts.cash_amount
+        and bill.voucher_amount == amounts.voucher_amount
+        and bill.stored_value_card_amount == amounts.stored_value_card_amount
+    )
+
+
+async def _locked_bill(session: AsyncSession, account_id: uuid.UUID, period: str) -> Bill | None:
+    # FOR UPDATE: a concurrent invoice request (which locks bills in id order before reserving)
+    # either sees our new amounts or we see its requested_amount; SQLite serialises writers anyway.
+    stmt = (
+        select(Bill)
+        .where(Bill.account_id == account_id, Bill.period == period)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _update(bill: Bill, amounts: BillAmounts) -> None:
+    if _same_amounts(bill, amounts):
+        return  # a repeated PUT is harmless even on a locked bill
+    if bill.requested_amount > 0:
+        raise BillLocked()
+    bill.total_amount = amounts.total_amount
+    bill.cash_amount = amounts.cash_amount
+    bill.voucher_amount = amounts.voucher_amount
+    bill.stored_value_card_amount = amounts.stored_value_card_amount
+
+
+async def upsert_bill(
+    session: AsyncSession, account_id: uuid.UUID, period: str, amounts: BillAmounts
+) -> tuple[Bill, bool]:
+    """Create or replace the account's bill for `period`; returns (bill, created)."""
+    parts = amounts.cash_amount + amounts.voucher_amount + amounts.stored_value_card_amount
+    if amounts.total_amount != parts:
+        raise ValidationFailed(
+            "body.total_amount", "must equal cash_amount + voucher_amount + stored_value_card_amount"
+        )
+    await get_account(session, account_id)
+    bill = await _locked_bill(session, account_id, period)
+    if bill is None:
+        bill = Bill(account_id=account_id, period=period, requested_amount=0, **_columns(amounts))
+        session.add(bill)
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            # Another PUT created this period first: treat ours as an update of that bill.
+            if bill in session:
+                session.expunge(bill)
+            existing = await _locked_bill(session, account_id, period)
+            if existing is None:
+                raise
+            bill = existing
+        else:
+            return bill, True
+    _update(bill, amounts)
+    await session.flush()
+    return bill, False
+
+
+def _columns(amounts: BillAmounts) -> dict[str, Any]:
+    return {
+        "total_amount": amounts.total_amount,
+        "cash_amount": amounts.cash_amount,
+        "voucher_amount": amounts.voucher_amount,
+        "stored_value_card_amount": amounts.stored_value_card_amount,
+    }
+
+
+def customer_bills(account_id: uuid.UUID) -> Select[Bill]:
+    """Every customer read of bills starts here, so the tenant filter cannot be forgotten."""
+    return select(Bill).where(Bill.account_id == account_id)
+
+
+async def list_bills(
+    session: AsyncSession, account_id: uuid.UUID, filters: BillFilters, params: PageParams
+) -> tuple[list[Bill], bool, str | None]:
+    stmt = customer_bills(account_id)
+    if filters.invoiceable is True:
+        stmt = stmt.where(Bill.cash_amount - Bill.requested_amount > 0)
+    elif filters.invoiceable is False:
+        stmt = stmt.where(Bill.cash_amount - Bill.requested_amount <= 0)
+    if filters.period_from is not None:
+        stmt = stmt.where(Bill.period >= filters.period_from)
+    if filters.period_to is not None:
+        stmt = stmt.where(Bill.period <= filters.period_to)
+    return await paginate(session, stmt, params, Bill.period, Bill.id)
+
+
+async def get_bill(session: AsyncSession, account_id: uuid.UUID, bill_id: uuid.UUID) -> Bill:
+    bill = (await session.execute(customer_bills(account_id).where(Bill.id == bill_id))).scalar_one_or_none()
+    if bill is None:
+        raise NotFound("No such bill.")
+    return bill

@@ -1,0 +1,96 @@
+"""Stored-value card rules: purchases recorded by the billing engine, customer reads."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.service import get_account
+from app.cards.models import StoredValueCard
+from app.cards.schemas import CardOut
+from app.core.errors import Conflict, NotFound
+from app.core.pagination import PageParams, paginate
+
+
+class DuplicateCard(Conflict):
+    code = "duplicate_card"
+    detail = "This account already has a stored-value card with this card_no."
+
+
+@dataclass(frozen=True, slots=True)
+class CardPurchase:
+    card_no: str
+    face_value: int
+    paid_amount: int
+    purchased_at: datetime
+
+
+def invoiceable_amount(card: StoredValueCard) -> int:
+    """A card is invoiced at the amount paid for it, once."""
+    return card.paid_amount - card.requested_amount
+
+
+def card_label(card: StoredValueCard) -> str:
+    return f"Stored-value card {card.card_no}"
+
+
+def card_out(card: StoredValueCard) -> CardOut:
+    return CardOut(
+        id=card.id,
+        card_no=card.card_no,
+        face_value=card.face_value,
+        paid_amount=card.paid_amount,
+        purchased_at=card.purchased_at,
+        requested_amount=card.requested_amount,
+        invoiceable_amount=invoiceable_amount(card),
+        created_at=card.created_at,
+    )
+
+
+async def record_purchase(
+    session: AsyncSession, account_id: uuid.UUID, purchase: CardPurchase
+) -> StoredValueCard:
+    await get_account(session, account_id)
+    card = StoredValueCard(
+        account_id=account_id,
+        card_no=purchase.card_no,
+        face_value=purchase.face_value,
+        paid_amount=purchase.paid_amount,
+        requested_amount=0,
+        purchased_at=purchase.purchased_at,
+    )
+    session.add(card)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise DuplicateCard() from None
+    return card
+
+
+def customer_cards(account_id: uuid.UUID) -> Select[StoredValueCard]:
+    """Every customer read of cards starts here, so the tenant filter cannot be forgotten."""
+    return select(StoredValueCard).where(StoredValueCard.account_id == account_id)
+
+
+async def list_cards(
+    session: AsyncSession, account_id: uuid.UUID, invoiceable: bool | None, params: PageParams
+) -> tuple[list[StoredValueCard], bool, str | None]:
+    stmt = customer_cards(account_id)
+    remaining = StoredValueCard.paid_amount - StoredValueCard.requested_amount
+    if invoiceable is True:
+        stmt = stmt.where(remaining > 0)
+    elif invoiceable is False:
+        stmt = stmt.where(remaining <= 0)
+    return await paginate(session, stmt, params, StoredValueCard.created_at, StoredValueCard.id)
+
+
+async def get_card(session: AsyncSession, account_id: uuid.UUID, card_id: uuid.UUID) -> StoredValueCard:
+    stmt = customer_cards(account_id).where(StoredValueCard.id == card_id)
+    card = (await session.execute(stmt)).scalar_one_or_none()
+    if card is None:
+        raise NotFound("No such stored-value card.")
+    return card
