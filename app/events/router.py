@@ -1,5 +1,44 @@
-"""HTTP routes for events."""
+"""HTTP routes for the events feed."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.core.auth import BillingOrFinance
+from app.core.openapi import problems
+from app.core.session import Session
+from app.events import service
+from app.events.schemas import EventOut, EventPage
 
 router = APIRouter(tags=["events"])
+
+
+@router.get(
+    "/v1/events",
+    response_model=EventPage,
+    operation_id="events-list",
+    summary="Read the events feed, oldest first",
+    description=(
+        "Every certification change and invoice-request move, written in the same transaction as the "
+        "change. Resume by passing `next_cursor` back as `after`: no event is missed, duplicated or "
+        "reordered, even under concurrent writers."
+    ),
+    responses=problems(),
+)
+async def list_events(
+    session: Session,
+    _auth: BillingOrFinance,
+    after: Annotated[
+        str | None, Query(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="A cursor")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> EventPage:
+    events, has_more, cursor = await service.feed(session, after, limit)
+    return EventPage(
+        data=[
+            EventOut(id=str(e.id), type=e.type, account_id=e.account_id, created_at=e.created_at, data=e.data)
+            for e in events
+        ],
+        has_more=has_more,
+        next_cursor=cursor,
+    )
