@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from app.accounts.router import router as accounts_router
 from app.addresses.router import router as addresses_router
 from app.bills.router import router as bills_router
+from app.bills.summary_router import router as summary_router
 from app.cards.router import router as cards_router
 from app.certification.router import router as certification_router
 from app.core.database import Database
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         addresses_router,
         bills_router,
         cards_router,
+        summary_router,
         requests_router,
         events_router,
     ):

@@ -1,5 +1,88 @@
-"""HTTP routes for bills."""
+"""HTTP routes for bills: the billing engine's upsert and the customer's reads."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.bills import service
+from app.bills.schemas import PERIOD_PATTERN, BillOut, BillUpsert
+from app.core.auth import Billing, Customer
+from app.core.ids import parse_id
+from app.core.openapi import problems
+from app.core.pagination import Page, Pagination
+from app.core.session import Session
 
 router = APIRouter(tags=["bills"])
+
+Period = Annotated[
+    str, Path(min_length=7, max_length=7, pattern=PERIOD_PATTERN, description="YYYY-MM", examples=["2026-10"])
+]
+PeriodQuery = Annotated[
+    str | None,
+    Query(min_length=7, max_length=7, pattern=PERIOD_PATTERN, description="YYYY-MM, inclusive"),
+]
+
+
+@router.put(
+    "/v1/accounts/{account_id}/bills/{period}",
+    response_model=BillOut,
+    operation_id="bills-upsert",
+    summary="Create or replace an account's bill for a month",
+    description=(
+        "201 when the bill is new, 200 when it replaced (or repeated) the month's bill. "
+        "`total_amount` must equal the sum of the three parts. Once any amount of the bill has "
+        "been requested for invoicing its amounts are locked (409 `bill_locked`); repeating the "
+        "same amounts is still 200."
+    ),
+    responses={
+        status.HTTP_201_CREATED: {"model": BillOut, "description": "The bill was created"},
+        **problems(404, 409, 422),
+    },
+)
+async def upsert_bill(
+    account_id: str, period: Period, body: BillUpsert, response: Response, session: Session, _auth: Billing
+) -> BillOut:
+    amounts = service.BillAmounts(
+        total_amount=body.total_amount,
+        cash_amount=body.cash_amount,
+        voucher_amount=body.voucher_amount,
+        stored_value_card_amount=body.stored_value_card_amount,
+    )
+    bill, created = await service.upsert_bill(session, parse_id(account_id), period, amounts)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return service.bill_out(bill)
+
+
+@router.get(
+    "/v1/bills",
+    response_model=Page[BillOut],
+    operation_id="bills-list",
+    summary="The customer's bills, newest period first",
+    responses=problems(422),
+)
+async def list_bills(
+    session: Session,
+    auth: Customer,
+    page: Pagination,
+    invoiceable: Annotated[
+        bool | None,
+        Query(description="true: only bills with something left to invoice; false: only the rest"),
+    ] = None,
+    period_from: PeriodQuery = None,
+    period_to: PeriodQuery = None,
+) -> Page[BillOut]:
+    filters = service.BillFilters(invoiceable=invoiceable, period_from=period_from, period_to=period_to)
+    rows, has_more, next_cursor = await service.list_bills(session, auth.customer_account_id, filters, page)
+    return Page(data=[service.bill_out(bill) for bill in rows], has_more=has_more, next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/bills/{bill_id}",
+    response_model=BillOut,
+    operation_id="bills-get",
+    summary="One of the customer's bills",
+    responses=problems(404),
+)
+async def get_bill(bill_id: str, session: Session, auth: Customer) -> BillOut:
+    bill = await service.get_bill(session, auth.customer_account_id, parse_id(bill_id))
+    return service.bill_out(bill)

@@ -1,5 +1,69 @@
-"""HTTP routes for stored-value cards."""
+"""HTTP routes for stored-value cards: purchases from the billing engine, customer reads."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.cards import service
+from app.cards.schemas import CardCreate, CardOut
+from app.core.auth import Billing, Customer
+from app.core.ids import parse_id
+from app.core.openapi import problems
+from app.core.pagination import Page, Pagination
+from app.core.session import Session
 
 router = APIRouter(tags=["stored-value cards"])
+
+
+@router.post(
+    "/v1/accounts/{account_id}/stored-value-cards",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CardOut,
+    operation_id="stored_value_cards-create",
+    summary="Record a stored-value card purchase",
+    description="`card_no` is unique per account (409 `duplicate_card`).",
+    responses=problems(404, 409, 422),
+)
+async def create_card(account_id: str, body: CardCreate, session: Session, _auth: Billing) -> CardOut:
+    purchase = service.CardPurchase(
+        card_no=body.card_no,
+        face_value=body.face_value,
+        paid_amount=body.paid_amount,
+        purchased_at=body.purchased_at,
+    )
+    card = await service.record_purchase(session, parse_id(account_id), purchase)
+    return service.card_out(card)
+
+
+@router.get(
+    "/v1/stored-value-cards",
+    response_model=Page[CardOut],
+    operation_id="stored_value_cards-list",
+    summary="The customer's stored-value cards, newest first",
+    responses=problems(422),
+)
+async def list_cards(
+    session: Session,
+    auth: Customer,
+    page: Pagination,
+    invoiceable: Annotated[
+        bool | None,
+        Query(description="true: only cards with something left to invoice; false: only the rest"),
+    ] = None,
+) -> Page[CardOut]:
+    rows, has_more, next_cursor = await service.list_cards(
+        session, auth.customer_account_id, invoiceable, page
+    )
+    return Page(data=[service.card_out(card) for card in rows], has_more=has_more, next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/stored-value-cards/{card_id}",
+    response_model=CardOut,
+    operation_id="stored_value_cards-get",
+    summary="One of the customer's stored-value cards",
+    responses=problems(404),
+)
+async def get_card(card_id: str, session: Session, auth: Customer) -> CardOut:
+    card = await service.get_card(session, auth.customer_account_id, parse_id(card_id))
+    return service.card_out(card)
