@@ -84,3 +84,72 @@ class Api:
         )
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+
+async def make_bill(
+    api: Api,
+    account_id: str,
+    period: str = "2026-10",
+    cash: str = "100.00",
+    voucher: str = "0.00",
+    card: str = "0.00",
+    total: str | None = None,
+) -> dict[str, Any]:
+    """PUT a bill through the billing API; `total` defaults to the exact sum of the parts."""
+    if total is None:
+        fen = sum(int(part.replace(".", "")) for part in (cash, voucher, card))
+        total = f"{fen // 100}.{fen % 100:02d}"
+    response = await api.client.put(
+        f"/v1/accounts/{account_id}/bills/{period}",
+        json={
+            "total_amount": total,
+            "cash_amount": cash,
+            "voucher_amount": voucher,
+            "stored_value_card_amount": card,
+        },
+        headers=api.billing,
+    )
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+async def make_card(
+    api: Api,
+    account_id: str,
+    card_no: str = "SVC-0001",
+    paid: str = "500.00",
+    face: str = "500.00",
+    purchased_at: str = "2026-10-01T08:00:00Z",
+) -> dict[str, Any]:
+    """Record a stored-value card purchase through the billing API."""
+    response = await api.client.post(
+        f"/v1/accounts/{account_id}/stored-value-cards",
+        json={"card_no": card_no, "face_value": face, "paid_amount": paid, "purchased_at": purchased_at},
+        headers=api.billing,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def force_requested_amount(app: FastAPI, kind: str, item_id: str, fen: int) -> None:
+    """Set a bill's or card's requested_amount directly in the database (for tests that need a
+    reserved amount without going through an invoice request)."""
+    import uuid
+
+    from sqlalchemy import update
+
+    from app.bills.models import Bill
+    from app.cards.models import StoredValueCard
+
+    model: type[Bill] | type[StoredValueCard] = Bill if kind == "bill" else StoredValueCard
+    database: Database = app.state.database
+    token = write_intent.set(True)
+    try:
+        async with database.sessionmaker() as session:
+            result = await session.execute(
+                update(model).where(model.id == uuid.UUID(item_id)).values(requested_amount=fen)
+            )
+            assert result.rowcount == 1  # type: ignore[attr-defined]
+            await session.commit()
+    finally:
+        write_intent.reset(token)
