@@ -1,0 +1,64 @@
+"""Mailing address request/response models; formats here, rules in service.py."""
+
+from typing import Annotated, Any
+
+from pydantic import EmailStr, Field, StringConstraints, field_validator
+
+from app.core.clock import Timestamp
+from app.core.ids import Id
+from app.core.schemas import RequestModel, ResponseModel
+from app.core.validators import BlankIsNull, Phone, SingleLine
+
+Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+Email = Annotated[EmailStr, StringConstraints(strip_whitespace=True, max_length=254)]
+PostalAddress = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), SingleLine
+]
+PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$", max_length=6)]
+
+_EITHER = "At least one of email (electronic invoices) and address (paper invoices)"
+
+
+class _AddressFields(RequestModel):
+    recipient: Recipient | None = Field(default=None, examples=["Li Lei"])
+    phone: Phone | None = Field(default=None, examples=["13812345678"])
+    email: Annotated[Email | None, BlankIsNull] = Field(
+        default=None, description=_EITHER, examples=["invoices@acme.example"]
+    )
+    address: Annotated[PostalAddress | None, BlankIsNull] = Field(
+        default=None, description=_EITHER, examples=["1 Software Ave, Gulou District, Fuzhou"]
+    )
+    postal_code: Annotated[PostalCode | None, BlankIsNull] = Field(
+        default=None, description="6 digits", examples=["350001"]
+    )
+
+
+class AddressCreate(_AddressFields):
+    recipient: Recipient = Field(examples=["Li Lei"])
+    phone: Phone = Field(examples=["13812345678"])
+    is_default: bool = False
+
+
+class AddressUpdate(_AddressFields):
+    """Given fields replace; email, address and postal_code set to null are cleared."""
+
+    is_default: bool | None = None
+
+    @field_validator("recipient", "phone", "is_default", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+
+class AddressOut(ResponseModel):
+    id: Id
+    recipient: str
+    phone: str
+    email: str | None
+    address: str | None
+    postal_code: str | None
+    is_default: bool
+    created_at: Timestamp
+    updated_at: Timestamp

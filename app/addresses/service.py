@@ -1,0 +1,162 @@
+"""Mailing address rules: an email or a postal address (or both), one default per account,
+soft delete."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Account
+from app.addresses.models import MailingAddress
+from app.addresses.schemas import AddressCreate, AddressOut, AddressUpdate
+from app.core.clock import utcnow
+from app.core.errors import Conflict, DomainError, NotFound
+from app.core.pagination import PageParams, paginate
+
+REPLACEABLE_FIELDS = ("recipient", "phone", "email", "address", "postal_code")
+
+
+class NoDestination(DomainError):
+    code = "validation_error"
+    status = 422
+    detail = "Give at least one of email (electronic invoices) and address (paper invoices)."
+
+
+class DefaultConflict(Conflict):
+    code = "conflict"
+    detail = "Another default was set at the same time; retry."
+
+
+# --- helpers for invoice requests -----------------------------------------------------------
+
+
+async def get_address_for_request(
+    session: AsyncSession, account_id: uuid.UUID, address_id: uuid.UUID
+) -> MailingAddress:
+    """The account's live address, or NotFound (missing, deleted or another account's)."""
+    address = (await session.execute(_live(account_id).where(MailingAddress.id == address_id))).scalar()
+    if address is None:
+        raise NotFound("No such mailing address.")
+    return address
+
+
+def address_snapshot(address: MailingAddress) -> dict[str, Any]:
+    """What an invoice request keeps of the address, as JSON."""
+    return {
+        "id": str(address.id),
+        "recipient": address.recipient,
+        "phone": address.phone,
+        "email": address.email,
+        "address": address.address,
+        "postal_code": address.postal_code,
+    }
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def _live(account_id: uuid.UUID) -> Select[MailingAddress]:
+    """Every customer query starts here: the account's rows that are not deleted."""
+    return select(MailingAddress).where(
+        MailingAddress.account_id == account_id, MailingAddress.deleted_at.is_(None)
+    )
+
+
+async def get_address(session: AsyncSession, account_id: uuid.UUID, address_id: uuid.UUID) -> AddressOut:
+    return AddressOut.model_validate(await get_address_for_request(session, account_id, address_id))
+
+
+async def list_addresses(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams
+) -> tuple[list[AddressOut], bool, str | None]:
+    rows, has_more, cursor = await paginate(
+        session, _live(account_id), params, MailingAddress.created_at, MailingAddress.id
+    )
+    return [AddressOut.model_validate(row) for row in rows], has_more, cursor
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+def _check_destination(address: MailingAddress) -> None:
+    if not address.email and not address.address:
+        raise NoDestination(
+            errors=[
+                {"field": "body.email", "message": "give an email, a postal address, or both"},
+                {"field": "body.address", "message": "give an email, a postal address, or both"},
+            ]
+        )
+
+
+async def _make_default(session: AsyncSession, account_id: uuid.UUID, keep: uuid.UUID) -> None:
+    """Clear the account's other default, serialized on the account row (a partial unique
+    index backs it; SQLite already holds the write lock)."""
+    await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    await session.execute(
+        update(MailingAddress)
+        .where(
+            MailingAddress.account_id == account_id,
+            MailingAddress.is_default.is_(True),
+            MailingAddress.deleted_at.is_(None),
+            MailingAddress.id != keep,
+        )
+        .values(is_default=False, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise DefaultConflict() from None
+
+
+async def create_address(session: AsyncSession, account_id: uuid.UUID, body: AddressCreate) -> AddressOut:
+    now = utcnow()
+    address = MailingAddress(
+        id=uuid.uuid4(),
+        account_id=account_id,
+        recipient=body.recipient,
+        phone=body.phone,
+        email=body.email,
+        address=body.address,
+        postal_code=body.postal_code,
+        is_default=body.is_default,
+        created_at=now,
+        updated_at=now,
+    )
+    _check_destination(address)
+    if address.is_default:
+        await _make_default(session, account_id, address.id)
+    session.add(address)
+    await _flush(session)
+    return AddressOut.model_validate(address)
+
+
+async def update_address(
+    session: AsyncSession, account_id: uuid.UUID, address_id: uuid.UUID, body: AddressUpdate
+) -> AddressOut:
+    given = body.model_fields_set
+    address = await get_address_for_request(session, account_id, address_id)
+    for name in REPLACEABLE_FIELDS:
+        if name in given:
+            setattr(address, name, getattr(body, name))
+    _check_destination(address)
+    if body.is_default is True and not address.is_default:
+        await _make_default(session, account_id, address.id)
+    if body.is_default is not None:
+        address.is_default = body.is_default
+    await _flush(session)
+    return AddressOut.model_validate(address)
+
+
+async def delete_address(session: AsyncSession, account_id: uuid.UUID, address_id: uuid.UUID) -> None:
+    """Soft delete: requests keep their snapshot; the row leaves every customer view."""
+    address = await get_address_for_request(session, account_id, address_id)
+    address.deleted_at = utcnow()
+    address.is_default = False
+    await session.flush()

@@ -1,0 +1,96 @@
+"""Invoice profile request/response models; formats here, rules in service.py."""
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator
+
+from app.core.clock import Timestamp
+from app.core.ids import Id
+from app.core.schemas import RequestModel, ResponseModel
+from app.core.validators import BlankIsNull, Phone, SingleLine, TaxpayerId
+
+InvoiceType = Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
+
+_BANK_ACCOUNT = re.compile(r"\d{6,32}")
+
+
+def _strip_spaces(value: object) -> object:
+    return value.replace(" ", "") if isinstance(value, str) else value
+
+
+def _bank_account(value: str) -> str:
+    if not _BANK_ACCOUNT.fullmatch(value):
+        raise ValueError("must be 6-32 digits (spaces are ignored)")
+    return value
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100), SingleLine]
+BankName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+BankAccount = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    BeforeValidator(_strip_spaces),
+    AfterValidator(_bank_account),
+]
+RegisteredAddress = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine
+]
+
+_HEADER_HELP = "Must equal the certification; omitted → copied from it"
+_BLANK_HELP = "An empty string or null leaves it empty"
+
+
+class _ProfileFields(RequestModel):
+    title: Title | None = Field(default=None, description=_HEADER_HELP, examples=["Acme Cloud Ltd."])
+    taxpayer_id: TaxpayerId | None = Field(default=None, description=_HEADER_HELP + "; upper-cased")
+    bank_name: Annotated[BankName | None, BlankIsNull] = Field(
+        default=None, description=_BLANK_HELP, examples=["Bank of China, Fuzhou Branch"]
+    )
+    bank_account: Annotated[BankAccount | None, BlankIsNull] = Field(
+        default=None, description="6-32 digits; spaces are removed", examples=["6217 0000 1234 5678"]
+    )
+    registered_address: Annotated[RegisteredAddress | None, BlankIsNull] = Field(
+        default=None, description=_BLANK_HELP, examples=["1 Software Ave, Fuzhou"]
+    )
+    registered_phone: Annotated[Phone | None, BlankIsNull] = Field(
+        default=None, description="Same rule as a mailing address phone", examples=["0591-87654321"]
+    )
+
+
+class ProfileCreate(_ProfileFields):
+    """`vat_special` needs bank_name, bank_account, registered_address and registered_phone."""
+
+    invoice_type: InvoiceType
+    is_default: bool = False
+
+
+class ProfileUpdate(_ProfileFields):
+    """Given fields replace; optional fields set to null are cleared."""
+
+    invoice_type: InvoiceType | None = None
+    is_default: bool | None = None
+
+    @field_validator("invoice_type", "title", "taxpayer_id", "is_default", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+
+class ProfileOut(ResponseModel):
+    id: Id
+    invoice_type: InvoiceType
+    title: str
+    taxpayer_id: str
+    bank_name: str | None
+    bank_account: str | None
+    registered_address: str | None
+    registered_phone: str | None
+    is_default: bool
+    usable: bool = Field(
+        description="The header matches the current certification and the type's required fields are present"
+    )
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -1,0 +1,232 @@
+"""Invoice profile rules: the header equals the certification, VAT-special needs bank details,
+one default per account, soft delete."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Account
+from app.certification.models import Certification
+from app.certification.service import get_certification
+from app.core.clock import utcnow
+from app.core.errors import Conflict, DomainError, NotFound
+from app.core.pagination import PageParams, paginate
+from app.profiles import rules
+from app.profiles.models import InvoiceProfile
+from app.profiles.schemas import ProfileCreate, ProfileOut, ProfileUpdate
+
+OPTIONAL_FIELDS = ("bank_name", "bank_account", "registered_address", "registered_phone")
+
+
+class CertificationRequired(Conflict):
+    code = "certification_required"
+    detail = "Certify the enterprise first (PUT /v1/certification)."
+
+
+class HeaderMismatch(DomainError):
+    code = "header_mismatch"
+    status = 422
+    detail = "The invoice header must equal the enterprise certification."
+
+
+class MissingRequiredFields(DomainError):
+    code = "validation_error"
+    status = 422
+    detail = "A VAT special invoice needs bank_name, bank_account, registered_address and registered_phone."
+
+
+class DefaultConflict(Conflict):
+    code = "conflict"
+    detail = "Another default was set at the same time; retry."
+
+
+# --- helpers for invoice requests -----------------------------------------------------------
+
+
+async def get_profile_for_request(
+    session: AsyncSession, account_id: uuid.UUID, profile_id: uuid.UUID
+) -> InvoiceProfile:
+    """The account's live profile, or NotFound (missing, deleted or another account's)."""
+    profile = (await session.execute(_live(account_id).where(InvoiceProfile.id == profile_id))).scalar()
+    if profile is None:
+        raise NotFound("No such invoice profile.")
+    return profile
+
+
+def profile_snapshot(profile: InvoiceProfile) -> dict[str, Any]:
+    """What an invoice request keeps of the profile, as JSON."""
+    return {
+        "id": str(profile.id),
+        "invoice_type": profile.invoice_type,
+        "title": profile.title,
+        "taxpayer_id": profile.taxpayer_id,
+        "bank_name": profile.bank_name,
+        "bank_account": profile.bank_account,
+        "registered_address": profile.registered_address,
+        "registered_phone": profile.registered_phone,
+    }
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def _live(account_id: uuid.UUID) -> Select[InvoiceProfile]:
+    """Every customer query starts here: the account's rows that are not deleted."""
+    return select(InvoiceProfile).where(
+        InvoiceProfile.account_id == account_id, InvoiceProfile.deleted_at.is_(None)
+    )
+
+
+def to_out(profile: InvoiceProfile, certification: Certification | None) -> ProfileOut:
+    return ProfileOut(
+        id=profile.id,
+        invoice_type=profile.invoice_type,
+        title=profile.title,
+        taxpayer_id=profile.taxpayer_id,
+        bank_name=profile.bank_name,
+        bank_account=profile.bank_account,
+        registered_address=profile.registered_address,
+        registered_phone=profile.registered_phone,
+        is_default=profile.is_default,
+        usable=rules.is_usable(profile, certification),
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+    )
+
+
+async def get_profile(session: AsyncSession, account_id: uuid.UUID, profile_id: uuid.UUID) -> ProfileOut:
+    profile = await get_profile_for_request(session, account_id, profile_id)
+    return to_out(profile, await get_certification(session, account_id))
+
+
+async def list_profiles(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams
+) -> tuple[list[ProfileOut], bool, str | None]:
+    rows, has_more, cursor = await paginate(
+        session, _live(account_id), params, InvoiceProfile.created_at, InvoiceProfile.id
+    )
+    certification = await get_certification(session, account_id)
+    return [to_out(row, certification) for row in rows], has_more, cursor
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+def _check_header(
+    certification: Certification | None, title: str | None, taxpayer_id: str | None
+) -> Certification:
+    if certification is None:
+        raise CertificationRequired()
+    mismatched = [
+        {"field": f"body.{name}", "message": f"must equal the certification's {label}"}
+        for name, label, given, expected in (
+            ("title", "enterprise_name", title, certification.enterprise_name),
+            ("taxpayer_id", "taxpayer_id", taxpayer_id, certification.taxpayer_id),
+        )
+        if given is not None and given != expected
+    ]
+    if mismatched:
+        raise HeaderMismatch(errors=mismatched)
+    return certification
+
+
+def _check_required_fields(profile: InvoiceProfile) -> None:
+    missing = rules.missing_fields(profile)
+    if missing:
+        raise MissingRequiredFields(
+            f"A {profile.invoice_type} invoice needs: {', '.join(missing)}.",
+            errors=[{"field": f"body.{name}", "message": "is required for vat_special"} for name in missing],
+        )
+
+
+async def _lock_account(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Serialize default changes of one account on its row (SQLite holds the write lock anyway)."""
+    await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+
+
+async def _clear_other_defaults(session: AsyncSession, account_id: uuid.UUID, keep: uuid.UUID) -> None:
+    await session.execute(
+        update(InvoiceProfile)
+        .where(
+            InvoiceProfile.account_id == account_id,
+            InvoiceProfile.is_default.is_(True),
+            InvoiceProfile.deleted_at.is_(None),
+            InvoiceProfile.id != keep,
+        )
+        .values(is_default=False, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise DefaultConflict() from None
+
+
+async def create_profile(session: AsyncSession, account_id: uuid.UUID, body: ProfileCreate) -> ProfileOut:
+    certification = _check_header(await get_certification(session, account_id), body.title, body.taxpayer_id)
+    now = utcnow()
+    profile = InvoiceProfile(
+        id=uuid.uuid4(),
+        account_id=account_id,
+        invoice_type=body.invoice_type,
+        title=certification.enterprise_name,
+        taxpayer_id=certification.taxpayer_id,
+        bank_name=body.bank_name,
+        bank_account=body.bank_account,
+        registered_address=body.registered_address,
+        registered_phone=body.registered_phone,
+        is_default=body.is_default,
+        created_at=now,
+        updated_at=now,
+    )
+    _check_required_fields(profile)
+    if profile.is_default:
+        await _lock_account(session, account_id)
+        await _clear_other_defaults(session, account_id, profile.id)
+    session.add(profile)
+    await _flush(session)
+    return to_out(profile, certification)
+
+
+async def update_profile(
+    session: AsyncSession, account_id: uuid.UUID, profile_id: uuid.UUID, body: ProfileUpdate
+) -> ProfileOut:
+    given = body.model_fields_set
+    profile = await get_profile_for_request(session, account_id, profile_id)
+    certification = await get_certification(session, account_id)
+    if "title" in given or "taxpayer_id" in given:
+        _check_header(certification, body.title, body.taxpayer_id)
+        if body.title is not None:
+            profile.title = body.title
+        if body.taxpayer_id is not None:
+            profile.taxpayer_id = body.taxpayer_id
+    if body.invoice_type is not None:
+        profile.invoice_type = body.invoice_type
+    for name in OPTIONAL_FIELDS:
+        if name in given:
+            setattr(profile, name, getattr(body, name))
+    _check_required_fields(profile)
+    if body.is_default is True and not profile.is_default:
+        await _lock_account(session, account_id)
+        await _clear_other_defaults(session, account_id, profile.id)
+    if body.is_default is not None:
+        profile.is_default = body.is_default
+    await _flush(session)
+    return to_out(profile, certification)
+
+
+async def delete_profile(session: AsyncSession, account_id: uuid.UUID, profile_id: uuid.UUID) -> None:
+    """Soft delete: requests keep their snapshot; the row leaves every customer view."""
+    profile = await get_profile_for_request(session, account_id, profile_id)
+    now = utcnow()
+    profile.deleted_at = now
+    profile.is_default = False
+    profile.updated_at = now
+    await session.flush()
