@@ -12,7 +12,7 @@ from app.core.database import Database, write_intent
 
 # A valid Unified Social Credit Code and a second one for re-certification tests.
 TAXPAYER_ID = "91350100M000100Y43"
-OTHER_TAXPAYER_ID = "91110108MA01KP2T8U"
+OTHER_TAXPAYER_ID = "91110108MA01KP2T85"
 
 
 async def issue_staff_key(app: FastAPI, role: Role) -> str:
