@@ -16,6 +16,7 @@ from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, TransactionMiddleware
 from app.core.openapi import install_openapi
+from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, get_settings
 from app.events.router import router as events_router
 from app.ops.router import router as ops_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(TransactionMiddleware, database=database, settings=settings)

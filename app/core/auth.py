@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import ApiKey
 from app.core.errors import Forbidden, Unauthenticated
+from app.core.ratelimit import RateLimiter
 from app.core.session import get_session
 
 KEY_PREFIX = "ik_"
@@ -81,15 +82,18 @@ async def authenticate(
     session: Annotated[AsyncSession, Depends(get_session)],
 ) -> AuthContext:
     state = request.scope.setdefault("state", {})
-    cached = state.get("auth")
-    if isinstance(cached, AuthContext):
-        return cached
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated()
-    auth = await resolve_key(session, credentials.credentials)
-    if auth is None:
-        raise Unauthenticated("The API key is unknown or revoked.")
-    state["auth"] = auth
+    auth = state.get("auth")
+    if not isinstance(auth, AuthContext):
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthenticated()
+        auth = await resolve_key(session, credentials.credentials)
+        if auth is None:
+            raise Unauthenticated("The API key is unknown or revoked.")
+        state["auth"] = auth
+    if not state.get("rate_checked"):
+        state["rate_checked"] = True
+        limiter: RateLimiter = request.app.state.rate_limiter
+        await limiter.check(str(auth.key_id))
     return auth
 
 

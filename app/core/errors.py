@@ -23,8 +23,11 @@ class DomainError(Exception):
     status = 400
     detail = "The request could not be processed."
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         self.detail = detail or type(self).detail
+        self.headers = headers or {}
         self.extra = extra
         super().__init__(self.detail)
 
@@ -142,8 +145,10 @@ def _validation_message(error: dict[str, Any]) -> str:
 
 async def _domain_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return problem_response(exc.status, exc.code, exc.detail, headers=headers, **exc.extra)
+    headers = dict(exc.headers)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem_response(exc.status, exc.code, exc.detail, headers=headers or None, **exc.extra)
 
 
 async def _validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:

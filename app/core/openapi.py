@@ -31,7 +31,7 @@ def problems(*statuses: int, authenticated: bool = True) -> dict[int | str, dict
     """Problem responses for a route: the given statuses plus what every route can answer."""
     codes = set(statuses) | {422}
     if authenticated:
-        codes |= {401, 403}
+        codes |= {401, 403, 429}
     return {code: _problem(code) for code in sorted(codes)}
 
 

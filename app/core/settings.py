@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per worker (PostgreSQL)")
     db_max_overflow: int = Field(default=10, ge=0, description="Extra connections per worker (PostgreSQL)")
+    rate_limit_per_minute: int = Field(
+        default=0, ge=0, description="Requests per minute per API key; 0 = off"
+    )
+    rate_limit_storage_uri: str = Field(
+        default="async+memory://", description="`limits` storage; memory is per worker process"
+    )
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long SQLite waits for a lock")
 
 
