@@ -153,3 +153,40 @@ async def force_requested_amount(app: FastAPI, kind: str, item_id: str, fen: int
             await session.commit()
     finally:
         write_intent.reset(token)
+
+
+VAT_SPECIAL_FIELDS: dict[str, Any] = {
+    "bank_name": "Bank of China, Fuzhou Branch",
+    "bank_account": "6217000012345678",
+    "registered_address": "1 Software Ave, Fuzhou",
+    "registered_phone": "0591-87654321",
+}
+
+
+async def make_profile(
+    api: Api, customer: Customer, invoice_type: str = "vat_ordinary", **fields: Any
+) -> dict[str, Any]:
+    """POST an invoice profile (header copied from the certification); `vat_special` gets
+    complete bank details unless `fields` override them."""
+    body: dict[str, Any] = {"invoice_type": invoice_type}
+    if invoice_type == "vat_special":
+        body.update(VAT_SPECIAL_FIELDS)
+    body.update(fields)
+    response = await api.client.post("/v1/invoice-profiles", json=body, headers=customer.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def make_address(api: Api, customer: Customer, **fields: Any) -> dict[str, Any]:
+    """POST a mailing address with both an email and a postal address unless `fields` override."""
+    body: dict[str, Any] = {
+        "recipient": "Li Lei",
+        "phone": "13812345678",
+        "email": "invoices@acme.example",
+        "address": "1 Software Ave, Gulou District, Fuzhou",
+        "postal_code": "350001",
+    }
+    body.update(fields)
+    response = await api.client.post("/v1/mailing-addresses", json=body, headers=customer.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
