@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -78,6 +78,12 @@ def _decode(cursor: str, kinds: Sequence[type]) -> list[Any]:
     return values
 
 
+def _kind(key: InstrumentedAttribute[Any]) -> type:
+    """The Python type of a key column, looking through TypeDecorators such as UTCDateTime."""
+    column_type = getattr(key.type, "impl_instance", key.type)
+    return column_type.python_type  # type: ignore[no-any-return]
+
+
 async def paginate(
     session: AsyncSession,
     stmt: Select[Any],
@@ -89,10 +95,12 @@ async def paginate(
     Returns (rows, has_more, next_cursor). `stmt` selects ORM entities or rows that have the
     key attributes by name.
     """
-    kinds = [k.type.python_type for k in keys]
+    kinds = [_kind(k) for k in keys]
     if params.cursor is not None:
         after = _decode(params.cursor, kinds)
-        stmt = stmt.where(tuple_(*keys) < tuple_(*after))
+        # Bind with the columns' own types so e.g. UTCDateTime stores-as-compares on SQLite.
+        bounds = [literal(value, k.type) for value, k in zip(after, keys, strict=True)]
+        stmt = stmt.where(tuple_(*keys) < tuple_(*bounds))
     stmt = stmt.order_by(*(k.desc() for k in keys)).limit(params.limit + 1)
     rows = list((await session.execute(stmt)).scalars().all())
     has_more = len(rows) > params.limit
