@@ -1,5 +1,198 @@
-"""HTTP routes for invoice requests."""
+"""HTTP routes for invoice requests: the customer's requests and the finance workflow."""
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request, status
+
+from app.core.auth import Customer, CustomerOrFinance, Finance
+from app.core.errors import ValidationFailed
+from app.core.ids import parse_id, try_parse_id
+from app.core.openapi import problems
+from app.core.pagination import Page, Pagination
+from app.core.session import Session
+from app.requests import create, lifecycle, queries
+from app.requests.schemas import DeliverIn, InvoiceRequestCreate, InvoiceRequestOut, IssueIn, ReasonIn
+from app.requests.states import Status
 
 router = APIRouter(tags=["invoice requests"])
+
+_CREATE_DESCRIPTION = """
+Each selected bill or stored-value card is requested for its whole current `invoiceable_amount`;
+the amounts are reserved atomically, so no amount is ever requested twice.
+
+Refusals, in the order they are checked (the first that applies answers):
+1. 409 `certification_required`: the enterprise is not certified.
+2. 409 `cash_balance_not_positive`: the cash balance is zero or negative.
+3. 422 `validation_error`: nothing selected, an id listed twice, or more than 500 items.
+4. 404 `not_found`: a profile, address, bill or card that is not this account's (or was deleted).
+5. 409 `profile_not_usable`: the profile's header no longer matches, or it lacks required fields.
+6. 422 `address_incomplete`: electronic invoices need an email, paper ones a postal address.
+7. 409 `item_not_invoiceable`: nothing is left to invoice on an item; `items` names them.
+"""
+
+
+def _aware(field: str, value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed(field, "must include a time zone, e.g. 2026-01-31T08:00:00Z")
+    return value
+
+
+async def request_filters(
+    status_: Annotated[
+        Status | None, Query(alias="status", description="Only requests in this status")
+    ] = None,
+    created_from: Annotated[
+        datetime | None, Query(description="RFC 3339; requests created at or after this instant")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(description="RFC 3339; requests created before this instant")
+    ] = None,
+    account_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="Finance: only this account's requests")
+    ] = None,
+) -> queries.RequestFilters:
+    parsed_account = None
+    if account_id is not None:
+        parsed_account = try_parse_id(account_id)
+        if parsed_account is None:
+            raise ValidationFailed("query.account_id", "is not an account id")
+    return queries.RequestFilters(
+        status=status_,
+        created_from=_aware("query.created_from", created_from),
+        created_to=_aware("query.created_to", created_to),
+        account_id=parsed_account,
+    )
+
+
+@router.post(
+    "/v1/invoice-requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-create",
+    summary="Request invoices for bills and stored-value cards",
+    description=_CREATE_DESCRIPTION,
+    responses=problems(404, 409, 422),
+)
+async def create_request(
+    body: InvoiceRequestCreate, request: Request, session: Session, auth: Customer
+) -> InvoiceRequestOut:
+    return await create.create_request(
+        session,
+        auth.customer_account_id,
+        body,
+        require_positive_cash_balance=request.app.state.settings.require_positive_cash_balance,
+    )
+
+
+Filters = Annotated[queries.RequestFilters, Depends(request_filters)]
+
+
+@router.get(
+    "/v1/invoice-requests",
+    response_model=Page[InvoiceRequestOut],
+    operation_id="invoice_requests-list",
+    summary="List invoice requests, newest first",
+    description="Customers see their own account's requests; finance sees every account's.",
+    responses=problems(),
+)
+async def list_requests(
+    session: Session, auth: CustomerOrFinance, page: Pagination, filters: Filters
+) -> Page[InvoiceRequestOut]:
+    data, has_more, cursor = await queries.list_requests(session, auth, filters, page)
+    return Page[InvoiceRequestOut](data=data, has_more=has_more, next_cursor=cursor)
+
+
+@router.get(
+    "/v1/invoice-requests/{request_id}",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-get",
+    summary="Read an invoice request",
+    responses=problems(404),
+)
+async def get_request(request_id: str, session: Session, auth: CustomerOrFinance) -> InvoiceRequestOut:
+    return await queries.get_request(session, auth, parse_id(request_id))
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/cancel",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-cancel",
+    summary="Cancel a pending invoice request",
+    description="Only while `pending`; the items' amounts can then be requested again.",
+    responses=problems(404, 409),
+)
+async def cancel_request(request_id: str, session: Session, auth: Customer) -> InvoiceRequestOut:
+    return await lifecycle.cancel(session, auth, parse_id(request_id))
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/start",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-start",
+    summary="Start processing a pending invoice request",
+    responses=problems(404, 409),
+)
+async def start_request(request_id: str, session: Session, auth: Finance) -> InvoiceRequestOut:
+    return await lifecycle.start(session, auth, parse_id(request_id))
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/issue",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-issue",
+    summary="Record the invoices issued for a request in processing",
+    description=(
+        "One or more invoices (at most 100) whose amounts sum exactly to the request's amount. "
+        "Invoice numbers are unique across all invoices (409 `duplicate_invoice_number`)."
+    ),
+    responses=problems(404, 409, 422),
+)
+async def issue_request(request_id: str, body: IssueIn, session: Session, auth: Finance) -> InvoiceRequestOut:
+    return await lifecycle.issue(session, auth, parse_id(request_id), body.invoices)
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/deliver",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-deliver",
+    summary="Mark an issued request delivered",
+    description=(
+        "Paper invoices (`vat_ordinary`, `vat_special`) need a `tracking_number`; electronic ones "
+        "are delivered to the email in the request's address snapshot. The body may be omitted."
+    ),
+    responses=problems(404, 409, 422),
+)
+async def deliver_request(
+    request_id: str, session: Session, auth: Finance, body: Annotated[DeliverIn | None, Body()] = None
+) -> InvoiceRequestOut:
+    body = body or DeliverIn()
+    return await lifecycle.deliver(session, auth, parse_id(request_id), body.carrier, body.tracking_number)
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/reject",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-reject",
+    summary="Reject a pending or processing request",
+    description="The items' amounts can then be requested again.",
+    responses=problems(404, 409),
+)
+async def reject_request(
+    request_id: str, body: ReasonIn, session: Session, auth: Finance
+) -> InvoiceRequestOut:
+    return await lifecycle.reject(session, auth, parse_id(request_id), body.reason)
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/reverse",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-reverse",
+    summary="Reverse (red-letter) an issued or delivered request",
+    description="The items' amounts can then be requested again.",
+    responses=problems(404, 409),
+)
+async def reverse_request(
+    request_id: str, body: ReasonIn, session: Session, auth: Finance
+) -> InvoiceRequestOut:
+    return await lifecycle.reverse(session, auth, parse_id(request_id), body.reason)

@@ -1,0 +1,230 @@
+"""Moving invoice requests through their lifecycle, and giving amounts back when one ends.
+
+Which moves exist and who may make them is decided by `states.TRANSITIONS` alone. A move is a
+conditional `UPDATE … WHERE id = :id AND status = :expected`: of two racing moves, the database
+lets exactly one through and the other is told 409 `invalid_transition`.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.bills.models import Bill
+from app.cards.models import StoredValueCard
+from app.core import metrics
+from app.core.auth import AuthContext
+from app.core.clock import utcnow
+from app.core.errors import Conflict, ValidationFailed
+from app.core.money import format_money
+from app.events import service as events
+from app.profiles.rules import PAPER_TYPES, is_electronic
+from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.queries import load_request, request_out
+from app.requests.schemas import InvoiceIn, InvoiceRequestOut
+from app.requests.states import RELEASING, Status, may_move
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    detail = "The invoice request cannot make this move from its current status."
+
+
+class DuplicateInvoiceNumber(Conflict):
+    code = "duplicate_invoice_number"
+    detail = "An invoice with this number already exists."
+
+
+async def cancel(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
+    request = await _load_for_move(session, auth, request_id, Status.cancelled)
+    await _move(session, auth, request, Status.cancelled, note=None)
+    return await _finish(session, auth, request, Status.cancelled)
+
+
+async def start(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
+    request = await _load_for_move(session, auth, request_id, Status.processing)
+    await _move(session, auth, request, Status.processing, note=None)
+    return await _finish(session, auth, request, Status.processing)
+
+
+async def issue(
+    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, invoices: Sequence[InvoiceIn]
+) -> InvoiceRequestOut:
+    request = await _load_for_move(session, auth, request_id, Status.issued)
+    total = sum(invoice.amount for invoice in invoices)
+    if total != request.amount:
+        raise ValidationFailed(
+            "body.invoices",
+            f"amounts sum to {format_money(total)}; "
+            f"they must sum to the request's {format_money(request.amount)}",
+        )
+    await _refuse_taken_numbers(session, [invoice.number for invoice in invoices])
+    numbers = ", ".join(invoice.number for invoice in invoices)
+    await _move(session, auth, request, Status.issued, note=f"Invoices {numbers}")
+    await _insert_invoices(session, request.id, invoices)
+    metrics.INVOICED_FEN.inc(request.amount)
+    return await _finish(session, auth, request, Status.issued)
+
+
+async def deliver(
+    session: AsyncSession,
+    auth: AuthContext,
+    request_id: uuid.UUID,
+    carrier: str | None,
+    tracking_number: str | None,
+) -> InvoiceRequestOut:
+    request = await _load_for_move(session, auth, request_id, Status.delivered)
+    if request.invoice_type in PAPER_TYPES and tracking_number is None:
+        raise ValidationFailed("body.tracking_number", "is required to deliver paper invoices")
+    parts = []
+    if is_electronic(request.invoice_type):
+        parts.append(f"Emailed to {request.address_snapshot.get('email')}")
+    if carrier is not None:
+        parts.append(f"Carrier: {carrier}")
+    if tracking_number is not None:
+        parts.append(f"Tracking number: {tracking_number}")
+    await _move(
+        session,
+        auth,
+        request,
+        Status.delivered,
+        note="; ".join(parts) or None,
+        carrier=carrier,
+        tracking_number=tracking_number,
+    )
+    return await _finish(session, auth, request, Status.delivered)
+
+
+async def reject(
+    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, reason: str
+) -> InvoiceRequestOut:
+    request = await _load_for_move(session, auth, request_id, Status.rejected)
+    await _move(session, auth, request, Status.rejected, note=reason)
+    return await _finish(session, auth, request, Status.rejected)
+
+
+async def reverse(
+    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, reason: str
+) -> InvoiceRequestOut:
+    request = await _load_for_move(session, auth, request_id, Status.reversed)
+    await _move(session, auth, request, Status.reversed, note=reason)
+    return await _finish(session, auth, request, Status.reversed)
+
+
+async def _load_for_move(
+    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, target: Status
+) -> InvoiceRequest:
+    request = await load_request(session, auth, request_id)
+    current = Status(request.status)
+    if not may_move(current, target, auth.role):
+        raise InvalidTransition(
+            f"A {current.value} invoice request cannot be moved to {target.value}.",
+            current_status=current.value,
+        )
+    return request
+
+
+async def _move(
+    session: AsyncSession,
+    auth: AuthContext,
+    request: InvoiceRequest,
+    target: Status,
+    *,
+    note: str | None,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
+) -> None:
+    now = utcnow()
+    values: dict[str, object] = {"status": target.value, "updated_at": now}
+    if target is Status.delivered:
+        values.update(carrier=carrier, tracking_number=tracking_number)
+    result = await session.execute(
+        update(InvoiceRequest)
+        .where(InvoiceRequest.id == request.id, InvoiceRequest.status == request.status)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidTransition("The invoice request was moved by someone else meanwhile; read it again.")
+    session.add(
+        InvoiceRequestEvent(
+            request_id=request.id, status=target.value, actor_role=auth.role.value, note=note, at=now
+        )
+    )
+    if target in RELEASING:
+        await _release(session, request.items)
+
+
+async def _release(session: AsyncSession, items: Sequence[InvoiceRequestItem]) -> None:
+    """Give the items' amounts back: one executemany UPDATE per table, rows in id order."""
+    bills = sorted((item.bill_id, item.amount) for item in items if item.bill_id is not None)
+    cards = sorted(
+        (item.stored_value_card_id, item.amount) for item in items if item.stored_value_card_id is not None
+    )
+    await _give_back(session, cast(Table, Bill.__table__), bills)
+    await _give_back(session, cast(Table, StoredValueCard.__table__), cards)
+
+
+async def _give_back(session: AsyncSession, table: Table, amounts: list[tuple[uuid.UUID, int]]) -> None:
+    if not amounts:
+        return
+    # Core on the session's connection: an executemany of an UPDATE with a WHERE clause.
+    connection = await session.connection()
+    await connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("item_id"))
+        .values(requested_amount=table.c.requested_amount - bindparam("item_amount")),
+        [{"item_id": item_id, "item_amount": amount} for item_id, amount in amounts],
+    )
+
+
+async def _refuse_taken_numbers(session: AsyncSession, numbers: list[str]) -> None:
+    repeated = sorted({number for number in numbers if numbers.count(number) > 1})
+    if repeated:
+        raise DuplicateInvoiceNumber(
+            f"Invoice number {repeated[0]} is given more than once.", numbers=repeated
+        )
+    taken = sorted(
+        (await session.execute(select(Invoice.number).where(Invoice.number.in_(numbers)))).scalars()
+    )
+    if taken:
+        raise DuplicateInvoiceNumber(f"Invoice number {taken[0]} already exists.", numbers=taken)
+
+
+async def _insert_invoices(
+    session: AsyncSession, request_id: uuid.UUID, invoices: Sequence[InvoiceIn]
+) -> None:
+    now = utcnow()
+    session.add_all(
+        Invoice(
+            id=uuid.uuid4(),
+            request_id=request_id,
+            position=position,
+            number=invoice.number,
+            amount=invoice.amount,
+            issued_at=invoice.issued_at or now,
+            file_url=invoice.file_url,
+            created_at=now,
+        )
+        for position, invoice in enumerate(invoices)
+    )
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        # Another request was issued with one of these numbers at the same moment.
+        raise DuplicateInvoiceNumber() from None
+
+
+async def _finish(
+    session: AsyncSession, auth: AuthContext, request: InvoiceRequest, target: Status
+) -> InvoiceRequestOut:
+    await session.flush()
+    out = request_out(await load_request(session, auth, request.id, refresh=True))
+    await events.record(
+        session, f"invoice_request.{target.value}", request.account_id, out.model_dump(mode="json")
+    )
+    return out

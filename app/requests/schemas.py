@@ -1,0 +1,140 @@
+"""Invoice-request request/response models; the rules live in create.py and lifecycle.py."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from app.core.clock import Timestamp, TimestampIn
+from app.core.ids import Id
+from app.core.money import MoneyOut, NonNegativeMoneyIn
+from app.core.schemas import RequestModel, ResponseModel
+from app.requests.states import Status
+
+# Bounds that keep a hostile body cheap to refuse; the product limits (at most 500 items, no
+# duplicates, something selected) are checked by the service so refusals keep their order.
+MAX_LISTED_IDS = 1000
+MAX_INVOICES = 100
+
+IdIn = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+InvoiceNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+]
+FileUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s]+$")]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+TrackingNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9-]+$")
+]
+ItemKind = Literal["bill", "stored_value_card"]
+
+
+class InvoiceRequestCreate(RequestModel):
+    bill_ids: list[IdIn] = Field(
+        default_factory=list,
+        max_length=MAX_LISTED_IDS,
+        description="Bills to invoice (ids from GET /v1/bills)",
+    )
+    stored_value_card_ids: list[IdIn] = Field(
+        default_factory=list, max_length=MAX_LISTED_IDS, description="Stored-value cards to invoice"
+    )
+    profile_id: IdIn = Field(description="The invoice profile (invoice information) to invoice to")
+    address_id: IdIn = Field(description="The mailing address the invoice is sent to")
+    remark: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
+        default=None, description="A note for finance", examples=["Please issue before month end"]
+    )
+
+
+class InvoiceIn(RequestModel):
+    number: InvoiceNumber = Field(description="The invoice number; unique across all invoices")
+    amount: NonNegativeMoneyIn = Field(description="Greater than zero", examples=["1024.50"])
+    issued_at: TimestampIn | None = Field(default=None, description="Defaults to now")
+    file_url: FileUrl | None = Field(default=None, description="Where the invoice file can be downloaded")
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be greater than zero")
+        return value
+
+
+class IssueIn(RequestModel):
+    invoices: list[InvoiceIn] = Field(
+        min_length=1,
+        max_length=MAX_INVOICES,
+        description="One or more invoices whose amounts sum to the request's amount",
+    )
+
+
+class DeliverIn(RequestModel):
+    carrier: ShortText | None = Field(default=None, examples=["SF Express"])
+    tracking_number: TrackingNumber | None = Field(
+        default=None, description="Required for paper invoices (vat_ordinary, vat_special)"
+    )
+
+
+class ReasonIn(RequestModel):
+    reason: Reason = Field(examples=["The title does not match the business licence"])
+
+
+class ItemOut(ResponseModel):
+    kind: ItemKind
+    id: Id = Field(description="The bill or stored-value card id")
+    label: str
+    amount: MoneyOut = Field(description="What this request invoices of the item")
+
+
+class ProfileSnapshotOut(ResponseModel):
+    """The invoice profile as it was when the request was made."""
+
+    id: Id
+    invoice_type: str
+    title: str
+    taxpayer_id: str
+    bank_name: str | None
+    bank_account: str | None
+    registered_address: str | None
+    registered_phone: str | None
+
+
+class AddressSnapshotOut(ResponseModel):
+    """The mailing address as it was when the request was made."""
+
+    id: Id
+    recipient: str
+    phone: str
+    email: str | None
+    address: str | None
+    postal_code: str | None
+
+
+class InvoiceOut(ResponseModel):
+    number: str
+    amount: MoneyOut
+    issued_at: Timestamp
+    file_url: str | None
+
+
+class RequestEventOut(ResponseModel):
+    status: Status
+    at: Timestamp
+    actor_role: Literal["customer", "billing", "finance"]
+    note: str | None
+
+
+class InvoiceRequestOut(ResponseModel):
+    id: Id
+    account_id: Id
+    status: Status
+    amount: MoneyOut
+    invoice_type: Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
+    items: list[ItemOut]
+    profile: ProfileSnapshotOut
+    address: AddressSnapshotOut
+    remark: str | None
+    carrier: str | None
+    tracking_number: str | None
+    invoices: list[InvoiceOut]
+    events: list[RequestEventOut] = Field(description="The timeline, oldest first; append-only")
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -1,0 +1,54 @@
+"""The invoice-request lifecycle: the one table of allowed moves and who may make each."""
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from app.core.auth import Role
+
+
+class Status(StrEnum):
+    pending = "pending"
+    processing = "processing"
+    issued = "issued"
+    delivered = "delivered"
+    rejected = "rejected"
+    cancelled = "cancelled"
+    reversed = "reversed"
+
+
+# status -> {next status: the role that may make the move}. Nothing else decides transitions.
+TRANSITIONS: Mapping[Status, Mapping[Status, Role]] = {
+    Status.pending: {
+        Status.processing: Role.finance,
+        Status.rejected: Role.finance,
+        Status.cancelled: Role.customer,
+    },
+    Status.processing: {
+        Status.issued: Role.finance,
+        Status.rejected: Role.finance,
+    },
+    Status.issued: {
+        Status.delivered: Role.finance,
+        Status.reversed: Role.finance,
+    },
+    Status.delivered: {
+        Status.reversed: Role.finance,
+    },
+    Status.rejected: {},
+    Status.cancelled: {},
+    Status.reversed: {},
+}
+
+# Requests in these statuses hold their items' amounts; the others gave them back.
+ACTIVE: frozenset[Status] = frozenset({Status.pending, Status.processing, Status.issued, Status.delivered})
+# Entering one of these gives the items' amounts back: they can be requested again.
+RELEASING: frozenset[Status] = frozenset({Status.cancelled, Status.rejected, Status.reversed})
+
+
+def may_move(current: Status, target: Status, role: Role) -> bool:
+    return TRANSITIONS[current].get(target) is role
+
+
+def sources(target: Status, role: Role) -> list[Status]:
+    """The statuses from which `role` may move a request to `target` (for messages and docs)."""
+    return [status for status, moves in TRANSITIONS.items() if moves.get(target) is role]
