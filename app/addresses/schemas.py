@@ -14,7 +14,7 @@ Email = Annotated[EmailStr, StringConstraints(strip_whitespace=True, max_length=
 PostalAddress = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), SingleLine
 ]
-PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$", max_length=6)]
+PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$", max_length=6)]
 
 _EITHER = "At least one of email (electronic invoices) and address (paper invoices)"
 

@@ -7,12 +7,13 @@ from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJso
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+# ASCII digits only ([0-9], not \d, which also matches full-width and other Unicode digits).
 # A mainland mobile number: 11 digits starting with 1.
-_MOBILE = re.compile(r"1\d{10}")
+_MOBILE = re.compile(r"1[0-9]{10}")
 # A fixed line: area code (0 + 2 or 3 digits, e.g. 010, 0571), an optional hyphen, then a
 # 7- or 8-digit local number. No spaces, no extension.
-_FIXED_LINE = re.compile(r"0\d{2,3}-?\d{7,8}")
-PHONE_PATTERN = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
+_FIXED_LINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
+PHONE_PATTERN = r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$"
 PHONE_HELP = (
     "a mainland mobile number (11 digits starting with 1, e.g. 13812345678) or a fixed line "
     "with its area code, hyphen optional (e.g. 010-12345678, 057188888888)"

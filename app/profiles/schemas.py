@@ -12,7 +12,7 @@ from app.core.validators import BlankIsNull, Phone, SingleLine, TaxpayerId
 
 InvoiceType = Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
 
-_BANK_ACCOUNT = re.compile(r"\d{6,32}")
+_BANK_ACCOUNT = re.compile(r"[0-9]{6,32}")
 
 
 def _strip_spaces(value: object) -> object:
