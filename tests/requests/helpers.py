@@ -1,0 +1,90 @@
+"""Shared set-up for invoice-request tests: a customer who could request right now."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from tests.factories import Api, Customer, make_address, make_bill, make_card, make_profile
+
+
+@dataclass
+class Ready:
+    customer: Customer
+    profile: dict[str, Any]
+    address: dict[str, Any]
+    bills: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.customer.headers
+
+
+async def ready_customer(
+    api: Api,
+    *,
+    bills: int = 2,
+    cards: int = 0,
+    cash: str = "100.00",
+    invoice_type: str = "vat_ordinary",
+    cash_balance: str | None = "1000.00",
+) -> Ready:
+    """Certified, with a usable profile, an address with email and postal address, and items."""
+    customer = await api.customer(cash_balance=cash_balance)
+    await api.certify(customer)
+    ready = Ready(
+        customer=customer,
+        profile=await make_profile(api, customer, invoice_type),
+        address=await make_address(api, customer),
+    )
+    for month in range(bills):
+        year, index = divmod(month, 12)
+        period = f"{2020 + year}-{index + 1:02d}"
+        ready.bills.append(await make_bill(api, customer.account_id, period=period, cash=cash))
+    for number in range(cards):
+        ready.cards.append(await make_card(api, customer.account_id, card_no=f"SVC-{number:04d}"))
+    return ready
+
+
+def selection(
+    ready: Ready,
+    bills: list[dict[str, Any]] | None = None,
+    cards: list[dict[str, Any]] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "bill_ids": [bill["id"] for bill in (ready.bills if bills is None else bills)],
+        "stored_value_card_ids": [card["id"] for card in (ready.cards if cards is None else cards)],
+        "profile_id": ready.profile["id"],
+        "address_id": ready.address["id"],
+    }
+    body.update(overrides)
+    return body
+
+
+async def create(client: httpx.AsyncClient, ready: Ready, **overrides: Any) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/invoice-requests", json=selection(ready, **overrides), headers=ready.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def move(
+    client: httpx.AsyncClient, api: Api, request_id: str, action: str, body: dict[str, Any] | None = None
+) -> httpx.Response:
+    return await client.post(f"/v1/invoice-requests/{request_id}/{action}", json=body, headers=api.finance)
+
+
+async def issue_whole(
+    client: httpx.AsyncClient, api: Api, request: dict[str, Any], number: str
+) -> dict[str, Any]:
+    """start then issue one invoice for the whole amount."""
+    response = await move(client, api, request["id"], "start")
+    assert response.status_code == 200, response.text
+    response = await move(
+        client, api, request["id"], "issue", {"invoices": [{"number": number, "amount": request["amount"]}]}
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
