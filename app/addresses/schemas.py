@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
@@ -20,8 +21,9 @@ _EITHER = "At least one of email (electronic invoices) and address (paper invoic
 
 
 class _AddressFields(RequestModel):
-    recipient: Recipient | None = Field(default=None, examples=["Li Lei"])
-    phone: Phone | None = Field(default=None, examples=["13812345678"])
+    # Declared here for the field order; each subclass narrows them.
+    recipient: Recipient | None = None
+    phone: Phone | None = None
     email: Annotated[Email | None, BlankIsNull] = Field(
         default=None, description=_EITHER, examples=["invoices@acme.example"]
     )
@@ -42,7 +44,10 @@ class AddressCreate(_AddressFields):
 class AddressUpdate(_AddressFields):
     """Given fields replace; email, address and postal_code set to null are cleared."""
 
-    is_default: bool | None = None
+    # May be omitted but not null (so null is left out of the documented schema).
+    recipient: Recipient | SkipJsonSchema[None] = Field(default=None, examples=["Li Lei"])
+    phone: Phone | SkipJsonSchema[None] = Field(default=None, examples=["13812345678"])
+    is_default: bool | SkipJsonSchema[None] = None
 
     @field_validator("recipient", "phone", "is_default", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
@@ -38,7 +39,7 @@ RegisteredAddress = Annotated[
 ]
 
 _HEADER_HELP = "Must equal the certification; omitted → copied from it"
-_BLANK_HELP = "An empty string or null leaves it empty"
+_BLANK_HELP = "An empty string or null means none"
 
 
 class _ProfileFields(RequestModel):
@@ -68,8 +69,11 @@ class ProfileCreate(_ProfileFields):
 class ProfileUpdate(_ProfileFields):
     """Given fields replace; optional fields set to null are cleared."""
 
-    invoice_type: InvoiceType | None = None
-    is_default: bool | None = None
+    # May be omitted but not null (so null is left out of the documented schema).
+    title: Title | SkipJsonSchema[None] = Field(default=None, description=_HEADER_HELP)
+    taxpayer_id: TaxpayerId | SkipJsonSchema[None] = Field(default=None, description=_HEADER_HELP)
+    invoice_type: InvoiceType | SkipJsonSchema[None] = None
+    is_default: bool | SkipJsonSchema[None] = None
 
     @field_validator("invoice_type", "title", "taxpayer_id", "is_default", mode="before")
     @classmethod
