@@ -103,14 +103,14 @@ async def upsert_bill(
     bill = await _locked_bill(session, account_id, period)
     if bill is None:
         bill = Bill(account_id=account_id, period=period, requested_amount=0, **_columns(amounts))
-        session.add(bill)
         try:
+            # add() inside the savepoint: a failed flush then discards only the savepoint, not
+            # the whole transaction (an object added outside it deactivates the outer one).
             async with session.begin_nested():
+                session.add(bill)
                 await session.flush()
         except IntegrityError:
             # Another PUT created this period first: treat ours as an update of that bill.
-            if bill in session:
-                session.expunge(bill)
             existing = await _locked_bill(session, account_id, period)
             if existing is None:
                 raise

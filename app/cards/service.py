@@ -62,9 +62,9 @@ async def record_purchase(
         requested_amount=0,
         purchased_at=purchase.purchased_at,
     )
-    session.add(card)
     try:
         async with session.begin_nested():
+            session.add(card)
             await session.flush()
     except IntegrityError:
         raise DuplicateCard() from None
