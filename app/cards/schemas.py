@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, Strict, StringConstraints
+from pydantic import Field, StringConstraints
 
 from app.core.clock import Timestamp, TimestampIn
 from app.core.ids import Id
@@ -12,24 +12,13 @@ from app.core.schemas import RequestModel, ResponseModel
 CardNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-def _timestamp_text(value: object) -> object:
-    if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("must be an RFC 3339 timestamp such as 2026-01-31T08:00:00Z")
-    return value
-
-
-# Request models are strict, and strict mode refuses every JSON string for a datetime: parse
-# the text here (strings only, no Unix numbers); TimestampIn still insists on a time zone.
-PurchasedAt = Annotated[TimestampIn, BeforeValidator(_timestamp_text), Strict(False)]
-
-
 class CardCreate(RequestModel):
     card_no: CardNo = Field(description="Unique per account", examples=["SVC-0001"])
     face_value: NonNegativeMoneyIn = Field(examples=["1000.00"])
     paid_amount: NonNegativeMoneyIn = Field(
         description="What the customer paid: the card is invoiced at this amount", examples=["950.00"]
     )
-    purchased_at: PurchasedAt
+    purchased_at: TimestampIn
 
 
 class CardOut(ResponseModel):
