@@ -38,3 +38,26 @@ async def test_customer_key_cannot_create_accounts(client: httpx.AsyncClient, ap
     response = await client.post("/v1/accounts", json={"name": "x"}, headers=customer.headers)
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+async def test_duplicate_external_id_is_409(client: httpx.AsyncClient, api: Api) -> None:
+    body = {"name": "Twice Ltd.", "external_id": "crm-twice-" + api.billing_key[-8:]}
+    assert (await client.post("/v1/accounts", json=body, headers=api.billing)).status_code == 201
+    response = await client.post("/v1/accounts", json=body, headers=api.billing)
+    assert response.status_code == 409
+    assert response.json()["code"] == "duplicate_external_id"
+
+
+async def test_cash_balance_may_be_negative_and_is_exact(client: httpx.AsyncClient, api: Api) -> None:
+    account_id = await api.account(cash_balance="-0.10")
+    response = await client.get(f"/v1/accounts/{account_id}", headers=api.finance)
+    assert response.status_code == 200
+    assert response.json()["cash_balance"] == "-0.10"
+
+
+async def test_finance_cannot_set_cash_balance(client: httpx.AsyncClient, api: Api) -> None:
+    account_id = await api.account()
+    response = await client.put(
+        f"/v1/accounts/{account_id}/cash-balance", json={"cash_balance": "1.00"}, headers=api.finance
+    )
+    assert response.status_code == 403

@@ -26,9 +26,9 @@ class IssuedKey:
 
 async def create_account(session: AsyncSession, name: str, external_id: str | None) -> Account:
     account = Account(name=name, external_id=external_id, cash_balance=0)
-    session.add(account)
     try:
         async with session.begin_nested():
+            session.add(account)
             await session.flush()
     except IntegrityError:
         raise DuplicateExternalId() from None
