@@ -1,4 +1,4 @@
-"""The `invoicing` command line: migrate, create-key, serve."""
+"""The `invoicing` command line: migrate, create-key, serve, demo."""
 
 import argparse
 import asyncio
@@ -75,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--workers", type=int, default=1)
+    sub.add_parser("demo", help="migrate, load a demo account, and print one key per role as the last lines")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -97,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(key_value)
     elif args.command == "serve":
         serve(args.host, args.port, args.workers)
+    elif args.command == "demo":
+        from app import demo  # imports every service; only this command needs them
+
+        return demo.main()
     return 0
 
 

@@ -1,0 +1,129 @@
+"""`invoicing demo`: load one demo account with everything needed to request invoices, and print
+one API key per role (the last three lines of stdout: `CUSTOMER_KEY=…`, `BILLING_KEY=…`, `FINANCE_KEY=…`)."""
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.accounts import service as accounts
+from app.addresses.schemas import AddressCreate
+from app.addresses.service import create_address
+from app.bills.service import BillAmounts, upsert_bill
+from app.cards.service import CardPurchase, record_purchase
+from app.certification.service import certify
+from app.cli import migrate
+from app.core.auth import Role
+from app.core.clock import utcnow
+from app.core.database import Database, write_intent
+from app.core.money import format_money
+from app.core.settings import get_settings
+from app.profiles.schemas import ProfileCreate
+from app.profiles.service import create_profile
+
+ENTERPRISE = "Demo Cloud Technology Co., Ltd."
+TAXPAYER_ID = "91350100M000100Y43"  # a valid Unified Social Credit Code
+CASH_BALANCE = 8_800_00
+VOUCHER_ONLY_MONTHS = frozenset({2, 6, 10})  # months paid wholly by vouchers: nothing to invoice
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    account_id: uuid.UUID
+    invoiceable: int
+    keys: dict[Role, str]
+
+
+def _last_twelve_periods(now: datetime) -> list[str]:
+    """The twelve months before the current one, oldest first: bills exist for finished months."""
+    periods = []
+    year, month = now.year, now.month
+    for _ in range(12):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        periods.append(f"{year:04d}-{month:02d}")
+    return list(reversed(periods))
+
+
+def _bill(index: int) -> BillAmounts:
+    total = 1_000_00 + 137_50 * index
+    if index in VOUCHER_ONLY_MONTHS:
+        return BillAmounts(
+            total_amount=total, cash_amount=0, voucher_amount=total, stored_value_card_amount=0
+        )
+    voucher = 50_00 if index % 3 == 0 else 0
+    card = 200_00 if index % 4 == 1 else 0
+    return BillAmounts(
+        total_amount=total,
+        cash_amount=total - voucher - card,
+        voucher_amount=voucher,
+        stored_value_card_amount=card,
+    )
+
+
+async def load(database_url: str) -> DemoAccount:
+    """Create the demo account in one transaction, through the same services the API uses."""
+    database = Database(database_url)
+    token = write_intent.set(True)
+    try:
+        async with database.sessionmaker() as session:
+            account = await accounts.create_account(session, "Demo Cloud", None)
+            await accounts.set_cash_balance(session, account.id, CASH_BALANCE)
+            await certify(session, account.id, ENTERPRISE, TAXPAYER_ID)
+            await create_profile(
+                session,
+                account.id,
+                ProfileCreate.model_validate({"invoice_type": "vat_ordinary", "is_default": True}),
+            )
+            await create_address(
+                session,
+                account.id,
+                AddressCreate.model_validate(
+                    {
+                        "recipient": "Han Meimei",
+                        "phone": "13800138000",
+                        "email": "invoices@demo.example",
+                        "address": "88 Software Avenue, Gulou District, Fuzhou",
+                        "postal_code": "350001",
+                        "is_default": True,
+                    }
+                ),
+            )
+            invoiceable = 0
+            for index, period in enumerate(_last_twelve_periods(utcnow())):
+                amounts = _bill(index)
+                await upsert_bill(session, account.id, period, amounts)
+                invoiceable += amounts.cash_amount
+            cards = (("DEMO-SVC-0001", 1_000_00, 950_00, 200), ("DEMO-SVC-0002", 5_000_00, 4_600_00, 40))
+            for card_no, face, paid, days_ago in cards:
+                purchase = CardPurchase(
+                    card_no=card_no,
+                    face_value=face,
+                    paid_amount=paid,
+                    purchased_at=utcnow().replace(microsecond=0) - timedelta(days=days_ago),
+                )
+                await record_purchase(session, account.id, purchase)
+                invoiceable += paid
+            keys = {
+                role: (
+                    await accounts.issue_key(session, role, account.id if role is Role.customer else None)
+                ).key
+                for role in (Role.customer, Role.billing, Role.finance)
+            }
+            await session.commit()
+            return DemoAccount(account_id=account.id, invoiceable=invoiceable, keys=keys)
+    finally:
+        write_intent.reset(token)
+        await database.dispose()
+
+
+def main() -> int:
+    database_url = get_settings().database_url
+    migrate(database_url)
+    demo = asyncio.run(load(database_url))
+    print(f"demo account {demo.account_id}: certified, a vat_ordinary profile, an address,")
+    print(f"12 monthly bills ({len(VOUCHER_ONLY_MONTHS)} paid by vouchers only), 2 stored-value cards,")
+    print(f"cash balance {format_money(CASH_BALANCE)}, invoiceable {format_money(demo.invoiceable)}")
+    print("keys (shown once):")
+    for role, key in demo.keys.items():
+        print(f"{role.value.upper()}_KEY={key}")
+    return 0
