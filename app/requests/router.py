@@ -1,6 +1,6 @@
 """HTTP routes for invoice requests: the customer's requests and the finance workflow."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, status
@@ -33,9 +33,14 @@ Refusals, in the order they are checked (the first that applies answers):
 
 
 def _aware(field: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise ValidationFailed(field, "must include a time zone, e.g. 2026-01-31T08:00:00Z")
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
+        raise ValidationFailed(field, "is out of range") from None
 
 
 async def request_filters(

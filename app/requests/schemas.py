@@ -2,7 +2,15 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, Strict, StringConstraints, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 
 from app.core.clock import Timestamp, TimestampIn
 from app.core.ids import Id
@@ -34,9 +42,18 @@ def _timestamp_text(value: object) -> object:
     return value
 
 
+def _representable(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    try:
+        return handler(value)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
+        raise ValueError("is out of range") from None
+
+
 # Strict request models refuse every JSON string for a datetime: accept RFC 3339 text only
 # (no Unix numbers); TimestampIn still insists on a time zone.
-IssuedAt = Annotated[TimestampIn, BeforeValidator(_timestamp_text), Strict(False)]
+IssuedAt = Annotated[
+    TimestampIn, BeforeValidator(_timestamp_text), Strict(False), WrapValidator(_representable)
+]
 
 
 class InvoiceRequestCreate(RequestModel):

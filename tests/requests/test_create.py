@@ -317,3 +317,17 @@ async def test_refusals_and_creations_are_counted_in_metrics(client: httpx.Async
         value(before, "invoicing_invoice_requests_created_total") + 1
     )
     assert value(after, refused) == value(before, refused) + 1
+
+
+async def test_a_retried_request_with_the_same_idempotency_key_is_made_once(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    ready = await ready_customer(api, bills=2)
+    headers = ready.headers | {"Idempotency-Key": f"retry-{uuid.uuid4()}"}
+    first = await client.post("/v1/invoice-requests", json=selection(ready), headers=headers)
+    second = await client.post("/v1/invoice-requests", json=selection(ready), headers=headers)
+    assert first.status_code == second.status_code == 201, second.text
+    assert second.json() == first.json()
+    assert second.headers.get("idempotent-replayed") == "true"
+    listed = (await client.get("/v1/invoice-requests", headers=ready.headers)).json()
+    assert [r["id"] for r in listed["data"]] == [first.json()["id"]]

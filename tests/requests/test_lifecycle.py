@@ -217,6 +217,8 @@ async def test_a_large_request_may_be_split_across_many_invoices(client: httpx.A
         [{"number": "", "amount": "1.00"}],
         [{"number": "N" * 65, "amount": "1.00"}],
         [{"number": "N1", "amount": "1.00", "issued_at": "2026-11-01T08:00:00"}],
+        [{"number": "N1", "amount": "1.00", "issued_at": "0001-01-01T00:00:00+01:00"}],
+        [{"number": "N1", "amount": "1.00", "issued_at": 1767225600}],
         [{"number": "N1", "amount": "1.00", "file_url": "javascript:alert(1)"}],
         [{"number": f"N{i}", "amount": "1.00"} for i in range(101)],
     ],

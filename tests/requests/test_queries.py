@@ -88,7 +88,9 @@ async def test_list_filters_by_creation_time(client: httpx.AsyncClient, api: Api
     assert len(page["data"]) == 2
 
 
-@pytest.mark.parametrize("value", ["2026-01-01T00:00:00", "yesterday", "2026-13-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "value", ["2026-01-01T00:00:00", "yesterday", "2026-13-01T00:00:00Z", "0001-01-01T00:00:00+01:00"]
+)
 async def test_creation_time_filters_need_rfc3339_with_zone(
     client: httpx.AsyncClient, api: Api, value: str
 ) -> None:
