@@ -9,11 +9,10 @@ and then sees nothing left. CHECK constraints bound 0 <= requested_amount <= bas
 """
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import Select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import get_account
@@ -108,8 +107,15 @@ async def _create(
     address = await get_address_for_request(session, account_id, _parse(body.address_id, "mailing address"))
     bill_ids = [_parse(value, "bill") for value in body.bill_ids]
     card_ids = [_parse(value, "stored-value card") for value in body.stored_value_card_ids]
-    bills = await _lock_bills(session, account_id, bill_ids)
-    cards = await _lock_cards(session, account_id, card_ids)
+    bills = await _lock(
+        session, customer_bills(account_id).where(Bill.id.in_(bill_ids)).order_by(Bill.id), bill_ids, "bill"
+    )
+    cards = await _lock(
+        session,
+        customer_cards(account_id).where(StoredValueCard.id.in_(card_ids)).order_by(StoredValueCard.id),
+        card_ids,
+        "stored-value card",
+    )
 
     _check_usable(profile, certification, address)
     reserved = _amounts(bill_ids, card_ids, bills, cards)
@@ -142,44 +148,25 @@ def _parse(value: str, what: str) -> uuid.UUID:
     return parsed
 
 
-async def _lock_bills(
-    session: AsyncSession, account_id: uuid.UUID, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Bill]:
+class _Row(Protocol):
+    id: uuid.UUID
+
+
+RowT = TypeVar("RowT", bound=_Row)
+
+
+async def _lock(
+    session: AsyncSession, stmt: Select[RowT], ids: list[uuid.UUID], what: str
+) -> dict[uuid.UUID, RowT]:
+    """Lock the selected rows in id order (SELECT … FOR UPDATE); any id not found is a 404."""
     if not ids:
         return {}
-    stmt = (
-        customer_bills(account_id)
-        .where(Bill.id.in_(ids))
-        .order_by(Bill.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    found = {bill.id: bill for bill in (await session.execute(stmt)).scalars()}
-    _require_all(ids, found, "bill")
-    return found
-
-
-async def _lock_cards(
-    session: AsyncSession, account_id: uuid.UUID, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, StoredValueCard]:
-    if not ids:
-        return {}
-    stmt = (
-        customer_cards(account_id)
-        .where(StoredValueCard.id.in_(ids))
-        .order_by(StoredValueCard.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    found = {card.id: card for card in (await session.execute(stmt)).scalars()}
-    _require_all(ids, found, "stored-value card")
-    return found
-
-
-def _require_all(ids: Sequence[uuid.UUID], found: dict[uuid.UUID, Any], what: str) -> None:
+    locked = stmt.with_for_update().execution_options(populate_existing=True)
+    found = {row.id: row for row in (await session.execute(locked)).scalars()}
     for item_id in ids:
         if item_id not in found:
             raise NotFound(f"No such {what}: {item_id}.")
+    return found
 
 
 def _check_usable(profile: InvoiceProfile, certification: Certification, address: MailingAddress) -> None:

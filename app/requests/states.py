@@ -47,8 +47,3 @@ RELEASING: frozenset[Status] = frozenset({Status.cancelled, Status.rejected, Sta
 
 def may_move(current: Status, target: Status, role: Role) -> bool:
     return TRANSITIONS[current].get(target) is role
-
-
-def sources(target: Status, role: Role) -> list[Status]:
-    """The statuses from which `role` may move a request to `target` (for messages and docs)."""
-    return [status for status, moves in TRANSITIONS.items() if moves.get(target) is role]
