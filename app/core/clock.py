@@ -30,7 +30,10 @@ def _require_text(value: object) -> object:
 def _require_aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must include a time zone, e.g. 2026-01-31T08:00:00Z")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
+        raise ValueError("is out of range") from None
 
 
 Timestamp = Annotated[

@@ -3,12 +3,8 @@
 from typing import Annotated, Literal
 
 from pydantic import (
-    BeforeValidator,
     Field,
-    Strict,
     StringConstraints,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
     field_validator,
 )
 
@@ -36,26 +32,6 @@ TrackingNumber = Annotated[
 ItemKind = Literal["bill", "stored_value_card"]
 
 
-def _timestamp_text(value: object) -> object:
-    if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("must be an RFC 3339 timestamp such as 2026-01-31T08:00:00Z")
-    return value
-
-
-def _representable(value: object, handler: ValidatorFunctionWrapHandler) -> object:
-    try:
-        return handler(value)
-    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
-        raise ValueError("is out of range") from None
-
-
-# Strict request models refuse every JSON string for a datetime: accept RFC 3339 text only
-# (no Unix numbers); TimestampIn still insists on a time zone.
-IssuedAt = Annotated[
-    TimestampIn, BeforeValidator(_timestamp_text), Strict(False), WrapValidator(_representable)
-]
-
-
 class InvoiceRequestCreate(RequestModel):
     bill_ids: list[IdIn] = Field(
         default_factory=list,
@@ -75,7 +51,7 @@ class InvoiceRequestCreate(RequestModel):
 class InvoiceIn(RequestModel):
     number: InvoiceNumber = Field(description="The invoice number; unique across all invoices")
     amount: NonNegativeMoneyIn = Field(description="Greater than zero", examples=["1024.50"])
-    issued_at: IssuedAt | None = Field(default=None, description="Defaults to now")
+    issued_at: TimestampIn | None = Field(default=None, description="Defaults to now")
     file_url: FileUrl | None = Field(default=None, description="Where the invoice file can be downloaded")
 
     @field_validator("amount")
