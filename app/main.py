@@ -87,4 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
     ):
         app.include_router(router)
+    if settings.bench_routes:
+        from app.ops.bench import router as bench_router
+
+        app.include_router(bench_router)
     return app

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         default="async+memory://", description="`limits` storage; memory is per worker process"
     )
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long SQLite waits for a lock")
+    bench_routes: bool = Field(
+        default=False, description="Mount the benchmark's floor routes under /bench (never in production)"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,154 @@
+"""Locust users, one class per measured endpoint; `bench/run.py` runs them one at a time, headless.
+
+Every user is closed-loop (no wait between requests), so the server is saturated and its
+throughput is what we read. Each response's exact latency (locust's own percentiles are
+rounded to whole milliseconds) and completion time are written to BENCH_SAMPLES at the end.
+"""
+
+import itertools
+import json
+import os
+import time
+from typing import Any
+
+from locust import FastHttpUser, constant, events, task
+from locust.exception import StopUser
+
+FIXTURES: dict[str, Any] = json.loads(open(os.environ["BENCH_FIXTURES"]).read())  # noqa: SIM115
+SAMPLES_PATH = os.environ.get("BENCH_SAMPLES")
+ITEMS_PER_REQUEST = 5
+
+_samples: list[tuple[float, float]] = []
+_failures: dict[str, int] = {}
+
+
+@events.request.add_listener
+def _record(
+    name: str, response_time: float, exception: BaseException | None, response: Any, **_: Any
+) -> None:
+    if exception is not None:
+        key = f"{type(exception).__name__}: {str(exception)[:120]}"
+        _failures[key] = _failures.get(key, 0) + 1
+        return
+    _samples.append((time.perf_counter(), response_time))
+
+
+@events.quitting.add_listener
+def _dump(**_: Any) -> None:
+    if SAMPLES_PATH:
+        with open(SAMPLES_PATH, "w") as out:
+            json.dump({"samples": _samples, "failures": _failures}, out)
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+class Bench(FastHttpUser):
+    abstract = True
+    wait_time = constant(0)
+    # The requests are measured, not the connection set-up: keep connections open.
+    connection_timeout = 30.0
+    network_timeout = 60.0
+
+    def get_json(self, path: str, headers: dict[str, str], name: str, expect: int = 200) -> None:
+        with self.client.get(path, headers=headers, name=name, catch_response=True) as response:
+            if response.status_code != expect:
+                response.failure(f"status {response.status_code}: {response.text[:200]}")
+
+
+class F0(Bench):
+    @task
+    def floor(self) -> None:
+        self.get_json("/bench/f0", {}, "F0")
+
+
+class F1(Bench):
+    headers = bearer(FIXTURES["customer_key"])
+
+    @task
+    def floor(self) -> None:
+        self.get_json("/bench/f1", self.headers, "F1")
+
+
+class Bills(Bench):
+    headers = bearer(FIXTURES["customer_key"])
+
+    @task
+    def bills(self) -> None:
+        self.get_json("/v1/bills?limit=20", self.headers, "bills")
+
+
+class RequestGet(Bench):
+    headers = bearer(FIXTURES["customer_key"])
+    ids = itertools.cycle(FIXTURES["customer_request_ids"])
+
+    @task
+    def read(self) -> None:
+        self.get_json(f"/v1/invoice-requests/{next(self.ids)}", self.headers, "request")
+
+
+class Summary(Bench):
+    headers = bearer(FIXTURES["customer_key"])
+
+    @task
+    def summary(self) -> None:
+        self.get_json("/v1/invoiceable-summary", self.headers, "summary")
+
+
+class FinancePending(Bench):
+    headers = bearer(FIXTURES["finance_key"])
+
+    @task
+    def pending(self) -> None:
+        self.get_json("/v1/invoice-requests?status=pending&limit=50", self.headers, "pending")
+
+
+class FirstPage(Bench):
+    headers = bearer(FIXTURES["finance_key"])
+
+    @task
+    def first(self) -> None:
+        self.get_json("/v1/invoice-requests?limit=50", self.headers, "first page")
+
+
+class DeepPage(Bench):
+    headers = bearer(FIXTURES["finance_key"])
+    path = f"/v1/invoice-requests?limit=50&cursor={FIXTURES['deep_cursor']}"
+
+    @task
+    def deep(self) -> None:
+        self.get_json(self.path, self.headers, "deep page")
+
+
+_creators = itertools.count()
+
+
+class Create(Bench):
+    """Each user is one creator account and takes 5 fresh bills of it per request."""
+
+    def on_start(self) -> None:
+        creators = FIXTURES["creators"]
+        offset = int(os.environ.get("BENCH_CREATOR_OFFSET", "0"))
+        creator = creators[(offset + next(_creators)) % len(creators)]
+        self.headers = {**bearer(creator["key"]), "Content-Type": "application/json"}
+        self.profile_id = creator["profile_id"]
+        self.address_id = creator["address_id"]
+        bill_ids: list[str] = creator["bill_ids"]
+        # Rounds take disjoint slices of the pool (bench/run.py passes the round).
+        share = len(bill_ids) // int(os.environ.get("BENCH_ROUNDS", "1"))
+        start = share * int(os.environ.get("BENCH_ROUND", "0"))
+        self.bills = iter(bill_ids[start : start + share])
+
+    @task
+    def create(self) -> None:
+        chosen = list(itertools.islice(self.bills, ITEMS_PER_REQUEST))
+        if len(chosen) < ITEMS_PER_REQUEST:
+            _failures["bill pool exhausted"] = _failures.get("bill pool exhausted", 0) + 1
+            raise StopUser()
+        body = {"bill_ids": chosen, "profile_id": self.profile_id, "address_id": self.address_id}
+        with self.client.post(
+            "/v1/invoice-requests", json=body, headers=self.headers, name="create", catch_response=True
+        ) as response:
+            if response.status_code != 201:
+                response.failure(f"status {response.status_code}: {response.text[:200]}")

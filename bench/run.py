@@ -1,0 +1,506 @@
+"""`make bench` / `make bench-quick`: seed, serve, load with locust, compare every endpoint to the floors.
+
+    python -m bench.run [--quick] [--postgres URL] [--workers N] [--users N] [--duration S] [--rounds N]
+
+Seeds a database through the service's tables (bench/seed.py), starts `invoicing serve` as a real
+process with the bench-only floor routes (INVOICING_BENCH_ROUTES=true), then drives each endpoint
+in turn with a headless locust run on loopback, all against the same server process. Prints
+throughput and p50/p99 latency of each, its throughput as a ratio to F1 and F0, the deep/first page
+latency ratio of a keyset list, the server's peak memory, and every target with its verdict.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / ".data"
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    user: str  # class in bench/locustfile.py
+    label: str
+    kind: str  # floor | read | write | page
+
+
+PHASES = [
+    Phase("F0", "F0", "F0  GET /bench/f0 (no auth, no database)", "floor"),
+    Phase("F1", "F1", "F1  GET /bench/f1 (auth + one primary-key read)", "floor"),
+    Phase("bills", "Bills", "GET /v1/bills?limit=20", "read"),
+    Phase("request", "RequestGet", "GET /v1/invoice-requests/{id}", "read"),
+    Phase("summary", "Summary", "GET /v1/invoiceable-summary", "read"),
+    Phase("pending", "FinancePending", "GET /v1/invoice-requests?status=pending&limit=50 (finance)", "read"),
+    Phase("first page", "FirstPage", "GET /v1/invoice-requests?limit=50 (finance, first page)", "page"),
+    Phase("deep page", "DeepPage", "the same, ~50,000 deep (keyset cursor)", "page"),
+    Phase("create", "Create", "POST /v1/invoice-requests (5 bills)", "write"),
+]
+READ_TARGET = 0.6
+WRITE_TARGET = 0.3
+DEEP_TARGET = 1.5
+TAIL_TARGET = 5.0
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+def _admin_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def prepare_database(args: argparse.Namespace, size_name: str) -> tuple[str, Path, bool]:
+    """(url, fixtures path, whether it must be seeded)."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    if args.postgres:
+        name = f"invoicing_bench_{size_name}"
+        url = make_url(args.postgres).set(drivername="postgresql+psycopg", database=name)
+        fixtures = DATA / f"fixtures-postgres-{size_name}.json"
+        with psycopg.connect(_admin_dsn(args.postgres), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if exists and args.reuse and fixtures.exists():
+                return url.render_as_string(hide_password=False), fixtures, False
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return url.render_as_string(hide_password=False), fixtures, True
+    path = DATA / f"bench-{size_name}.db"
+    fixtures = DATA / f"fixtures-sqlite-{size_name}.json"
+    url = f"sqlite:///{path}"
+    if args.reuse and path.exists() and fixtures.exists():
+        return url, fixtures, False
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return url, fixtures, True
+
+
+def seed_database(url: str, size_name: str, fixtures_path: Path) -> dict[str, Any]:
+    from app.cli import migrate
+    from bench.seed import SIZES, seed
+
+    size = SIZES[size_name]
+    print(
+        f"seeding {size.accounts:,} accounts, {size.bills:,} bills, {size.requests:,} invoice requests "
+        f"(+{size.creators} creator accounts with {size.creators * size.bills_per_creator:,} bills) ...",
+        flush=True,
+    )
+    migrate(url)
+    fixtures = dataclasses.asdict(seed(url, size))
+    fixtures_path.write_text(json.dumps(fixtures))
+    counts = ", ".join(f"{name} {count:,}" for name, count in fixtures["counts"].items())
+    print(f"seeded in {fixtures['seconds']:.0f} s: {counts}", flush=True)
+    return fixtures
+
+
+# --- server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, workers: int, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "INVOICING_DATABASE_URL": url,
+        "INVOICING_BENCH_ROUTES": "true",
+    }
+    invoicing = shutil.which("invoicing", path=str(BIN))
+    command = [invoicing] if invoicing else [sys.executable, "-m", "app.cli"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own console script
+            [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited early; see {log_path}")
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(process)
+            raise SystemExit(f"the server did not become ready; see {log_path}")
+        time.sleep(0.2)
+    return process, base
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def process_tree(pid: int) -> list[int]:
+    """The server and its worker processes."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = [pid], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        tree += children
+        frontier += children
+    return tree
+
+
+def peak_rss_mib(pid: int) -> dict[str, float]:
+    """VmHWM (peak resident set) of each process of the server, in MiB."""
+    peaks: dict[str, float] = {}
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+            cmdline = Path(f"/proc/{member}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"python" not in cmdline and b"invoicing" not in cmdline:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks[str(member)] = int(line.split()[1]) / 1024
+    return peaks
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+def warm_up(base: str, fixtures: dict[str, Any]) -> None:
+    """Touch every endpoint once, so first-request costs (imports, caches) are not measured."""
+    customer = {"Authorization": f"Bearer {fixtures['customer_key']}"}
+    finance = {"Authorization": f"Bearer {fixtures['finance_key']}"}
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for _ in range(20):
+            for path, headers in [
+                ("/bench/f0", {}),
+                ("/bench/f1", customer),
+                ("/v1/bills?limit=20", customer),
+                (f"/v1/invoice-requests/{fixtures['customer_request_ids'][0]}", customer),
+                ("/v1/invoiceable-summary", customer),
+                ("/v1/invoice-requests?status=pending&limit=50", finance),
+                ("/v1/invoice-requests?limit=50", finance),
+                (f"/v1/invoice-requests?limit=50&cursor={fixtures['deep_cursor']}", finance),
+            ]:
+                response = client.get(path, headers=headers)
+                if response.status_code != 200:
+                    raise SystemExit(f"warm-up: {path} answered {response.status_code}: {response.text}")
+
+
+def run_phase(
+    phase: Phase, base: str, args: argparse.Namespace, fixtures_path: Path, workdir: Path, round_: int
+) -> dict[str, Any]:
+    samples_path = workdir / f"{phase.user}-{round_}.json"
+    env = {
+        **os.environ,
+        "BENCH_FIXTURES": str(fixtures_path),
+        "BENCH_SAMPLES": str(samples_path),
+        "BENCH_ROUND": str(round_),
+        "BENCH_ROUNDS": str(args.rounds),
+    }
+    command = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--host",
+        base,
+        "--users",
+        str(args.users),
+        "--spawn-rate",
+        str(args.users),
+        "--run-time",
+        f"{args.duration}s",
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+        phase.user,
+    ]
+    with (workdir / f"{phase.user}-{round_}.log").open("wb") as log:
+        subprocess.run(  # noqa: S603 - the venv's locust
+            command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=True
+        )
+    data = json.loads(samples_path.read_text())
+    return summarize(data["samples"], data["failures"], args.warmup)
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summarize(samples: list[list[float]], failures: dict[str, int], warmup: float) -> dict[str, Any]:
+    """Throughput and latency over the steady part of the run (after `warmup` seconds)."""
+    if not samples:
+        return {"rps": 0.0, "p50": 0.0, "p99": 0.0, "count": 0, "failures": failures}
+    start = samples[0][0] + warmup
+    steady = [(t, ms) for t, ms in samples if t >= start] or samples
+    window = max(steady[-1][0] - steady[0][0], 1e-9)
+    latencies = sorted(ms for _, ms in steady)
+    return {
+        "rps": len(steady) / window,
+        "p50": _percentile(latencies, 0.50),
+        "p99": _percentile(latencies, 0.99),
+        "mean": statistics.fmean(latencies),
+        "count": len(steady),
+        "failures": failures,
+    }
+
+
+def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median round by throughput, so one noisy round does not decide the figure."""
+    ordered = sorted(rounds, key=lambda r: r["rps"])
+    middle = dict(ordered[len(ordered) // 2])
+    middle["rounds_rps"] = [round(r["rps"], 1) for r in rounds]
+    failures: dict[str, int] = {}
+    for r in rounds:
+        for key, count in r["failures"].items():
+            failures[key] = failures.get(key, 0) + count
+    middle["failures"] = failures
+    return middle
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def verdicts(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    f0, f1 = results["F0"]["rps"], results["F1"]["rps"]
+    rows, checks = [], []
+    for phase in PHASES:
+        r = results[phase.name]
+        ratio_f1 = r["rps"] / f1 if f1 else 0.0
+        ratio_f0 = r["rps"] / f0 if f0 else 0.0
+        tail = r["p99"] / r["p50"] if r["p50"] else 0.0
+        target, ok = "", True
+        if phase.kind in ("read", "page"):
+            ok = ratio_f1 >= READ_TARGET and tail <= TAIL_TARGET
+            target = f">= {READ_TARGET}x F1, p99 <= {TAIL_TARGET:g}x p50"
+        elif phase.kind == "write":
+            ok = ratio_f1 >= WRITE_TARGET
+            target = f">= {WRITE_TARGET}x F1"
+        if r["failures"]:
+            ok = False
+        rows.append(
+            {
+                "name": phase.name,
+                "label": phase.label,
+                "rps": r["rps"],
+                "p50": r["p50"],
+                "p99": r["p99"],
+                "tail": tail,
+                "x_f1": ratio_f1,
+                "x_f0": ratio_f0,
+                "target": target,
+                "ok": None if phase.kind == "floor" else ok,
+                "failures": r["failures"],
+                "rounds_rps": r.get("rounds_rps"),
+            }
+        )
+        if phase.kind != "floor":
+            checks.append(f"{phase.name}: {'PASS' if ok else 'FAIL'}")
+    return rows, checks
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        f"invoicing bench: {report['database']} ({report['size']}), {report['workers']} worker(s), "
+        f"{report['users']} locust users, {report['rounds']} round(s) x {report['duration']} s per endpoint",
+        f"machine: {report['machine']}",
+        f"load average (1, 5, 15 min) before: {report['load_before']}; after: {report['load_after']}",
+        "",
+        "| endpoint | req/s | p50 ms | p99 ms | p99/p50 | x F1 | x F0 | target | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for row in report["rows"]:
+        verdict = "" if row["ok"] is None else ("PASS" if row["ok"] else "FAIL")
+        if row["failures"]:
+            verdict += f" ({sum(row['failures'].values())} failed)"
+        lines.append(
+            f"| {row['label']} | {row['rps']:,.0f} | {row['p50']:.2f} | {row['p99']:.2f} | "
+            f"{row['tail']:.1f} | {row['x_f1']:.2f} | {row['x_f0']:.2f} | {row['target']} | {verdict} |"
+        )
+    deep = report["deep"]
+    lines += [
+        "",
+        f"keyset list, finance, limit=50: first page p50 {deep['first_p50']:.2f} ms, page at position "
+        f"{deep['position']:,} p50 {deep['deep_p50']:.2f} ms -> deep/first = {deep['ratio']:.2f} "
+        f"(target <= {DEEP_TARGET}) {'PASS' if deep['ok'] else 'FAIL'}",
+        f"server peak RSS (VmHWM): {report['peak_rss_mib_total']:.0f} MiB in total"
+        + (
+            f" ({', '.join(f'{v:.0f}' for v in report['peak_rss_mib'].values())} MiB per process)"
+            if len(report["peak_rss_mib"]) > 1
+            else ""
+        ),
+        "",
+        f"targets: {sum(1 for r in report['rows'] if r['ok']) + int(deep['ok'])} of "
+        f"{sum(1 for r in report['rows'] if r['ok'] is not None) + 1} met",
+    ]
+    failures = {row["name"]: row["failures"] for row in report["rows"] if row["failures"]}
+    if failures:
+        lines.append(f"failed requests: {json.dumps(failures)}")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} x {cpu}, {memory:.0f} GiB RAM, {system}, Python {platform.python_version()}"
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a CI-scale data set and shorter runs")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL server; the bench creates its own database there"
+    )
+    parser.add_argument("--workers", type=int, help="server workers (default: 1 on SQLite, 2 on PostgreSQL)")
+    parser.add_argument("--users", type=int, help="concurrent locust users (default: 8 per worker)")
+    parser.add_argument(
+        "--duration", type=int, help="seconds per endpoint and round (default: 10 quick, 15 full)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, help="rounds over every endpoint; the median counts (default: 1 quick, 3 full)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="seconds at the start of each run not counted"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the database seeded by an earlier run of the same size"
+    )
+    parser.add_argument("--only", help="comma-separated endpoint names to run (the floors always run)")
+    args = parser.parse_args(argv)
+
+    size_name = "quick" if args.quick else "full"
+    args.workers = args.workers or (2 if args.postgres else 1)
+    args.users = args.users or 8 * args.workers
+    args.duration = args.duration or (10 if args.quick else 15)
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    phases = PHASES
+    if args.only:
+        wanted = {name.strip() for name in args.only.split(",")} | {"F0", "F1"}
+        phases = [phase for phase in PHASES if phase.name in wanted]
+
+    started = time.monotonic()
+    load_before = load_average()
+    url, fixtures_path, must_seed = prepare_database(args, size_name)
+    if must_seed:
+        fixtures = seed_database(url, size_name, fixtures_path)
+    else:
+        fixtures = json.loads(fixtures_path.read_text())
+        print(f"reusing the seeded {size_name} database", flush=True)
+    if args.users > len(fixtures["creators"]):
+        raise SystemExit(f"--users may be at most {len(fixtures['creators'])} (one creator account each)")
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    workdir = DATA / f"run-{stamp}"
+    workdir.mkdir(parents=True)
+    process, base = start_server(url, args.workers, workdir / "server.log")
+    per_phase: dict[str, list[dict[str, Any]]] = {phase.name: [] for phase in phases}
+    try:
+        warm_up(base, fixtures)
+        for round_ in range(args.rounds):
+            for phase in phases:
+                print(f"round {round_ + 1}/{args.rounds}: {phase.label} ...", end=" ", flush=True)
+                result = run_phase(phase, base, args, fixtures_path, workdir, round_)
+                per_phase[phase.name].append(result)
+                print(
+                    f"{result['rps']:,.0f} req/s, p50 {result['p50']:.2f} ms, p99 {result['p99']:.2f} ms",
+                    flush=True,
+                )
+        peaks = peak_rss_mib(process.pid)
+    finally:
+        stop_server(process)
+
+    results = {name: combine(rounds) for name, rounds in per_phase.items()}
+    for phase in PHASES:  # endpoints left out with --only
+        results.setdefault(phase.name, {"rps": 0.0, "p50": 0.0, "p99": 0.0, "failures": {"not run": 1}})
+    rows, _checks = verdicts(results)
+    first, deep = results["first page"], results["deep page"]
+    deep_ratio = deep["p50"] / first["p50"] if first["p50"] else 0.0
+    report = {
+        "database": "PostgreSQL" if args.postgres else "SQLite",
+        "size": size_name,
+        "counts": fixtures["counts"],
+        "workers": args.workers,
+        "users": args.users,
+        "rounds": args.rounds,
+        "duration": args.duration,
+        "machine": machine(),
+        "load_before": load_before,
+        "load_after": load_average(),
+        "started_at": stamp,
+        "rows": rows,
+        "deep": {
+            "position": fixtures["deep_position"],
+            "first_p50": first["p50"],
+            "deep_p50": deep["p50"],
+            "ratio": deep_ratio,
+            "ok": 0 < deep_ratio <= DEEP_TARGET,
+        },
+        "peak_rss_mib": peaks,
+        "peak_rss_mib_total": sum(peaks.values()),
+        "seconds": round(time.monotonic() - started),
+    }
+    text = render(report)
+    (workdir / "report.json").write_text(json.dumps(report, indent=2))
+    (workdir / "report.md").write_text(text + "\n")
+    print()
+    print(text)
+    print(f"\n(finished in {report['seconds']} s; report in {workdir.relative_to(ROOT)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
