@@ -24,6 +24,10 @@ router = APIRouter(tags=["accounts"])
     status_code=status.HTTP_201_CREATED,
     response_model=AccountOut,
     operation_id="accounts-create",
+    description=(
+        "Billing role. Creates an account with a zero cash balance; `external_id` (the billing "
+        "engine's own id) is unique (409 `duplicate_external_id`)."
+    ),
     summary="Create an account",
     responses=problems(409, 422),
 )
@@ -36,6 +40,7 @@ async def create_account(body: AccountCreate, session: Session, _auth: Billing) 
     "/v1/accounts/{account_id}",
     response_model=AccountOut,
     operation_id="accounts-get",
+    description="Billing or finance role. The account with its current cash balance.",
     summary="Read an account",
     responses=problems(404),
 )
@@ -82,6 +87,10 @@ async def create_api_key(account_id: str, body: ApiKeyCreate, session: Session, 
     "/v1/account",
     response_model=MyAccountOut,
     operation_id="account-get_mine",
+    description=(
+        "Customer role. The account the key is bound to, its cash balance and whether the "
+        "enterprise is certified."
+    ),
     summary="The calling customer's account",
     responses=problems(),
 )

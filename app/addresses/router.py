@@ -34,6 +34,7 @@ async def create_address(body: AddressCreate, session: Session, auth: Customer) 
     "/v1/mailing-addresses",
     response_model=Page[AddressOut],
     operation_id="mailing_addresses-list",
+    description="Customer role. The account's mailing addresses, newest first (deleted ones are left out).",
     summary="List mailing addresses, newest first",
     responses=problems(422),
 )
@@ -46,6 +47,7 @@ async def list_addresses(session: Session, auth: Customer, page: Pagination) -> 
     "/v1/mailing-addresses/{address_id}",
     response_model=AddressOut,
     operation_id="mailing_addresses-get",
+    description="Customer role. One mailing address; another account's or a deleted one is 404.",
     summary="Read a mailing address",
     responses=problems(404),
 )

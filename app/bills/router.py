@@ -57,6 +57,11 @@ async def upsert_bill(
     "/v1/bills",
     response_model=Page[BillOut],
     operation_id="bills-list",
+    description=(
+        "Customer role. The account's monthly bills, newest period first. `invoiceable=true` keeps "
+        "the bills with cash left to invoice; `period_from`/`period_to` (YYYY-MM) bound the "
+        "periods, inclusive."
+    ),
     summary="The customer's bills, newest period first",
     responses=problems(422),
 )
@@ -80,6 +85,10 @@ async def list_bills(
     "/v1/bills/{bill_id}",
     response_model=BillOut,
     operation_id="bills-get",
+    description=(
+        "Customer role. One bill with `requested_amount` and `invoiceable_amount` (cash part minus "
+        "requested)."
+    ),
     summary="One of the customer's bills",
     responses=problems(404),
 )

@@ -39,6 +39,10 @@ async def create_card(account_id: str, body: CardCreate, session: Session, _auth
     "/v1/stored-value-cards",
     response_model=Page[CardOut],
     operation_id="stored_value_cards-list",
+    description=(
+        "Customer role. The account's stored-value cards, newest first; `invoiceable=true` keeps "
+        "those with an amount left to invoice."
+    ),
     summary="The customer's stored-value cards, newest first",
     responses=problems(422),
 )
@@ -61,6 +65,10 @@ async def list_cards(
     "/v1/stored-value-cards/{card_id}",
     response_model=CardOut,
     operation_id="stored_value_cards-get",
+    description=(
+        "Customer role. One card; it is invoiced at the amount paid (`invoiceable_amount = "
+        "paid_amount - requested_amount`)."
+    ),
     summary="One of the customer's stored-value cards",
     responses=problems(404),
 )

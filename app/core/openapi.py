@@ -35,6 +35,55 @@ def problems(*statuses: int, authenticated: bool = True) -> dict[int | str, dict
     return {code: _problem(code) for code in sorted(codes)}
 
 
+def _first_example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    if "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    for branch in schema.get("anyOf", []):
+        value = _first_example(branch, components)
+        if value is not None:
+            return value
+    if schema.get("type") == "object" and "properties" in schema:
+        return _object_example(schema, components)
+    if schema.get("type") == "array" and "items" in schema:
+        item = _first_example(schema["items"], components)
+        return [] if item is None else [item]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    return None
+
+
+def _object_example(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    example: dict[str, Any] = {}
+    for name, prop in schema.get("properties", {}).items():
+        value = _first_example(prop, components)
+        if value is not None:
+            example[name] = value
+    return example
+
+
+def _add_body_examples(schema: dict[str, Any]) -> None:
+    """An example for every request body, built from its fields' own examples (one source)."""
+    components = schema.get("components", {}).get("schemas", {})
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            media = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if media is None or "example" in media or "examples" in media:
+                continue
+            body_schema = media.get("schema", {})
+            refs = [body_schema, *body_schema.get("anyOf", [])]
+            ref = next((r["$ref"] for r in refs if "$ref" in r), None)  # a body that may be omitted
+            target = components.get(ref.rsplit("/", 1)[-1], {}) if ref else body_schema
+            if target.get("examples"):
+                continue
+            media["example"] = _object_example(target, components)
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -58,6 +107,7 @@ def install_openapi(app: FastAPI) -> None:
                         responses[code] = _problem(int(code))
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
+        _add_body_examples(schema)
         app.openapi_schema = schema
         return schema
 

@@ -10,7 +10,12 @@ from app.ops.readiness import check_ready
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", operation_id="ops-healthz", summary="The process is alive")
+@router.get(
+    "/healthz",
+    operation_id="ops-healthz",
+    summary="The process is alive",
+    description="No auth. 200 while the process is alive; it does not touch the database.",
+)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -18,6 +23,10 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     operation_id="ops-readyz",
+    description=(
+        "No auth. 200 when the database is reachable and migrated to the newest revision; otherwise"
+        " a 503 problem (`not_ready`)."
+    ),
     summary="The database is reachable and migrated to head",
     responses={503: problems(authenticated=False)[422] | {"description": "Not ready"}},
 )
@@ -28,7 +37,17 @@ async def readyz(request: Request) -> Response:
     return Response(content=b'{"status":"ready"}', media_type="application/json")
 
 
-@router.get("/metrics", operation_id="ops-metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    operation_id="ops-metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    description=(
+        "No auth. Prometheus text format: request counts and latency histograms by route template "
+        "and status, invoice requests created and refused (by code), amount issued. Summed over all"
+        " workers."
+    ),
+)
 async def metrics_endpoint() -> Response:
     body, content_type = metrics.render()
     return Response(content=body, media_type=content_type)

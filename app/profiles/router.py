@@ -35,6 +35,10 @@ async def create_profile(body: ProfileCreate, session: Session, auth: Customer) 
     "/v1/invoice-profiles",
     response_model=Page[ProfileOut],
     operation_id="invoice_profiles-list",
+    description=(
+        "Customer role. The account's invoice profiles, newest first, each with `usable` against "
+        "the current certification."
+    ),
     summary="List invoice profiles, newest first",
     responses=problems(422),
 )
@@ -47,6 +51,7 @@ async def list_profiles(session: Session, auth: Customer, page: Pagination) -> P
     "/v1/invoice-profiles/{profile_id}",
     response_model=ProfileOut,
     operation_id="invoice_profiles-get",
+    description="Customer role. One invoice profile; another account's or a deleted one is 404.",
     summary="Read an invoice profile",
     responses=problems(404),
 )

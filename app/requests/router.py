@@ -112,6 +112,10 @@ async def list_requests(
     "/v1/invoice-requests/{request_id}",
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-get",
+    description=(
+        "Customer role: one of the account's requests (another account's is 404). Finance role: any"
+        " request. With items, profile and address snapshots, invoices and the event timeline."
+    ),
     summary="Read an invoice request",
     responses=problems(404),
 )
@@ -135,6 +139,7 @@ async def cancel_request(request_id: str, session: Session, auth: Customer) -> I
     "/v1/invoice-requests/{request_id}/start",
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-start",
+    description="Finance role. `pending` -> `processing`; any other status is 409 `invalid_transition`.",
     summary="Start processing a pending invoice request",
     responses=problems(404, 409),
 )

@@ -35,24 +35,37 @@ ItemKind = Literal["bill", "stored_value_card"]
 class InvoiceRequestCreate(RequestModel):
     bill_ids: list[IdIn] = Field(
         default_factory=list,
+        examples=[["0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10", "5d1f6a3e-2b7c-4e8f-9a10-3c4d5e6f7a8b"]],
         max_length=MAX_LISTED_IDS,
         description="Bills to invoice (ids from GET /v1/bills)",
     )
     stored_value_card_ids: list[IdIn] = Field(
         default_factory=list, max_length=MAX_LISTED_IDS, description="Stored-value cards to invoice"
     )
-    profile_id: IdIn = Field(description="The invoice profile (invoice information) to invoice to")
-    address_id: IdIn = Field(description="The mailing address the invoice is sent to")
+    profile_id: IdIn = Field(
+        description="The invoice profile (invoice information) to invoice to",
+        examples=["7c9e6679-7425-40de-944b-e07fc1f90ae7"],
+    )
+    address_id: IdIn = Field(
+        description="The mailing address the invoice is sent to",
+        examples=["16fd2706-8baf-433b-82eb-8c7fada847da"],
+    )
     remark: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
         default=None, description="A note for finance", examples=["Please issue before month end"]
     )
 
 
 class InvoiceIn(RequestModel):
-    number: InvoiceNumber = Field(description="The invoice number; unique across all invoices")
+    number: InvoiceNumber = Field(
+        description="The invoice number; unique across all invoices", examples=["24352000000012345678"]
+    )
     amount: NonNegativeMoneyIn = Field(description="Greater than zero", examples=["1024.50"])
     issued_at: TimestampIn | None = Field(default=None, description="Defaults to now")
-    file_url: FileUrl | None = Field(default=None, description="Where the invoice file can be downloaded")
+    file_url: FileUrl | None = Field(
+        default=None,
+        description="Where the invoice file can be downloaded",
+        examples=["https://files.example.com/invoices/24352000000012345678.pdf"],
+    )
 
     @field_validator("amount")
     @classmethod
@@ -73,7 +86,9 @@ class IssueIn(RequestModel):
 class DeliverIn(RequestModel):
     carrier: ShortText | None = Field(default=None, examples=["SF Express"])
     tracking_number: TrackingNumber | None = Field(
-        default=None, description="Required for paper invoices (vat_ordinary, vat_special)"
+        default=None,
+        description="Required for paper invoices (vat_ordinary, vat_special)",
+        examples=["SF1234567890"],
     )
 
 
