@@ -4,15 +4,14 @@ soft delete."""
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Account
 from app.addresses.models import MailingAddress
 from app.addresses.schemas import AddressCreate, AddressOut, AddressUpdate
 from app.core.clock import utcnow
-from app.core.errors import Conflict, DomainError, NotFound
+from app.core.defaults import flush_guarding_default, make_default
+from app.core.errors import DomainError, NotFound
 from app.core.pagination import PageParams, paginate
 
 REPLACEABLE_FIELDS = ("recipient", "phone", "email", "address", "postal_code")
@@ -22,11 +21,6 @@ class NoDestination(DomainError):
     code = "validation_error"
     status = 422
     detail = "Give at least one of email (electronic invoices) and address (paper invoices)."
-
-
-class DefaultConflict(Conflict):
-    code = "conflict"
-    detail = "Another default was set at the same time; retry."
 
 
 # --- helpers for invoice requests -----------------------------------------------------------
@@ -90,31 +84,6 @@ def _check_destination(address: MailingAddress) -> None:
         )
 
 
-async def _make_default(session: AsyncSession, account_id: uuid.UUID, keep: uuid.UUID) -> None:
-    """Clear the account's other default, serialized on the account row (a partial unique
-    index backs it; SQLite already holds the write lock)."""
-    await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
-    await session.execute(
-        update(MailingAddress)
-        .where(
-            MailingAddress.account_id == account_id,
-            MailingAddress.is_default.is_(True),
-            MailingAddress.deleted_at.is_(None),
-            MailingAddress.id != keep,
-        )
-        .values(is_default=False, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def _flush(session: AsyncSession) -> None:
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise DefaultConflict() from None
-
-
 async def create_address(session: AsyncSession, account_id: uuid.UUID, body: AddressCreate) -> AddressOut:
     now = utcnow()
     address = MailingAddress(
@@ -131,9 +100,9 @@ async def create_address(session: AsyncSession, account_id: uuid.UUID, body: Add
     )
     _check_destination(address)
     if address.is_default:
-        await _make_default(session, account_id, address.id)
+        await make_default(session, MailingAddress, account_id, address.id)
     session.add(address)
-    await _flush(session)
+    await flush_guarding_default(session)
     return AddressOut.model_validate(address)
 
 
@@ -147,10 +116,10 @@ async def update_address(
             setattr(address, name, getattr(body, name))
     _check_destination(address)
     if body.is_default is True and not address.is_default:
-        await _make_default(session, account_id, address.id)
+        await make_default(session, MailingAddress, account_id, address.id)
     if body.is_default is not None:
         address.is_default = body.is_default
-    await _flush(session)
+    await flush_guarding_default(session)
     return AddressOut.model_validate(address)
 
 

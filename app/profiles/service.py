@@ -4,14 +4,13 @@ one default per account, soft delete."""
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Account
 from app.certification.models import Certification
 from app.certification.service import get_certification
 from app.core.clock import utcnow
+from app.core.defaults import flush_guarding_default, make_default
 from app.core.errors import Conflict, DomainError, NotFound
 from app.core.pagination import PageParams, paginate
 from app.profiles import rules
@@ -36,11 +35,6 @@ class MissingRequiredFields(DomainError):
     code = "validation_error"
     status = 422
     detail = "A VAT special invoice needs bank_name, bank_account, registered_address and registered_phone."
-
-
-class DefaultConflict(Conflict):
-    code = "conflict"
-    detail = "Another default was set at the same time; retry."
 
 
 # --- helpers for invoice requests -----------------------------------------------------------
@@ -142,33 +136,6 @@ def _check_required_fields(profile: InvoiceProfile) -> None:
         )
 
 
-async def _lock_account(session: AsyncSession, account_id: uuid.UUID) -> None:
-    """Serialize default changes of one account on its row (SQLite holds the write lock anyway)."""
-    await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
-
-
-async def _clear_other_defaults(session: AsyncSession, account_id: uuid.UUID, keep: uuid.UUID) -> None:
-    await session.execute(
-        update(InvoiceProfile)
-        .where(
-            InvoiceProfile.account_id == account_id,
-            InvoiceProfile.is_default.is_(True),
-            InvoiceProfile.deleted_at.is_(None),
-            InvoiceProfile.id != keep,
-        )
-        .values(is_default=False, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def _flush(session: AsyncSession) -> None:
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise DefaultConflict() from None
-
-
 async def create_profile(session: AsyncSession, account_id: uuid.UUID, body: ProfileCreate) -> ProfileOut:
     certification = _check_header(await get_certification(session, account_id), body.title, body.taxpayer_id)
     now = utcnow()
@@ -188,10 +155,9 @@ async def create_profile(session: AsyncSession, account_id: uuid.UUID, body: Pro
     )
     _check_required_fields(profile)
     if profile.is_default:
-        await _lock_account(session, account_id)
-        await _clear_other_defaults(session, account_id, profile.id)
+        await make_default(session, InvoiceProfile, account_id, profile.id)
     session.add(profile)
-    await _flush(session)
+    await flush_guarding_default(session)
     return to_out(profile, certification)
 
 
@@ -214,11 +180,10 @@ async def update_profile(
             setattr(profile, name, getattr(body, name))
     _check_required_fields(profile)
     if body.is_default is True and not profile.is_default:
-        await _lock_account(session, account_id)
-        await _clear_other_defaults(session, account_id, profile.id)
+        await make_default(session, InvoiceProfile, account_id, profile.id)
     if body.is_default is not None:
         profile.is_default = body.is_default
-    await _flush(session)
+    await flush_guarding_default(session)
     return to_out(profile, certification)
 
 
