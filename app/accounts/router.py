@@ -13,10 +13,11 @@ from app.accounts.schemas import (
 )
 from app.core.auth import Billing, BillingOrFinance, Customer, Role
 from app.core.ids import parse_id
+from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.session import Session
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], route_class=ExactJSONRoute)
 
 
 @router.post(

@@ -2,19 +2,20 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.money import MoneyIn, MoneyOut
 from app.core.schemas import RequestModel, ResponseModel
+from app.core.validators import Text
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, Text(1, 200)]
 
 
 class AccountCreate(RequestModel):
     name: Name = Field(examples=["Acme Cloud Ltd."])
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+    external_id: Annotated[str, Text(1, 200)] | None = Field(
         default=None, description="The billing engine's own id; unique", examples=["crm-10086"]
     )
 

@@ -2,20 +2,17 @@
 
 from typing import Annotated, Any
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.schemas import RequestModel, ResponseModel
-from app.core.validators import BlankIsNull, Phone, SingleLine
+from app.core.validators import BlankIsNull, Email, Phone, Text
 
-Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
-Email = Annotated[EmailStr, StringConstraints(strip_whitespace=True, max_length=254)]
-PostalAddress = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), SingleLine
-]
-PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$", max_length=6)]
+Recipient = Annotated[str, Text(1, 100)]
+PostalAddress = Annotated[str, Text(1, 300)]
+PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$", max_length=6)]
 
 _EITHER = "At least one of email (electronic invoices) and address (paper invoices)"
 

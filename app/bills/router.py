@@ -8,11 +8,12 @@ from app.bills import service
 from app.bills.schemas import PERIOD_PATTERN, BillOut, BillUpsert
 from app.core.auth import Billing, Customer
 from app.core.ids import parse_id
+from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page, Pagination
 from app.core.session import Session
 
-router = APIRouter(tags=["bills"])
+router = APIRouter(tags=["bills"], route_class=ExactJSONRoute)
 
 Period = Annotated[
     str, Path(min_length=7, max_length=7, pattern=PERIOD_PATTERN, description="YYYY-MM", examples=["2026-10"])

@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from app.core.clock import Timestamp, TimestampIn
 from app.core.ids import Id
 from app.core.money import MoneyOut, NonNegativeMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
+from app.core.validators import Text
 
-CardNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+CardNo = Annotated[str, Text(1, 64)]
 
 
 class CardCreate(RequestModel):

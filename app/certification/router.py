@@ -5,10 +5,11 @@ from fastapi import APIRouter
 from app.certification import service
 from app.certification.schemas import CertificationOut, CertificationPut
 from app.core.auth import Customer
+from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.session import Session
 
-router = APIRouter(tags=["certification"])
+router = APIRouter(tags=["certification"], route_class=ExactJSONRoute)
 
 
 @router.get(

@@ -2,15 +2,13 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from app.core.clock import Timestamp
 from app.core.schemas import RequestModel, ResponseModel
-from app.core.validators import SingleLine, TaxpayerId
+from app.core.validators import TaxpayerId, Text
 
-EnterpriseName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100), SingleLine
-]
+EnterpriseName = Annotated[str, Text(2, 100)]
 
 
 class CertificationPut(RequestModel):

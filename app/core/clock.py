@@ -1,5 +1,6 @@
 """UTC time: aware datetimes inside, RFC 3339 with `Z` in JSON."""
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -12,17 +13,28 @@ def utcnow() -> datetime:
 
 def format_datetime(value: datetime) -> str:
     value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime: "%Y" drops the leading zeros of years before 1000 (RFC 3339 needs four digits).
+    text = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
     if value.microsecond:
         text += f".{value.microsecond:06d}"
     return text + "Z"
+
+
+# RFC 3339 section 5.6 date-time, the JSON Schema `date-time` format: Pydantic alone would also take
+# Unix times ("1700000000"), dates without a time, and offsets without a colon.
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def _require_text(value: object) -> object:
     """JSON carries timestamps as RFC 3339 strings; numbers (Unix times) and other types are refused."""
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or len(value) > 40:
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise ValueError("must be an RFC 3339 date-time string, e.g. 2026-01-31T08:00:00Z")
     return value
 

@@ -1,6 +1,7 @@
 """Domain errors and their RFC 9457 problem rendering; every error path ends here."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -163,8 +164,31 @@ async def _validation_error_handler(_request: Request, exc: Exception) -> JSONRe
     return problem_response(422, "validation_error", detail, errors=errors)
 
 
-async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI document lists for this path (Starlette names only the methods of the
+    first route that matched the path, so `Allow` would disagree with the document)."""
+    table: list[tuple[re.Pattern[str], str]] | None = getattr(request.app.state, "allow_table", None)
+    if table is None:
+        table = []
+        for template, item in request.app.openapi().get("paths", {}).items():
+            regex = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+            methods = sorted(method.upper() for method in item if method in _HTTP_METHODS)
+            table.append((regex, ", ".join(methods)))
+        request.app.state.allow_table = table
+    path = request.scope.get("path", "")
+    return next((methods for regex, methods in table if regex.match(path)), "")
+
+
+async def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI could not decode the body at all (not UTF-8, nested too deep, a number too long):
+        # malformed JSON like any other, so the same 422 as a syntax error.
+        field_error = {"field": "body", "message": "is not valid JSON"}
+        return problem_response(422, "validation_error", "body: is not valid JSON", errors=[field_error])
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404:
@@ -172,6 +196,8 @@ async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     return problem_response(exc.status_code, code, detail, headers=headers or None)
 
 

@@ -8,8 +8,9 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 MAX_INTEGER_DIGITS = 12
 MAX_FEN = 10**MAX_INTEGER_DIGITS * 100 - 1
-_AMOUNT = re.compile(r"-?\d{1,12}(?:\.\d{1,2})?")
-_PATTERN = r"^-?\d{1,12}(\.\d{1,2})?$"
+# ASCII digits only: \d would also take full-width and other scripts' digits.
+_AMOUNT = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,2})?")
+_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
 _MONEY_HELP = 'a decimal string with at most two decimals, such as "1024.50", or an integer'
 
 
@@ -17,6 +18,15 @@ def parse_money(value: object) -> int:
     """Parse an API amount into integer fen; reject floats, bools and anything imprecise."""
     if isinstance(value, bool):
         raise ValueError(f"must be {_MONEY_HELP}")
+    if isinstance(value, Decimal):
+        # A JSON number written with a fraction or exponent (bodies never decode to float): only an
+        # integral one is "an integer" (1027.0, 1E+3), as JSON Schema reads it. Magnitude first, so
+        # 1E+100000000 is refused without building its integer.
+        if not value.is_finite() or value.adjusted() >= MAX_INTEGER_DIGITS:
+            raise ValueError(f"must have at most {MAX_INTEGER_DIGITS} integer digits")
+        if value != value.to_integral_value():
+            raise ValueError(f"must be {_MONEY_HELP}")
+        value = int(value)
     if isinstance(value, int):
         if abs(value) >= 10**MAX_INTEGER_DIGITS:
             raise ValueError(f"must have at most {MAX_INTEGER_DIGITS} integer digits")
@@ -30,8 +40,15 @@ def parse_money(value: object) -> int:
 
 def parse_non_negative_money(value: object) -> int:
     fen = parse_money(value)
-    if fen < 0:
+    if fen < 0 or (isinstance(value, str) and value.startswith("-")):  # "-0.00" too
         raise ValueError("must not be negative")
+    return fen
+
+
+def parse_positive_money(value: object) -> int:
+    fen = parse_non_negative_money(value)
+    if fen == 0:
+        raise ValueError("must be greater than zero")
     return fen
 
 
@@ -54,14 +71,26 @@ _IN_SCHEMA: dict[str, Any] = {
 }
 _NON_NEGATIVE_IN_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1024.50"]},
+        {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$", "examples": ["1024.50"]},
         {"type": "integer", "minimum": 0, "maximum": 10**MAX_INTEGER_DIGITS - 1},
     ],
     "description": f"Non-negative CNY amount: {_MONEY_HELP}",
 }
+_POSITIVE_IN_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$",
+            "not": {"pattern": r"^0+(\.0+)?$"},
+            "examples": ["1024.50"],
+        },
+        {"type": "integer", "minimum": 1, "maximum": 10**MAX_INTEGER_DIGITS - 1},
+    ],
+    "description": f"CNY amount greater than zero: {_MONEY_HELP}",
+}
 _OUT_SCHEMA: dict[str, Any] = {
     "type": "string",
-    "pattern": r"^-?\d+\.\d{2}$",
+    "pattern": r"^-?[0-9]+\.[0-9]{2}$",
     "examples": ["1024.50"],
     "description": "CNY amount with exactly two decimals",
 }
@@ -78,6 +107,13 @@ NonNegativeMoneyIn = Annotated[
     BeforeValidator(parse_non_negative_money),
     _serialize,
     WithJsonSchema(_NON_NEGATIVE_IN_SCHEMA, mode="validation"),
+]
+# Request fields that must be > 0.
+PositiveMoneyIn = Annotated[
+    int,
+    BeforeValidator(parse_positive_money),
+    _serialize,
+    WithJsonSchema(_POSITIVE_IN_SCHEMA, mode="validation"),
 ]
 # Response fields: integer fen rendered as "1024.50".
 MoneyOut = Annotated[int, _serialize, WithJsonSchema(_OUT_SCHEMA, mode="serialization")]

@@ -1,11 +1,22 @@
 """Field formats shared by request schemas: phone numbers, taxpayer ids, bounded single-line text."""
 
 import re
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumValidationError
+
+from app.core.schemas import FORBIDDEN_CLASS
 
 # ASCII digits only ([0-9], not \d, which also matches full-width and other Unicode digits).
 # A mainland mobile number: 11 digits starting with 1.
@@ -48,8 +59,11 @@ def normalize_taxpayer_id(value: str) -> str:
     return value
 
 
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+
+
 def _single_line(value: str) -> str:
-    if "\n" in value or "\r" in value or "\t" in value:
+    if _LINE_BREAKS.search(value):
         raise ValueError("must be a single line")
     return value
 
@@ -61,12 +75,105 @@ def _blank_to_none(value: object) -> object:
     return value
 
 
-SingleLine = AfterValidator(_single_line)
-BlankIsNull = BeforeValidator(_blank_to_none)
+class _BlankIsNull:
+    """Validation: a blank string becomes null. Schema: a blank string is documented as accepted."""
 
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(_blank_to_none, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = dict(handler(schema))
+        blank = {"type": "string", "pattern": f"^[{_TRIMMED}]*$", "description": "Blank: same as null"}
+        branches = json_schema.pop("anyOf", None) or [json_schema]
+        return {"anyOf": [*branches, blank]}
+
+
+SingleLine = AfterValidator(_single_line)
+BlankIsNull = _BlankIsNull()
+
+# What trimming removes (Unicode White_Space; the other white-space characters are forbidden
+# controls), the line breaks a single line refuses, and, as regex classes for documented patterns.
+_TRIMMED = r"\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_BREAKS = r"\t\n\r\u2028\u2029"
+
+
+# One character that is neither white space nor forbidden, as a regex class.
+VISIBLE = f"[^{_TRIMMED}{FORBIDDEN_CLASS}]"
+
+
+def trimmed_pattern(min_length: int, max_length: int, *, single_line: bool) -> str:
+    """A regex for exactly the strings `Text` accepts: any white space around a trimmed value of
+    min_length..max_length characters, no forbidden characters, and no line break inside a single line."""
+    edge = f"[^{_TRIMMED}{FORBIDDEN_CLASS}]"  # first and last character of the trimmed value
+    inner = f"[^{_BREAKS}{FORBIDDEN_CLASS}]" if single_line else f"[^{FORBIDDEN_CLASS}]"
+    if min_length >= 2:
+        core = f"{edge}{inner}{{{min_length - 2},{max_length - 2}}}{edge}"
+    else:
+        core = f"{edge}(?:{inner}{{0,{max_length - 2}}}{edge})?"
+        if min_length == 0:
+            core = f"(?:{core})?"
+    return f"^[{_TRIMMED}]*{core}[{_TRIMMED}]*$"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Free text, trimmed, then min_length..max_length characters (single line unless told), with a
+    documented pattern that admits exactly what is accepted: `Annotated[str, Text(2, 100)]`."""
+
+    min_length: int
+    max_length: int
+    single_line: bool = True
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = core_schema.str_schema(
+            strip_whitespace=True, min_length=self.min_length, max_length=self.max_length, strict=True
+        )
+        if self.single_line:
+            return core_schema.no_info_after_validator_function(_single_line, schema)
+        return schema
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        pattern = trimmed_pattern(self.min_length, self.max_length, single_line=self.single_line)
+        lines = ", one line" if self.single_line else ""
+        description = f"{self.min_length}-{self.max_length} characters once trimmed{lines}"
+        return {"type": "string", "pattern": pattern, "description": description}
+
+
+# An email address, checked by this one pattern (documented as is, and not as `format: email`, whose
+# checkers differ in details): a dot-atom local part, then a domain of LDH labels under an alphabetic
+# top-level label. ASCII only, at most 254 characters.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("must be an email address, e.g. invoices@acme.example")
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"  # domains are case-insensitive; the local part may not be
+
+
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema(
+        {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 254, "description": "An email address"},
+        mode="validation",
+    ),
+]
+
+# Formats are exact, not trimmed: the documented pattern is the whole rule.
 Phone = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=20),
+    StringConstraints(max_length=20),
     AfterValidator(validate_phone),
     WithJsonSchema({"type": "string", "pattern": PHONE_PATTERN, "examples": ["13812345678", "010-12345678"]}),
 ]
@@ -77,8 +184,7 @@ TaxpayerId = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "minLength": 18,
-            "maxLength": 18,
+            "pattern": "^[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}$",
             "description": f"{USCC_HELP}; upper-cased on input",
             "examples": ["91350100M000100Y43"],
         }

@@ -4,13 +4,14 @@ from fastapi import APIRouter, Response, status
 
 from app.core.auth import Customer
 from app.core.ids import parse_id
+from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page, Pagination
 from app.core.session import Session
 from app.profiles import service
 from app.profiles.schemas import ProfileCreate, ProfileOut, ProfileUpdate
 
-router = APIRouter(tags=["invoice profiles"])
+router = APIRouter(tags=["invoice profiles"], route_class=ExactJSONRoute)
 
 
 @router.post(

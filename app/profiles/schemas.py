@@ -3,13 +3,20 @@
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.schemas import RequestModel, ResponseModel
-from app.core.validators import BlankIsNull, Phone, SingleLine, TaxpayerId
+from app.core.validators import BlankIsNull, Phone, TaxpayerId, Text
 
 InvoiceType = Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
 
@@ -26,17 +33,16 @@ def _bank_account(value: str) -> str:
     return value
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100), SingleLine]
-BankName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+Title = Annotated[str, Text(2, 100)]
+BankName = Annotated[str, Text(1, 100)]
 BankAccount = Annotated[
     str,
     StringConstraints(max_length=64),
     BeforeValidator(_strip_spaces),
     AfterValidator(_bank_account),
+    WithJsonSchema({"type": "string", "pattern": "^ *([0-9] *){6,32}$"}, mode="validation"),
 ]
-RegisteredAddress = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine
-]
+RegisteredAddress = Annotated[str, Text(1, 200)]
 
 _HEADER_HELP = "Must equal the certification; omitted → copied from it"
 _BLANK_HELP = "An empty string or null means none"

@@ -1,13 +1,14 @@
 """HTTP routes for invoice requests: the customer's requests and the finance workflow."""
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, status
 
 from app.core.auth import Customer, CustomerOrFinance, Finance
+from app.core.clock import TimestampIn
 from app.core.errors import ValidationFailed
 from app.core.ids import parse_id, try_parse_id
+from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page, Pagination
 from app.core.session import Session
@@ -15,7 +16,7 @@ from app.requests import create, lifecycle, queries
 from app.requests.schemas import DeliverIn, InvoiceRequestCreate, InvoiceRequestOut, IssueIn, ReasonIn
 from app.requests.states import Status
 
-router = APIRouter(tags=["invoice requests"])
+router = APIRouter(tags=["invoice requests"], route_class=ExactJSONRoute)
 
 _CREATE_DESCRIPTION = """
 Each selected bill or stored-value card is requested for its whole current `invoiceable_amount`;
@@ -32,29 +33,24 @@ Refusals, in the order they are checked (the first that applies answers):
 """
 
 
-def _aware(field: str, value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValidationFailed(field, "must include a time zone, e.g. 2026-01-31T08:00:00Z")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
-        raise ValidationFailed(field, "is out of range") from None
-
-
 async def request_filters(
     status_: Annotated[
         Status | None, Query(alias="status", description="Only requests in this status")
     ] = None,
     created_from: Annotated[
-        datetime | None, Query(description="RFC 3339; requests created at or after this instant")
+        TimestampIn | None, Query(description="RFC 3339; requests created at or after this instant")
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(description="RFC 3339; requests created before this instant")
+        TimestampIn | None, Query(description="RFC 3339; requests created before this instant")
     ] = None,
     account_id: Annotated[
-        str | None, Query(min_length=1, max_length=64, description="Finance: only this account's requests")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="Finance: only this account's requests",
+            json_schema_extra={"format": "uuid"},
+        ),
     ] = None,
 ) -> queries.RequestFilters:
     parsed_account = None
@@ -64,8 +60,8 @@ async def request_filters(
             raise ValidationFailed("query.account_id", "is not an account id")
     return queries.RequestFilters(
         status=status_,
-        created_from=_aware("query.created_from", created_from),
-        created_to=_aware("query.created_to", created_to),
+        created_from=created_from,
+        created_to=created_to,
         account_id=parsed_account,
     )
 

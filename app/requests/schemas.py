@@ -2,16 +2,13 @@
 
 from typing import Annotated, Literal
 
-from pydantic import (
-    Field,
-    StringConstraints,
-    field_validator,
-)
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from app.core.clock import Timestamp, TimestampIn
 from app.core.ids import Id
-from app.core.money import MoneyOut, NonNegativeMoneyIn
+from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
+from app.core.validators import VISIBLE, Text
 from app.requests.states import Status
 
 # Bounds that keep a hostile body cheap to refuse; the product limits (at most 500 items, no
@@ -19,16 +16,16 @@ from app.requests.states import Status
 MAX_LISTED_IDS = 1000
 MAX_INVOICES = 100
 
-IdIn = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-InvoiceNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+# Ids are UUIDs: any other string names nothing (404), as would an unknown UUID.
+IdIn = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), WithJsonSchema({"type": "string", "format": "uuid"})
 ]
-FileUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s]+$")]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-TrackingNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9-]+$")
-]
+Reason = Annotated[str, Text(1, 500, single_line=False)]
+# Formats are exact, not trimmed: the documented pattern is the whole rule.
+InvoiceNumber = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+FileUrl = Annotated[str, StringConstraints(max_length=2048, pattern=f"^https?://{VISIBLE}+$")]
+ShortText = Annotated[str, Text(1, 100)]
+TrackingNumber = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9-]+$")]
 ItemKind = Literal["bill", "stored_value_card"]
 
 
@@ -50,7 +47,7 @@ class InvoiceRequestCreate(RequestModel):
         description="The mailing address the invoice is sent to",
         examples=["16fd2706-8baf-433b-82eb-8c7fada847da"],
     )
-    remark: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
+    remark: Annotated[str, Text(0, 500, single_line=False)] | None = Field(
         default=None, description="A note for finance", examples=["Please issue before month end"]
     )
 
@@ -59,20 +56,13 @@ class InvoiceIn(RequestModel):
     number: InvoiceNumber = Field(
         description="The invoice number; unique across all invoices", examples=["24352000000012345678"]
     )
-    amount: NonNegativeMoneyIn = Field(description="Greater than zero", examples=["1024.50"])
+    amount: PositiveMoneyIn = Field(examples=["1024.50"])
     issued_at: TimestampIn | None = Field(default=None, description="Defaults to now")
     file_url: FileUrl | None = Field(
         default=None,
         description="Where the invoice file can be downloaded",
         examples=["https://files.example.com/invoices/24352000000012345678.pdf"],
     )
-
-    @field_validator("amount")
-    @classmethod
-    def _positive(cls, value: int) -> int:
-        if value <= 0:
-            raise ValueError("must be greater than zero")
-        return value
 
 
 class IssueIn(RequestModel):

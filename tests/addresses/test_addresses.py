@@ -135,7 +135,6 @@ async def test_accepted_phones(client: httpx.AsyncClient, api: Api, phone: str) 
         ("phone", None),
         ("email", "not-an-email"),
         ("email", "a@b"),
-        ("email", "a@b.test"),
         ("email", "x" * 10_000),
         ("email", 5),
         ("postal_code", "35000"),
