@@ -11,6 +11,7 @@ from app.bills.router import router as bills_router
 from app.bills.summary_router import router as summary_router
 from app.cards.router import router as cards_router
 from app.certification.router import router as certification_router
+from app.core.auth import KeyCache
 from app.core.database import Database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
@@ -70,9 +71,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
+    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     install_error_handlers(app)
     install_openapi(app)
-    app.add_middleware(TransactionMiddleware, database=database, settings=settings)
+    app.add_middleware(
+        TransactionMiddleware, database=database, settings=settings, key_cache=app.state.key_cache
+    )
     app.add_middleware(RequestContextMiddleware)
     for router in (
         ops_router,

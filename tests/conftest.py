@@ -84,7 +84,9 @@ def database_url(backend: str, fresh_database_url: object) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, log_level="WARNING")
+    # No API-key cache: statement-count tests then see the same key lookup on every request
+    # (tests/core/test_auth_cache.py runs its own app with the cache on).
+    return Settings(database_url=database_url, log_level="WARNING", auth_cache_seconds=0)
 
 
 @pytest.fixture(scope="session")

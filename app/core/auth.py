@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import ApiKey
@@ -57,20 +58,54 @@ def generate_key() -> NewKey:
     return NewKey(key=key, prefix=key[:12], key_hash=hash_key(key))
 
 
-async def resolve_key(session: AsyncSession, key: str) -> AuthContext | None:
+class KeyCache:
+    """Resolved keys by hash, trusted for `ttl_seconds` without a database read.
+
+    A key's role and account never change; only revocation does, so a revoked key keeps working
+    in a worker for at most `ttl_seconds` (INVOICING_AUTH_CACHE_SECONDS; 0 turns the cache off).
+    Unknown keys are never cached, and the cache holds at most `max_entries` keys per worker.
+    """
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, AuthContext]] = {}
+
+    def get(self, digest: str) -> AuthContext | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            self._entries.pop(digest, None)
+            return None
+        return entry[1]
+
+    def put(self, digest: str, auth: AuthContext) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.pop(next(iter(self._entries)))  # the oldest entry
+        self._entries[digest] = (time.monotonic() + self.ttl_seconds, auth)
+
+
+_KEY_BY_HASH = select(ApiKey.id, ApiKey.role, ApiKey.account_id, ApiKey.key_hash).where(
+    ApiKey.key_hash == bindparam("digest"), ApiKey.revoked_at.is_(None)
+)
+
+
+async def resolve_key(session: AsyncSession, key: str, cache: KeyCache | None = None) -> AuthContext | None:
     if not key.startswith(KEY_PREFIX) or len(key) > 128:
         return None
     digest = hash_key(key)
-    row = (
-        await session.execute(
-            select(ApiKey.id, ApiKey.role, ApiKey.account_id, ApiKey.key_hash).where(
-                ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)
-            )
-        )
-    ).one_or_none()
+    if cache is not None and (cached := cache.get(digest)) is not None:
+        return cached
+    row = (await session.execute(_KEY_BY_HASH, {"digest": digest})).one_or_none()
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         return None
-    return AuthContext(key_id=row.id, role=Role(row.role), account_id=row.account_id)
+    auth = AuthContext(key_id=row.id, role=Role(row.role), account_id=row.account_id)
+    if cache is not None:
+        cache.put(digest, auth)
+    return auth
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ik_…`")
@@ -86,7 +121,7 @@ async def authenticate(
     if not isinstance(auth, AuthContext):
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated()
-        auth = await resolve_key(session, credentials.credentials)
+        auth = await resolve_key(session, credentials.credentials, request.app.state.key_cache)
         if auth is None:
             raise Unauthenticated("The API key is unknown or revoked.")
         state["auth"] = auth

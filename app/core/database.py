@@ -1,5 +1,6 @@
 """Engine, sessions and the declarative base shared by every model."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from app.core.sqlite_inline import inline_connector
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -77,7 +80,8 @@ def configure_sqlite(sync_engine: Any, busy_timeout_ms: int) -> None:
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
+        if dbapi_connection.isolation_level is not None:  # the inline connector already set it
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -99,17 +103,27 @@ class Database:
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         kwargs: dict[str, Any] = {}
+        # SQLite writers in this process queue here (asynchronously) before BEGIN IMMEDIATE, so a
+        # writer never blocks the event loop waiting for a lock another task of ours holds.
+        self.write_gate = asyncio.Lock()
         if self.dialect == "sqlite":
             database = make_url(self.url).database
             if not database or database == ":memory:":
                 raise ValueError("SQLite needs a file path; :memory: is not shared between connections")
-            kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
+            kwargs.update(
+                pool_size=pool_size, max_overflow=max_overflow, async_creator=inline_connector(database)
+            )
         else:
             kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             configure_sqlite(self.engine.sync_engine, busy_timeout_ms)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def serializes_writers(self) -> bool:
+        """SQLite has one writer at a time: in-process writers take `write_gate` first."""
+        return self.dialect == "sqlite"
 
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:

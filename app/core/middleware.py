@@ -4,12 +4,13 @@ import json
 import logging
 import time
 import uuid
+from contextlib import nullcontext
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import idempotency, metrics
-from app.core.auth import AuthContext, resolve_key
+from app.core.auth import AuthContext, KeyCache, resolve_key
 from app.core.context import request_id_var
 from app.core.database import Database, write_intent
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_body
@@ -116,10 +117,11 @@ class TransactionMiddleware:
     """Buffers the body (413 past the limit), opens the request's session, honours
     Idempotency-Key, and commits before the response leaves: a 2xx/3xx the client sees is durable."""
 
-    def __init__(self, app: ASGIApp, database: Database, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, database: Database, settings: Settings, key_cache: KeyCache) -> None:
         self.app = app
         self.database = database
         self.settings = settings
+        self.key_cache = key_cache
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -161,8 +163,9 @@ class TransactionMiddleware:
             return await receive()
 
         intent_token = write_intent.set(writes)
+        gate = self.database.write_gate if writes and self.database.serializes_writers else nullcontext()
         try:
-            async with self.database.sessionmaker() as session:
+            async with gate, self.database.sessionmaker() as session:
                 scope.setdefault("state", {})["db_session"] = session
                 claim: idempotency.Claimed | None = None
                 if method == "POST":
@@ -175,9 +178,12 @@ class TransactionMiddleware:
                         await send_problem(send, status, code, detail)
                         return
                     claim = outcome
-                await self._run(scope, replay_receive, send, session, claim)
+                start, response_body = await self._run(scope, replay_receive, session, claim)
         finally:
             write_intent.reset(intent_token)
+        # After the commit and outside the write gate: a slow reader never holds up other writers.
+        await send(start)
+        await send({"type": "http.response.body", "body": response_body})
 
     def _too_large(self) -> str:
         return f"The request body exceeds {self.settings.max_body_bytes} bytes."
@@ -194,7 +200,7 @@ class TransactionMiddleware:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None  # the route answers 401
-        auth = await resolve_key(session, token.strip())
+        auth = await resolve_key(session, token.strip(), self.key_cache)
         await session.rollback()
         if auth is None:
             return None
@@ -217,10 +223,10 @@ class TransactionMiddleware:
         self,
         scope: Scope,
         receive: Receive,
-        send: Send,
         session: AsyncSession,
         claim: idempotency.Claimed | None,
-    ) -> None:
+    ) -> tuple[Message, bytes]:
+        """Run the app, then commit (< 400) or roll back; returns the response to send."""
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -260,8 +266,7 @@ class TransactionMiddleware:
                     async with self.database.sessionmaker() as outcome_session:
                         await idempotency.complete(outcome_session, claim.record_id, status, body)
                         await outcome_session.commit()
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+        return start, body
 
     @staticmethod
     async def _send(send: Send, status: int, body: bytes, *, replayed: bool) -> None:

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         default="async+memory://", description="`limits` storage; memory is per worker process"
     )
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long SQLite waits for a lock")
+    auth_cache_seconds: int = Field(
+        default=5,
+        ge=0,
+        description="How long a worker trusts a resolved API key; a revoked key works at most this long",
+    )
     bench_routes: bool = Field(
         default=False, description="Mount the benchmark's floor routes under /bench (never in production)"
     )
