@@ -95,14 +95,33 @@ async def paginate(
     Returns (rows, has_more, next_cursor). `stmt` selects ORM entities or rows that have the
     key attributes by name.
     """
-    kinds = [_kind(k) for k in keys]
+    result = await session.execute(_keyset(stmt, params, keys))
+    return _page(list(result.scalars().all()), params, keys)
+
+
+async def paginate_rows(
+    session: AsyncSession,
+    stmt: Select[Any],
+    params: PageParams,
+    *keys: InstrumentedAttribute[Any],
+) -> tuple[list[Any], bool, str | None]:
+    """`paginate` for a Core select of columns: returns rows (the key columns among them)."""
+    result = await session.execute(_keyset(stmt, params, keys))
+    return _page(list(result.all()), params, keys)
+
+
+def _keyset(stmt: Select[Any], params: PageParams, keys: Sequence[InstrumentedAttribute[Any]]) -> Select[Any]:
     if params.cursor is not None:
-        after = _decode(params.cursor, kinds)
+        after = _decode(params.cursor, [_kind(k) for k in keys])
         # Bind with the columns' own types so e.g. UTCDateTime stores-as-compares on SQLite.
         bounds = [literal(value, k.type) for value, k in zip(after, keys, strict=True)]
         stmt = stmt.where(tuple_(*keys) < tuple_(*bounds))
-    stmt = stmt.order_by(*(k.desc() for k in keys)).limit(params.limit + 1)
-    rows = list((await session.execute(stmt)).scalars().all())
+    return stmt.order_by(*(k.desc() for k in keys)).limit(params.limit + 1)
+
+
+def _page(
+    rows: list[Any], params: PageParams, keys: Sequence[InstrumentedAttribute[Any]]
+) -> tuple[list[Any], bool, str | None]:
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = _encode([getattr(rows[-1], k.key) for k in keys]) if has_more and rows else None
