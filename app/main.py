@@ -78,6 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         TransactionMiddleware, database=database, settings=settings, key_cache=app.state.key_cache
     )
     app.add_middleware(RequestContextMiddleware)
+    if settings.bench_routes:  # first, so the floors pay the least route matching
+        from app.ops.bench import router as bench_router
+
+        app.include_router(bench_router)
     for router in (
         ops_router,
         accounts_router,
@@ -91,8 +95,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
     ):
         app.include_router(router)
-    if settings.bench_routes:
-        from app.ops.bench import router as bench_router
-
-        app.include_router(bench_router)
     return app

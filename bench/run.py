@@ -67,6 +67,13 @@ def _admin_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _reusable(fixtures: Path) -> bool:
+    if not fixtures.exists():
+        return False
+    creators = json.loads(fixtures.read_text()).get("creators") or [{}]
+    return "account_id" in creators[0]
+
+
 def prepare_database(args: argparse.Namespace, size_name: str) -> tuple[str, Path, bool]:
     """(url, fixtures path, whether it must be seeded)."""
     DATA.mkdir(parents=True, exist_ok=True)
@@ -76,7 +83,7 @@ def prepare_database(args: argparse.Namespace, size_name: str) -> tuple[str, Pat
         fixtures = DATA / f"fixtures-postgres-{size_name}.json"
         with psycopg.connect(_admin_dsn(args.postgres), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-            if exists and args.reuse and fixtures.exists():
+            if exists and args.reuse and _reusable(fixtures):
                 return url.render_as_string(hide_password=False), fixtures, False
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -84,7 +91,7 @@ def prepare_database(args: argparse.Namespace, size_name: str) -> tuple[str, Pat
     path = DATA / f"bench-{size_name}.db"
     fixtures = DATA / f"fixtures-sqlite-{size_name}.json"
     url = f"sqlite:///{path}"
-    if args.reuse and path.exists() and fixtures.exists():
+    if args.reuse and path.exists() and _reusable(fixtures):
         return url, fixtures, False
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -438,8 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     if must_seed:
         fixtures = seed_database(url, size_name, fixtures_path)
     else:
+        from bench.seed import reset_creators
+
         fixtures = json.loads(fixtures_path.read_text())
-        print(f"reusing the seeded {size_name} database", flush=True)
+        reset_creators(url, [creator["account_id"] for creator in fixtures["creators"]])
+        print(f"reusing the seeded {size_name} database (creators' requests reset)", flush=True)
     if args.users > len(fixtures["creators"]):
         raise SystemExit(f"--users may be at most {len(fixtures['creators'])} (one creator account each)")
 

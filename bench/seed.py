@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, select, text
+from sqlalchemy import Engine, Table, create_engine, delete, event, select, text, update
 
 from app.accounts.models import Account, ApiKey
 from app.addresses.models import MailingAddress
@@ -25,6 +25,7 @@ from app.certification.models import Certification
 from app.core.auth import Role, generate_key
 from app.core.database import sync_url
 from app.core.pagination import _encode as encode_cursor
+from app.events.models import Event
 from app.profiles.models import InvoiceProfile
 from app.profiles.service import profile_snapshot
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
@@ -437,6 +438,7 @@ class Seeder:
             self.rows.maybe_flush()
             fixtures.creators.append(
                 {
+                    "account_id": str(account["id"]),
                     "key": self.key(Role.customer, account["id"]),
                     "profile_id": str(account["profile"]["id"]),
                     "address_id": str(account["address"]["id"]),
@@ -498,6 +500,22 @@ def analyze(engine: Engine) -> None:
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def reset_creators(url: str, account_ids: list[str]) -> None:
+    """Give the creation phase its bills back: drop what earlier runs created for the creators."""
+    ids = [uuid.UUID(value) for value in account_ids]
+    engine = bulk_engine(url)
+    try:
+        with engine.begin() as connection:
+            made = select(InvoiceRequest.id).where(InvoiceRequest.account_id.in_(ids))
+            for child in (InvoiceRequestItem, InvoiceRequestEvent, Invoice):
+                connection.execute(delete(child).where(child.request_id.in_(made)))
+            connection.execute(delete(InvoiceRequest).where(InvoiceRequest.account_id.in_(ids)))
+            connection.execute(delete(Event).where(Event.account_id.in_(ids)))
+            connection.execute(update(Bill).where(Bill.account_id.in_(ids)).values(requested_amount=0))
+    finally:
+        engine.dispose()
 
 
 def seed(url: str, size: Size) -> Fixtures:

@@ -79,7 +79,7 @@ async def list_bills(
 ) -> Page[BillOut]:
     filters = service.BillFilters(invoiceable=invoiceable, period_from=period_from, period_to=period_to)
     rows, has_more, next_cursor = await service.list_bills(session, auth.customer_account_id, filters, page)
-    return Page(data=[service.bill_out(bill) for bill in rows], has_more=has_more, next_cursor=next_cursor)
+    return Page(data=rows, has_more=has_more, next_cursor=next_cursor)
 
 
 @router.get(

@@ -2,9 +2,11 @@
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from pydantic import TypeAdapter
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +14,7 @@ from app.accounts.service import get_account
 from app.bills.models import Bill
 from app.bills.schemas import BillOut
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.pagination import PageParams, paginate
+from app.core.pagination import PageParams, keyset, run_keyset
 
 
 class BillLocked(Conflict):
@@ -35,7 +37,7 @@ class BillFilters:
     period_to: str | None = None
 
 
-def invoiceable_amount(bill: Bill) -> int:
+def invoiceable_amount(bill: Bill | Row[Any]) -> int:
     """Only the cash part is invoiced: vouchers never are, card deductions were at purchase."""
     return bill.cash_amount - bill.requested_amount
 
@@ -136,19 +138,56 @@ def customer_bills(account_id: uuid.UUID) -> Select[Bill]:
     return select(Bill).where(Bill.account_id == account_id)
 
 
+_BILL_COLUMNS = (
+    Bill.id,
+    Bill.period,
+    Bill.total_amount,
+    Bill.cash_amount,
+    Bill.voucher_amount,
+    Bill.stored_value_card_amount,
+    Bill.requested_amount,
+    Bill.created_at,
+)
+_KEYS = (Bill.period, Bill.id)
+_OUT_LIST = TypeAdapter(list[BillOut])
+
+
+@lru_cache(maxsize=64)
+def _list_statement(invoiceable: bool | None, period_from: bool, period_to: bool, after: bool) -> Select[Any]:
+    """One statement per combination of filters, built on first use; only bound values vary."""
+    stmt = select(*_BILL_COLUMNS).where(Bill.account_id == bindparam("account_id"))
+    if invoiceable is True:
+        stmt = stmt.where(Bill.cash_amount - Bill.requested_amount > 0)
+    elif invoiceable is False:
+        stmt = stmt.where(Bill.cash_amount - Bill.requested_amount <= 0)
+    if period_from:
+        stmt = stmt.where(Bill.period >= bindparam("period_from"))
+    if period_to:
+        stmt = stmt.where(Bill.period <= bindparam("period_to"))
+    return keyset(stmt, *_KEYS, after=after)
+
+
 async def list_bills(
     session: AsyncSession, account_id: uuid.UUID, filters: BillFilters, params: PageParams
-) -> tuple[list[Bill], bool, str | None]:
-    stmt = customer_bills(account_id)
-    if filters.invoiceable is True:
-        stmt = stmt.where(Bill.cash_amount - Bill.requested_amount > 0)
-    elif filters.invoiceable is False:
-        stmt = stmt.where(Bill.cash_amount - Bill.requested_amount <= 0)
-    if filters.period_from is not None:
-        stmt = stmt.where(Bill.period >= filters.period_from)
-    if filters.period_to is not None:
-        stmt = stmt.where(Bill.period <= filters.period_to)
-    return await paginate(session, stmt, params, Bill.period, Bill.id)
+) -> tuple[list[BillOut], bool, str | None]:
+    """The customer's bills, newest period first, as responses (plain columns, one validation)."""
+    stmt = _list_statement(
+        filters.invoiceable,
+        filters.period_from is not None,
+        filters.period_to is not None,
+        params.cursor is not None,
+    )
+    values = {
+        "account_id": account_id,
+        "period_from": filters.period_from,
+        "period_to": filters.period_to,
+    }
+    connection = await session.connection()  # plain columns: no ORM result machinery
+    rows, has_more, cursor = await run_keyset(connection, stmt, params, values, *_KEYS)
+    bills = _OUT_LIST.validate_python(
+        [{**row._mapping, "invoiceable_amount": invoiceable_amount(row)} for row in rows]
+    )
+    return bills, has_more, cursor
 
 
 async def get_bill(session: AsyncSession, account_id: uuid.UUID, bill_id: uuid.UUID) -> Bill:

@@ -11,13 +11,14 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, literal, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Integer, Select, bindparam, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.errors import ValidationFailed
 
 T = TypeVar("T")
+AnySelect = Select[*tuple[Any, ...]]  # a select of any columns
 Row = TypeVar("Row")
 
 
@@ -99,14 +100,36 @@ async def paginate(
     return _page(list(result.scalars().all()), params, keys)
 
 
-async def paginate_rows(
-    session: AsyncSession,
-    stmt: Select[Any],
+def keyset(stmt: AnySelect, *keys: InstrumentedAttribute[Any], after: bool) -> AnySelect:
+    """`stmt` as a page of a keyset list, with the cursor and the limit left as bound parameters.
+
+    Build it once per shape (with or without a cursor) and reuse it: SQLAlchemy then finds the
+    compiled SQL in its cache without rebuilding or re-keying the statement on every request.
+    Run it with `run_keyset`.
+    """
+    if after:
+        bounds = [bindparam(f"keyset_after_{i}", type_=key.type) for i, key in enumerate(keys)]
+        stmt = stmt.where(tuple_(*keys) < tuple_(*bounds))
+    return stmt.order_by(*(key.desc() for key in keys)).limit(bindparam("keyset_limit", type_=Integer))
+
+
+async def run_keyset(
+    session: AsyncSession | AsyncConnection,
+    stmt: AnySelect,
     params: PageParams,
+    values: dict[str, Any],
     *keys: InstrumentedAttribute[Any],
 ) -> tuple[list[Any], bool, str | None]:
-    """`paginate` for a Core select of columns: returns rows (the key columns among them)."""
-    result = await session.execute(_keyset(stmt, params, keys))
+    """Run a `keyset(...)` statement of plain columns; returns (rows, has_more, next_cursor).
+
+    Pass the session's connection (`await session.connection()`) to skip the ORM's result
+    machinery, which plain columns do not need.
+    """
+    bound = dict(values, keyset_limit=params.limit + 1)
+    if params.cursor is not None:
+        after = _decode(params.cursor, [_kind(k) for k in keys])
+        bound.update({f"keyset_after_{i}": value for i, value in enumerate(after)})
+    result = await session.execute(stmt, bound)
     return _page(list(result.all()), params, keys)
 
 

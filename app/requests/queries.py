@@ -11,16 +11,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Select, false, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, bindparam, false, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.core.auth import AuthContext, Role
+from app.core.database import UTCDateTime
 from app.core.errors import NotFound
-from app.core.pagination import PageParams, paginate_rows
+from app.core.pagination import PageParams, keyset, run_keyset
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.schemas import (
     AddressSnapshotOut,
@@ -127,34 +129,73 @@ _INVOICES = select(
 ).order_by(Invoice.request_id, Invoice.position)
 _OUT_LIST = TypeAdapter(list[InvoiceRequestOut])
 
+# Built once: per request only the bound values change (see app/core/pagination.keyset).
+_CHILDREN = [
+    statement.where(column.in_(bindparam("ids", expanding=True)))
+    for statement, column in (
+        (_ITEMS, InvoiceRequestItem.request_id),
+        (_EVENTS, InvoiceRequestEvent.request_id),
+        (_INVOICES, Invoice.request_id),
+    )
+]
+_KEYS = (InvoiceRequest.created_at, InvoiceRequest.id)
 
-def _visible_rows(auth: AuthContext) -> Select[Any]:
-    stmt = select(*_REQUEST_COLUMNS)
+
+def _scope(auth: AuthContext) -> tuple[bool, dict[str, Any]]:
+    """(customer?, bound values): a customer sees only its own account's requests, finance all."""
     if auth.role is Role.customer:
-        return stmt.where(InvoiceRequest.account_id == auth.customer_account_id)
-    if auth.role is not Role.finance:
-        return stmt.where(false())  # no other role reads requests; the routes refuse them first
-    return stmt
+        return True, {"viewer": auth.customer_account_id}
+    if auth.role is Role.finance:
+        return False, {}
+    raise NotFound("No such invoice request.")  # no other role reads requests; the routes refuse them first
 
 
-async def _outs(session: AsyncSession, rows: Sequence[Any]) -> list[InvoiceRequestOut]:
+def _visible(customer: bool) -> Select[Any]:
+    stmt = select(*_REQUEST_COLUMNS)
+    return stmt.where(InvoiceRequest.account_id == bindparam("viewer")) if customer else stmt
+
+
+@lru_cache(maxsize=4)
+def _one_statement(customer: bool) -> Select[Any]:
+    return _visible(customer).where(InvoiceRequest.id == bindparam("request_id"))
+
+
+@lru_cache(maxsize=128)
+def _list_statement(
+    customer: bool, account: bool, status: bool, created_from: bool, created_to: bool, after: bool
+) -> Select[Any]:
+    """One statement per combination of filters, built on first use."""
+    stmt = _visible(customer)
+    if account:
+        stmt = stmt.where(InvoiceRequest.account_id == bindparam("account_id"))
+    if status:
+        stmt = stmt.where(InvoiceRequest.status == bindparam("status"))
+    if created_from:
+        stmt = stmt.where(InvoiceRequest.created_at >= bindparam("created_from", type_=UTCDateTime))
+    if created_to:
+        stmt = stmt.where(InvoiceRequest.created_at < bindparam("created_to", type_=UTCDateTime))
+    return keyset(stmt, *_KEYS, after=after)
+
+
+async def _outs(connection: AsyncConnection, rows: Sequence[Any]) -> list[InvoiceRequestOut]:
     """The response for request rows: three more statements, then one validation in Rust."""
     if not rows:
         return []
-    ids = [row.id for row in rows]
+    ids = {"ids": [row.id for row in rows]}
+    items_stmt, events_stmt, invoices_stmt = _CHILDREN
     items: defaultdict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     events: defaultdict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     invoices: defaultdict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for item in await session.execute(_ITEMS.where(InvoiceRequestItem.request_id.in_(ids))):
+    for item in await connection.execute(items_stmt, ids):
         target = item.bill_id if item.kind == "bill" else item.stored_value_card_id
         items[item.request_id].append(
             {"kind": item.kind, "id": target, "label": item.label, "amount": item.amount}
         )
-    for event in await session.execute(_EVENTS.where(InvoiceRequestEvent.request_id.in_(ids))):
+    for event in await connection.execute(events_stmt, ids):
         events[event.request_id].append(
             {"status": event.status, "at": event.at, "actor_role": event.actor_role, "note": event.note}
         )
-    for invoice in await session.execute(_INVOICES.where(Invoice.request_id.in_(ids))):
+    for invoice in await connection.execute(invoices_stmt, ids):
         invoices[invoice.request_id].append(
             {
                 "number": invoice.number,
@@ -188,25 +229,34 @@ async def _outs(session: AsyncSession, rows: Sequence[Any]) -> list[InvoiceReque
 
 
 async def get_request(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
-    row = (await session.execute(_visible_rows(auth).where(InvoiceRequest.id == request_id))).one_or_none()
+    customer, values = _scope(auth)
+    # The ORM's result machinery is for entities: plain columns go through the connection.
+    connection = await session.connection()
+    statement = _one_statement(customer)
+    row = (await connection.execute(statement, {**values, "request_id": request_id})).one_or_none()
     if row is None:
         raise NotFound("No such invoice request.")
-    return (await _outs(session, [row]))[0]
+    return (await _outs(connection, [row]))[0]
 
 
 async def list_requests(
     session: AsyncSession, auth: AuthContext, filters: RequestFilters, params: PageParams
 ) -> tuple[list[InvoiceRequestOut], bool, str | None]:
-    stmt = _visible_rows(auth)
-    if filters.account_id is not None:
-        stmt = stmt.where(InvoiceRequest.account_id == filters.account_id)
-    if filters.status is not None:
-        stmt = stmt.where(InvoiceRequest.status == filters.status.value)
-    if filters.created_from is not None:
-        stmt = stmt.where(InvoiceRequest.created_at >= filters.created_from)
-    if filters.created_to is not None:
-        stmt = stmt.where(InvoiceRequest.created_at < filters.created_to)
-    rows, has_more, cursor = await paginate_rows(
-        session, stmt, params, InvoiceRequest.created_at, InvoiceRequest.id
+    customer, values = _scope(auth)
+    stmt = _list_statement(
+        customer,
+        filters.account_id is not None,
+        filters.status is not None,
+        filters.created_from is not None,
+        filters.created_to is not None,
+        params.cursor is not None,
     )
-    return await _outs(session, rows), has_more, cursor
+    values.update(
+        account_id=filters.account_id,
+        status=filters.status.value if filters.status is not None else None,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+    )
+    connection = await session.connection()
+    rows, has_more, cursor = await run_keyset(connection, stmt, params, values, *_KEYS)
+    return await _outs(connection, rows), has_more, cursor
