@@ -6,9 +6,10 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, Text, cast, func, select, tuple_
+from sqlalchemy import BigInteger, Select, Text, cast, func, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
 from app.events.models import Event
 
@@ -30,15 +31,20 @@ def _is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# Built once; on PostgreSQL the row carries the writing transaction's id (see Event.txid).
+_INSERT = insert(Event)
+_INSERT_WITH_TXID = insert(Event).values(txid=cast(cast(func.pg_current_xact_id(), Text), BigInteger))
+
+
 async def record(session: AsyncSession, type_: str, account_id: uuid.UUID, data: dict[str, Any]) -> None:
     """`data` is the JSON form of the object after the change (e.g. `Out.model_dump(mode="json")`)."""
     if type_ not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type_}")
-    event = Event(type=type_, account_id=account_id, data=data)
-    if _is_postgres(session):
-        event.txid = cast(cast(func.pg_current_xact_id(), Text), BigInteger)
-    session.add(event)
-    await session.flush()
+    connection = await session.connection()  # a plain INSERT: no ORM bookkeeping for the outbox
+    statement = _INSERT_WITH_TXID if _is_postgres(session) else _INSERT
+    await connection.execute(
+        statement, {"type": type_, "account_id": account_id, "data": data, "created_at": utcnow()}
+    )
 
 
 def _encode(position: list[int]) -> str:
