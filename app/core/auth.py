@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,9 +133,13 @@ async def authenticate(
 
 
 def require_role(*roles: Role) -> Callable[..., Awaitable[AuthContext]]:
+    """The key must have one of `roles`. The OpenAPI document lists them as the role names of the
+    operation's bearer requirement (`security: [{HTTPBearer: [customer]}]`, as OpenAPI 3.1 allows
+    for non-OAuth schemes), so integrators and tests read who may call what from the document."""
     allowed = frozenset(roles)
+    names = sorted(role.value for role in allowed)
 
-    async def dependency(auth: Annotated[AuthContext, Depends(authenticate)]) -> AuthContext:
+    async def dependency(auth: Annotated[AuthContext, Security(authenticate, scopes=names)]) -> AuthContext:
         if auth.role not in allowed:
             raise Forbidden(f"This operation needs a {' or '.join(sorted(allowed))} key.")
         return auth

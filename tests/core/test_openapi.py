@@ -49,7 +49,11 @@ async def test_every_error_response_is_a_documented_problem(document: dict[str, 
         where = f"{method.upper()} {path}"
         responses = operation["responses"]
         if path.startswith("/v1/"):
-            assert operation.get("security") == [{"HTTPBearer": []}], where
+            # One bearer requirement naming the roles that may call the operation (OpenAPI 3.1).
+            [requirement] = operation["security"]
+            assert list(requirement) == ["HTTPBearer"], where
+            assert requirement["HTTPBearer"], where
+            assert set(requirement["HTTPBearer"]) <= {"customer", "billing", "finance"}, where
             assert {"401", "403", "422", "429"} <= set(responses), where
         if "{" in path:
             assert "404" in responses, where
