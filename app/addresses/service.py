@@ -4,7 +4,7 @@ soft delete."""
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.addresses.models import MailingAddress
@@ -30,7 +30,8 @@ async def get_address_for_request(
     session: AsyncSession, account_id: uuid.UUID, address_id: uuid.UUID
 ) -> MailingAddress:
     """The account's live address, or NotFound (missing, deleted or another account's)."""
-    address = (await session.execute(_live(account_id).where(MailingAddress.id == address_id))).scalar()
+    values = {"account_id": account_id, "address_id": address_id}
+    address = (await session.execute(_LIVE_BY_ID, values)).scalar()
     if address is None:
         raise NotFound("No such mailing address.")
     return address
@@ -51,11 +52,15 @@ def address_snapshot(address: MailingAddress) -> dict[str, Any]:
 # --- queries --------------------------------------------------------------------------------
 
 
-def _live(account_id: uuid.UUID) -> Select[MailingAddress]:
+def _live(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[MailingAddress]:
     """Every customer query starts here: the account's rows that are not deleted."""
     return select(MailingAddress).where(
         MailingAddress.account_id == account_id, MailingAddress.deleted_at.is_(None)
     )
+
+
+# Built once for invoice requests (only the bound ids vary per request).
+_LIVE_BY_ID = _live(bindparam("account_id")).where(MailingAddress.id == bindparam("address_id"))
 
 
 async def get_address(session: AsyncSession, account_id: uuid.UUID, address_id: uuid.UUID) -> AddressOut:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import BindParameter, Row, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -133,7 +133,7 @@ def _columns(amounts: BillAmounts) -> dict[str, Any]:
     }
 
 
-def customer_bills(account_id: uuid.UUID) -> Select[Bill]:
+def customer_bills(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[Bill]:
     """Every customer read of bills starts here, so the tenant filter cannot be forgotten."""
     return select(Bill).where(Bill.account_id == account_id)
 

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,7 +71,7 @@ async def record_purchase(
     return card
 
 
-def customer_cards(account_id: uuid.UUID) -> Select[StoredValueCard]:
+def customer_cards(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[StoredValueCard]:
     """Every customer read of cards starts here, so the tenant filter cannot be forgotten."""
     return select(StoredValueCard).where(StoredValueCard.account_id == account_id)
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
@@ -12,11 +12,11 @@ from app.core.clock import utcnow
 from app.core.errors import NotFound
 from app.events import service as events
 
+_BY_ACCOUNT = select(Certification).where(Certification.account_id == bindparam("account_id"))  # built once
+
 
 async def get_certification(session: AsyncSession, account_id: uuid.UUID) -> Certification | None:
-    return (
-        await session.execute(select(Certification).where(Certification.account_id == account_id))
-    ).scalar_one_or_none()
+    return (await session.execute(_BY_ACCOUNT, {"account_id": account_id})).scalar_one_or_none()
 
 
 def to_out(certification: Certification | None) -> CertificationOut:

@@ -4,7 +4,7 @@ one default per account, soft delete."""
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.certification.models import Certification
@@ -44,7 +44,8 @@ async def get_profile_for_request(
     session: AsyncSession, account_id: uuid.UUID, profile_id: uuid.UUID
 ) -> InvoiceProfile:
     """The account's live profile, or NotFound (missing, deleted or another account's)."""
-    profile = (await session.execute(_live(account_id).where(InvoiceProfile.id == profile_id))).scalar()
+    values = {"account_id": account_id, "profile_id": profile_id}
+    profile = (await session.execute(_LIVE_BY_ID, values)).scalar()
     if profile is None:
         raise NotFound("No such invoice profile.")
     return profile
@@ -67,11 +68,15 @@ def profile_snapshot(profile: InvoiceProfile) -> dict[str, Any]:
 # --- queries --------------------------------------------------------------------------------
 
 
-def _live(account_id: uuid.UUID) -> Select[InvoiceProfile]:
+def _live(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[InvoiceProfile]:
     """Every customer query starts here: the account's rows that are not deleted."""
     return select(InvoiceProfile).where(
         InvoiceProfile.account_id == account_id, InvoiceProfile.deleted_at.is_(None)
     )
+
+
+# Built once for invoice requests (only the bound ids vary per request).
+_LIVE_BY_ID = _live(bindparam("account_id")).where(InvoiceProfile.id == bindparam("profile_id"))
 
 
 def to_out(profile: InvoiceProfile, certification: Certification | None) -> ProfileOut:

@@ -10,9 +10,9 @@ and then sees nothing left. CHECK constraints bound 0 <= requested_amount <= bas
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, insert, update
+from sqlalchemy import Select, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import get_account
@@ -106,15 +106,8 @@ async def _create(
     address = await get_address_for_request(session, account_id, _parse(body.address_id, "mailing address"))
     bill_ids = [_parse(value, "bill") for value in body.bill_ids]
     card_ids = [_parse(value, "stored-value card") for value in body.stored_value_card_ids]
-    bills = await _lock(
-        session, customer_bills(account_id).where(Bill.id.in_(bill_ids)).order_by(Bill.id), bill_ids, "bill"
-    )
-    cards = await _lock(
-        session,
-        customer_cards(account_id).where(StoredValueCard.id.in_(card_ids)).order_by(StoredValueCard.id),
-        card_ids,
-        "stored-value card",
-    )
+    bills = await _lock(session, _LOCK_BILLS, account_id, bill_ids, "bill")
+    cards = await _lock(session, _LOCK_CARDS, account_id, card_ids, "stored-value card")
 
     _check_usable(profile, certification, address)
     reserved = _amounts(bill_ids, card_ids, bills, cards)
@@ -154,14 +147,30 @@ class _Row(Protocol):
 RowT = TypeVar("RowT", bound=_Row)
 
 
+def _locking(stmt: Select[RowT], key: Any) -> Select[RowT]:
+    """The account's selected rows in id order, locked (SELECT … FOR UPDATE) and re-read."""
+    return (
+        stmt.where(key.in_(bindparam("ids", expanding=True)))
+        .order_by(key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+# Built once (only the bound account and ids vary): bills, then cards, is the one global lock order.
+_LOCK_BILLS = _locking(customer_bills(bindparam("account_id")), Bill.id)
+_LOCK_CARDS = _locking(customer_cards(bindparam("account_id")), StoredValueCard.id)
+
+
 async def _lock(
-    session: AsyncSession, stmt: Select[RowT], ids: list[uuid.UUID], what: str
+    session: AsyncSession, stmt: Select[RowT], account_id: uuid.UUID, ids: list[uuid.UUID], what: str
 ) -> dict[uuid.UUID, RowT]:
-    """Lock the selected rows in id order (SELECT … FOR UPDATE); any id not found is a 404."""
+    """Lock the selected rows in id order; any id not found is a 404."""
     if not ids:
         return {}
-    locked = stmt.with_for_update().execution_options(populate_existing=True)
-    found = {row.id: row for row in (await session.execute(locked)).scalars()}
+    found = {
+        row.id: row for row in (await session.execute(stmt, {"account_id": account_id, "ids": ids})).scalars()
+    }
     for item_id in ids:
         if item_id not in found:
             raise NotFound(f"No such {what}: {item_id}.")
@@ -196,27 +205,30 @@ def _amounts(
     return reserved
 
 
+_RESERVE_BILLS = (
+    update(Bill)
+    .where(Bill.id.in_(bindparam("ids", expanding=True)), Bill.requested_amount < Bill.cash_amount)
+    .values(requested_amount=Bill.cash_amount)
+)
+_RESERVE_CARDS = (
+    update(StoredValueCard)
+    .where(
+        StoredValueCard.id.in_(bindparam("ids", expanding=True)),
+        StoredValueCard.requested_amount < StoredValueCard.paid_amount,
+    )
+    .values(requested_amount=StoredValueCard.paid_amount)
+)
+
+
 async def _reserve(session: AsyncSession, bill_ids: list[uuid.UUID], card_ids: list[uuid.UUID]) -> None:
     """One UPDATE per table; the rows are locked, so what we read is what we take."""
+    connection = await session.connection()  # plain UPDATEs: the ORM keeps no copy of these rows
     if bill_ids:
-        result = await session.execute(
-            update(Bill)
-            .where(Bill.id.in_(bill_ids), Bill.requested_amount < Bill.cash_amount)
-            .values(requested_amount=Bill.cash_amount)
-            .execution_options(synchronize_session=False)
-        )
-        _all_reserved(result.rowcount, len(bill_ids))  # type: ignore[attr-defined]
+        result = await connection.execute(_RESERVE_BILLS, {"ids": bill_ids})
+        _all_reserved(result.rowcount, len(bill_ids))
     if card_ids:
-        result = await session.execute(
-            update(StoredValueCard)
-            .where(
-                StoredValueCard.id.in_(card_ids),
-                StoredValueCard.requested_amount < StoredValueCard.paid_amount,
-            )
-            .values(requested_amount=StoredValueCard.paid_amount)
-            .execution_options(synchronize_session=False)
-        )
-        _all_reserved(result.rowcount, len(card_ids))  # type: ignore[attr-defined]
+        result = await connection.execute(_RESERVE_CARDS, {"ids": card_ids})
+        _all_reserved(result.rowcount, len(card_ids))
 
 
 def _all_reserved(rowcount: int, expected: int) -> None:
