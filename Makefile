@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export INVOICING_DATABASE_URL ?= sqlite:///./invoicing.db
 
-.PHONY: install run test lint fmt clean bench bench-quick
+.PHONY: install run test lint fmt clean bench bench-quick fuzz
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ fmt: install
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The nightly kind of check (docs/RELIABILITY.md): the contract fuzzer and the state machine with many
+# more examples than `make test` runs; set INVOICING_TEST_POSTGRES_URL to cover PostgreSQL too.
+FUZZ_EXAMPLES ?= 200
+FUZZ_SEQUENCES ?= 300
+
+fuzz: install
+	INVOICING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) INVOICING_STATEFUL_EXAMPLES=$(FUZZ_SEQUENCES) \
+		$(BIN)/python -m pytest -q tests/reliability/test_fuzz.py tests/reliability/test_state_machine.py $(PYTEST_ARGS)
 
 # Benchmarks (bench/, docs/PERFORMANCE.md): BENCH_ARGS='--postgres URL' for PostgreSQL.
 BENCH_STAMP := $(VENV)/.installed-bench-stamp

@@ -1,0 +1,273 @@
+"""Input hardening: hostile bodies and values get a 4xx problem document, never a 500 and never a
+silent reinterpretation (a float rounded into an amount, a look-alike digit read as a digit)."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import TAXPAYER_ID, Api, Customer, bearer, make_address, make_profile
+
+MAX_BODY = 1_048_576  # INVOICING_MAX_BODY_BYTES default
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def assert_problem(response: httpx.Response, *statuses: int) -> dict[str, Any]:
+    assert response.status_code in statuses, (response.status_code, response.text[:500])
+    assert response.headers["content-type"] == "application/problem+json"
+    body = dict(response.json())
+    assert body["status"] == response.status_code and body["code"], body
+    return body
+
+
+async def post_raw(
+    client: httpx.AsyncClient, path: str, content: Any, key: str, **headers: str
+) -> httpx.Response:
+    return await client.post(
+        path, content=content, headers={"content-type": "application/json", **bearer(key), **headers}
+    )
+
+
+# -- size -----------------------------------------------------------------------------------------
+
+
+async def test_a_body_over_the_limit_is_413_whether_declared_or_streamed(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    big = b'{"name": "' + b"x" * MAX_BODY + b'"}'
+    declared = await post_raw(client, "/v1/accounts", big, api.billing_key)
+    assert assert_problem(declared, 413)["code"] == "payload_too_large"
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+        for start in range(0, len(big), 65_536):
+            yield big[start : start + 65_536]
+
+    streamed = await post_raw(client, "/v1/accounts", chunks(), api.billing_key)
+    assert assert_problem(streamed, 413)["code"] == "payload_too_large"
+    at_limit = b'{"name": "' + b"x" * 150 + b'"}' + b" " * (MAX_BODY - 162)
+    assert len(at_limit) == MAX_BODY
+    assert (await post_raw(client, "/v1/accounts", at_limit, api.billing_key)).status_code == 201
+
+
+# -- malformed JSON -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # nested far deeper than any parser's recursion limit
+        b'{"name": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        b'{"name": ' + b'{"a": ' * 30_000 + b"1" + b"}" * 30_001,
+        b'{"name": "\xff\xfe Acme"}',  # not UTF-8
+        b'{"name": "Ac\x00me"}',  # a raw NUL byte inside a string
+        b'{"name": "Acme"}\x00',
+        b'{"name": "Acme"',
+        b'{"name": NaN}',
+        b'{"name": Infinity}',
+        b'{"name": "Acme", "name": ',
+        b"",
+        b"null",
+        b'"Acme"',
+        b'{"name": "' + b"\\ud800" + b'"}',  # a lone surrogate escape
+        b'{"name": "A\\u0000B"}',  # an escaped NUL
+        b'{"name": "A\\u202eB"}',  # a right-to-left override
+        b'{"name": "A\\u200bB"}',  # a zero-width space
+    ],
+    ids=lambda content: repr(content[:24]),
+)
+async def test_malformed_bodies_are_422_problems(client: httpx.AsyncClient, api: Api, content: bytes) -> None:
+    response = await post_raw(client, "/v1/accounts", content, api.billing_key)
+    assert assert_problem(response, 422)["code"] == "validation_error"
+
+
+async def test_a_body_that_is_not_json_is_refused_whatever_its_type(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
+        response = await client.post(
+            "/v1/accounts",
+            content=b"name=Acme",
+            headers={"content-type": content_type, **api.billing},
+        )
+        assert_problem(response, 422)
+
+
+# -- numbers ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"1e400",
+        b"-1e400",
+        b"1E+100000000",
+        b"1" * 5000,  # more digits than Python will parse into an int
+        b"1000000000000",  # thirteen integer digits
+        b"1.0000000000000001",  # a float would round this to 1 and accept it
+        b"100.5",
+        b"0.001",
+        b"NaN",
+        b"-Infinity",
+        b"true",
+        b'"1e3"',
+        b'"1,000.00"',
+        f'"{full_width("100")}.00"'.encode(),  # full-width digits
+        b'"\xd9\xa1\xd9\xa0\xd9\xa0"',  # Arabic-Indic digits
+        b'" 100.00"',
+        b'"100.00 "',
+        b'"+100.00"',
+    ],
+    ids=lambda raw: repr(raw[:20]),
+)
+async def test_huge_or_imprecise_amounts_are_422(client: httpx.AsyncClient, api: Api, raw: bytes) -> None:
+    account = await api.account()
+    path = f"/v1/accounts/{account}/cash-balance"
+    response = await client.put(
+        path,
+        content=b'{"cash_balance": ' + raw + b"}",
+        headers={"content-type": "application/json", **api.billing},
+    )
+    body = assert_problem(response, 422)
+    assert [error["field"] for error in body["errors"]] in (["body.cash_balance"], ["body"])
+    after = await client.get(f"/v1/accounts/{account}", headers=api.billing)
+    assert after.json()["cash_balance"] == "1000.00"
+
+
+@pytest.mark.parametrize(("raw", "stored"), [(b"1027.0", "1027.00"), (b"1e3", "1000.00"), (b"-0.0", "0.00")])
+async def test_an_integral_json_number_is_an_integer_amount(
+    client: httpx.AsyncClient, api: Api, raw: bytes, stored: str
+) -> None:
+    """JSON Schema's `integer` admits 1027.0 and 1E+3; they are read exactly, never through a float."""
+    account = await api.account()
+    response = await client.put(
+        f"/v1/accounts/{account}/cash-balance",
+        content=b'{"cash_balance": ' + raw + b"}",
+        headers={"content-type": "application/json", **api.billing},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["cash_balance"] == stored
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=" + "9" * 400, "limit=1e2", "limit=-1", "limit=" + full_width("10"), "cursor=" + "A" * 5000],
+)
+async def test_hostile_query_values_are_422(client: httpx.AsyncClient, api: Api, query: str) -> None:
+    customer = await api.customer()
+    assert_problem(await client.get(f"/v1/bills?{query}", headers=customer.headers), 422)
+
+
+# -- look-alike characters --------------------------------------------------------------------------
+
+
+CYRILLIC_A = "\u0410"  # looks like a Latin A
+
+
+@pytest.mark.parametrize(
+    "taxpayer_id",
+    [
+        full_width(TAXPAYER_ID),
+        TAXPAYER_ID[:-1] + full_width(TAXPAYER_ID[-1]),
+        TAXPAYER_ID.replace("M", "\u041c"),  # Cyrillic Em
+        TAXPAYER_ID.replace("0", "O"),  # the letter O is not in the alphabet
+        TAXPAYER_ID[:9] + "\u200b" + TAXPAYER_ID[9:],
+    ],
+)
+async def test_look_alike_characters_in_a_taxpayer_id_are_refused(
+    client: httpx.AsyncClient, api: Api, taxpayer_id: str
+) -> None:
+    customer = await api.customer()
+    response = await client.put(
+        "/v1/certification",
+        json={"enterprise_name": "Acme Cloud Ltd.", "taxpayer_id": taxpayer_id},
+        headers=customer.headers,
+    )
+    body = assert_problem(response, 422)
+    assert [error["field"] for error in body["errors"]] == ["body.taxpayer_id"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme\u202eCloud Ltd.",  # right-to-left override: would display reordered
+        "Acme\u2066Cloud\u2069 Ltd.",  # isolates
+        "Acme\u200bCloud Ltd.",  # zero-width space
+        "\ufeffAcme Cloud Ltd.",  # a byte-order mark, even where trimming would have dropped it
+        "Acme\u2028Cloud Ltd.",  # a line separator in a one-line field
+        "Acme\x85Cloud",
+    ],
+)
+async def test_invisible_or_reordering_characters_in_names_are_refused(
+    client: httpx.AsyncClient, api: Api, name: str
+) -> None:
+    customer = await api.customer()
+    response = await client.put(
+        "/v1/certification",
+        json={"enterprise_name": name, "taxpayer_id": TAXPAYER_ID},
+        headers=customer.headers,
+    )
+    body = assert_problem(response, 422)
+    assert [error["field"] for error in body["errors"]] == ["body.enterprise_name"]
+
+
+async def certified(api: Api) -> Customer:
+    customer = await api.customer()
+    await api.certify(customer, name="Acme Cloud Ltd.")
+    return customer
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        CYRILLIC_A + "cme Cloud Ltd.",  # a homoglyph of the certified name
+        full_width("Acme") + " Cloud Ltd.",
+        "Acme Cloud Ltd",  # not the same name, however close
+        "ACME CLOUD LTD.",
+    ],
+)
+async def test_a_look_alike_invoice_title_does_not_pass_for_the_certified_name(
+    client: httpx.AsyncClient, api: Api, title: str
+) -> None:
+    customer = await certified(api)
+    response = await client.post(
+        "/v1/invoice-profiles",
+        json={"invoice_type": "vat_ordinary", "title": title},
+        headers=customer.headers,
+    )
+    assert assert_problem(response, 422)["code"] == "header_mismatch"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("phone", full_width("13812345678")),
+        ("phone", "\u0661\u0663\u0668\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"),  # Arabic-Indic
+        ("postal_code", full_width("350001")),
+        ("email", f"invoices@{CYRILLIC_A}cme.example"),
+        ("email", "invoices@acme.example\u200b"),
+    ],
+)
+async def test_look_alike_digits_and_letters_in_contact_details_are_refused(
+    client: httpx.AsyncClient, api: Api, field: str, value: str
+) -> None:
+    customer = await certified(api)
+    body = {"recipient": "Li Lei", "phone": "13812345678", "address": "1 Software Ave", field: value}
+    response = await client.post("/v1/mailing-addresses", json=body, headers=customer.headers)
+    problem = assert_problem(response, 422)
+    assert [error["field"] for error in problem["errors"]] == [f"body.{field}"]
+
+
+async def test_a_huge_request_selection_is_refused_cheaply(client: httpx.AsyncClient, api: Api) -> None:
+    customer = await certified(api)
+    profile = await make_profile(api, customer)
+    address = await make_address(api, customer)
+    body = {
+        "bill_ids": [f"00000000-0000-4000-8000-{n:012d}" for n in range(20_000)],
+        "profile_id": profile["id"],
+        "address_id": address["id"],
+    }
+    assert_problem(await client.post("/v1/invoice-requests", json=body, headers=customer.headers), 422)

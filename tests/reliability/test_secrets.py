@@ -1,0 +1,157 @@
+"""Secrets: API keys are compared in constant time, and a full scenario's logs, captured at the most
+verbose level, contain no key (valid or not), no key hash, and no full bank account number."""
+
+import hashlib
+import hmac
+import io
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.core import auth
+from app.core.auth import Role
+from app.core.settings import Settings
+from app.main import create_app
+from tests.factories import (
+    VAT_SPECIAL_FIELDS,
+    Api,
+    bearer,
+    issue_staff_key,
+    make_address,
+    make_bill,
+    make_card,
+)
+from tests.reliability.world import record_figures
+
+BANK_ACCOUNT = "6222 0210 0112 3456 789"  # given with spaces, stored without
+
+
+@pytest.fixture
+async def verbose_app(database_url: str) -> AsyncIterator[tuple[FastAPI, io.StringIO]]:
+    """The app with DEBUG logs, captured through the app's own JSON formatter."""
+    application = create_app(Settings(database_url=database_url, log_level="DEBUG"))
+    root = logging.getLogger()
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(root.handlers[0].formatter)
+    for log_filter in root.handlers[0].filters:
+        handler.addFilter(log_filter)
+    root.addHandler(handler)
+    try:
+        yield application, captured
+    finally:
+        root.removeHandler(handler)
+        await application.state.database.dispose()
+        root.setLevel(logging.WARNING)
+
+
+async def _scenario(client: httpx.AsyncClient, api: Api) -> tuple[list[str], int]:
+    """Everything a day brings: returns the credentials that were used and the requests made."""
+    calls = 0
+
+    async def call(method: str, path: str, headers: dict[str, str], body: Any = None, ok: int = 200) -> Any:
+        nonlocal calls
+        calls += 1
+        response = await client.request(method, path, json=body, headers=headers)
+        assert response.status_code == ok, (path, response.text)
+        return response.json() if response.content else None
+
+    customer = await api.customer()
+    await api.certify(customer)
+    profile = await call(
+        "POST",
+        "/v1/invoice-profiles",
+        customer.headers,
+        {"invoice_type": "vat_special", **VAT_SPECIAL_FIELDS, "bank_account": BANK_ACCOUNT},
+        201,
+    )
+    assert profile["bank_account"] == BANK_ACCOUNT.replace(" ", "")
+    await call(
+        "PATCH", f"/v1/invoice-profiles/{profile['id']}", customer.headers, {"bank_account": BANK_ACCOUNT}
+    )
+    address = await make_address(api, customer)
+    bill = await make_bill(api, customer.account_id, period="2026-09", cash="300.00")
+    card = await make_card(api, customer.account_id, card_no="SVC-SECRET-1")
+    await call("GET", "/v1/invoiceable-summary", customer.headers)
+    body = {
+        "bill_ids": [bill["id"]],
+        "stored_value_card_ids": [card["id"]],
+        "profile_id": profile["id"],
+        "address_id": address["id"],
+    }
+    idempotent = {**customer.headers, "Idempotency-Key": "secret-scenario-1"}
+    request = await call("POST", "/v1/invoice-requests", idempotent, body, 201)
+    await call("POST", "/v1/invoice-requests", idempotent, body, 201)  # a replay
+    await call("GET", f"/v1/invoice-requests/{request['id']}", customer.headers)
+    await call("POST", f"/v1/invoice-requests/{request['id']}/start", api.finance)
+    invoices = {"invoices": [{"number": "SECRET-INV-1", "amount": request["amount"]}]}
+    await call("POST", f"/v1/invoice-requests/{request['id']}/issue", api.finance, invoices)
+    await call(
+        "POST", f"/v1/invoice-requests/{request['id']}/deliver", api.finance, {"tracking_number": "SF1"}
+    )
+    await call("POST", f"/v1/invoice-requests/{request['id']}/reverse", api.finance, {"reason": "test"})
+    await call("GET", "/v1/events?limit=100", api.billing)
+    # Refusals, which are where a careless log line would echo its input.
+    wrong = ["ik_" + "W" * 43, "not-a-key-at-all", customer.key[:-1] + "X", customer.key + "X"]
+    for key in wrong:
+        await call("GET", "/v1/account", bearer(key), ok=401)
+    await call("GET", "/v1/account", {"Authorization": "Basic " + customer.key}, ok=401)
+    await call("GET", "/v1/events", customer.headers, ok=403)
+    bad = {"invoice_type": "vat_special", **VAT_SPECIAL_FIELDS, "bank_account": BANK_ACCOUNT + "X"}
+    await call("POST", "/v1/invoice-profiles", customer.headers, bad, 422)
+    return [customer.key, api.billing_key, api.finance_key, *wrong], calls
+
+
+async def test_a_full_scenario_logs_no_key_and_no_bank_account(
+    verbose_app: tuple[FastAPI, io.StringIO],
+) -> None:
+    application, captured = verbose_app
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        billing = await issue_staff_key(application, Role.billing)
+        finance = await issue_staff_key(application, Role.finance)
+        keys, calls = await _scenario(client, Api(client, billing, finance))
+
+    logs = captured.getvalue()
+    access_lines = logs.count('"logger": "invoicing.access"')
+    assert access_lines >= calls, "the capture missed the access log"
+    secrets = {
+        **{f"key {n}": key for n, key in enumerate(keys)},
+        **{f"key {n} body": key.removeprefix("ik_") for n, key in enumerate(keys) if len(key) > 20},
+        **{f"hash of key {n}": hashlib.sha256(key.encode()).hexdigest() for n, key in enumerate(keys)},
+        "bank account": BANK_ACCOUNT.replace(" ", ""),
+        "bank account as typed": BANK_ACCOUNT,
+    }
+    found = {name: secret for name, secret in secrets.items() if secret in logs}
+    assert not found, f"secrets in the logs: {sorted(found)}"
+    assert "Bearer" not in logs and "authorization" not in logs.lower()
+    record_figures(
+        "secrets", log_lines=logs.count("\n"), access_lines=access_lines, secrets_searched=len(secrets)
+    )
+
+
+async def test_keys_are_compared_in_constant_time(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stored hash is checked with hmac.compare_digest (never `==`), cache or no cache."""
+    compared: list[tuple[str, str]] = []
+    original = hmac.compare_digest
+
+    def spy(a: str, b: str) -> bool:
+        compared.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(auth.hmac, "compare_digest", spy)
+    application = create_app(Settings(database_url=database_url, log_level="WARNING"))
+    try:
+        key = await issue_staff_key(application, Role.finance)
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assert (await client.get("/v1/events", headers=bearer(key))).status_code == 200
+            assert (await client.get("/v1/events", headers=bearer(key[:-1] + "Z"))).status_code == 401
+    finally:
+        await application.state.database.dispose()
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    assert (digest, digest) in compared

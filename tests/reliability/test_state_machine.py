@@ -1,0 +1,415 @@
+"""Stateful property test: hypothesis drives random sequences of everything that moves money or a
+request (bill upserts, card purchases, balance changes, requests over random subsets, cancels, starts,
+split issues, deliveries, rejects, reversals, re-certifications) through the HTTP API, keeps a model
+of what each answer must be, and after every step checks the database invariants and that the
+summary, the lists and the requests agree with the model.
+
+`make fuzz` runs it with many more sequences (INVOICING_STATEFUL_EXAMPLES)."""
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import Engine, create_engine
+
+from app.cli import migrate
+from app.core.auth import Role
+from app.core.database import sync_url
+from app.core.money import format_money
+from app.core.settings import Settings
+from app.main import create_app
+from app.requests.states import ACTIVE, TRANSITIONS, Status
+from tests.factories import OTHER_TAXPAYER_ID, TAXPAYER_ID, bearer, issue_staff_key
+from tests.reliability.invariants import check_invariants
+from tests.reliability.world import record_figures
+
+pytestmark = pytest.mark.slow
+
+IN_SUITE = {"sqlite": (15, 50), "postgres": (8, 50)}  # (sequences, steps per sequence)
+PERIODS = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+NAME = "Acme Cloud Ltd."
+OTHER_NAME = "Acme Cloud (Fuzhou) Ltd."
+MOVES = {
+    "start": Status.processing,
+    "issue": Status.issued,
+    "deliver": Status.delivered,
+    "reject": Status.rejected,
+    "reverse": Status.reversed,
+}
+
+# Amounts in fen; now and then zero (nothing to invoice), mostly not.
+fen = st.one_of(*[st.integers(min_value=1, max_value=50_000)] * 4, st.just(0))
+_PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}$")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@dataclass
+class Item:
+    kind: str  # "bill" | "card"
+    id: str
+    base: int  # cash part of a bill, paid amount of a card
+    requested: int = 0
+    amounts: tuple[int, int, int] = (0, 0, 0)  # a bill's cash, voucher, card parts
+
+
+@dataclass
+class Req:
+    status: Status
+    amount: int
+    items: list[tuple[str, int]] = field(default_factory=list)
+
+
+class Harness:
+    """What every machine instance shares: one app, one database, staff keys, counters."""
+
+    client: TestClient
+    engine: Engine
+    billing: dict[str, str]
+    finance: dict[str, str]
+    steps = 0
+    sequences = 0
+    outcomes: ClassVar[dict[str, int]] = {}
+
+
+class InvoicingMachine(RuleBasedStateMachine):
+    harness: ClassVar[Harness]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[str, Item] = {}
+        self.bills_by_period: dict[str, str] = {}
+        self.requests: dict[str, Req] = {}
+        self.cards = 0
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def call(self, method: str, path: str, headers: dict[str, str], body: Any = None) -> Any:
+        response = self.harness.client.request(method, path, json=body, headers=headers)
+        assert response.status_code < 500, response.text
+        if response.status_code >= 400:
+            assert response.headers["content-type"] == "application/problem+json", response.text
+        template = _PERIOD.sub("{period}", _UUID.sub("{id}", path.split("?")[0]))
+        code = f" {response.json()['code']}" if response.status_code >= 400 else ""
+        key = f"{method} {template} {response.status_code}{code}"
+        self.harness.outcomes[key] = self.harness.outcomes.get(key, 0) + 1
+        return response
+
+    def expect(self, response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+        assert response.status_code == status, (status, code, response.text)
+        body = response.json() if response.content else {}
+        if code is not None:
+            assert body["code"] == code, response.text
+        return dict(body)
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    @initialize()
+    def open_account(self) -> None:
+        h = self.harness
+        h.sequences += 1
+        account = self.expect(self.call("POST", "/v1/accounts", h.billing, {"name": NAME}), 201)
+        self.account_id = account["id"]
+        self.balance = 0
+        key = self.expect(
+            self.call("POST", f"/v1/accounts/{self.account_id}/api-keys", h.billing, {"role": "customer"}),
+            201,
+        )
+        self.customer = bearer(key["key"])
+        self.certify(True)
+        profile = {"invoice_type": "vat_ordinary"}
+        self.profile_id = self.expect(self.call("POST", "/v1/invoice-profiles", self.customer, profile), 201)[
+            "id"
+        ]
+        address = {
+            "recipient": "Li Lei",
+            "phone": "13812345678",
+            "email": "invoices@acme.example",
+            "address": "1 Software Ave, Fuzhou",
+        }
+        self.address_id = self.expect(
+            self.call("POST", "/v1/mailing-addresses", self.customer, address), 201
+        )["id"]
+        self.set_balance(100_000_00)
+        self.upsert_bill(PERIODS[0], 100_00, 0, 0)
+        self.buy_card(50_00)
+
+    # -- the billing engine -----------------------------------------------------------------------
+
+    @rule(period=st.sampled_from(PERIODS), cash=fen, voucher=fen, card=fen)
+    def upsert_bill(self, period: str, cash: int, voucher: int, card: int) -> None:
+        body = {
+            "total_amount": format_money(cash + voucher + card),
+            "cash_amount": format_money(cash),
+            "voucher_amount": format_money(voucher),
+            "stored_value_card_amount": format_money(card),
+        }
+        response = self.call(
+            "PUT", f"/v1/accounts/{self.account_id}/bills/{period}", self.harness.billing, body
+        )
+        existing = self.items.get(self.bills_by_period.get(period, ""))
+        if existing is None:
+            bill = self.expect(response, 201)
+            self.items[bill["id"]] = Item("bill", bill["id"], cash, 0, (cash, voucher, card))
+            self.bills_by_period[period] = bill["id"]
+        elif existing.requested > 0 and existing.amounts != (cash, voucher, card):
+            self.expect(response, 409, "bill_locked")
+        else:
+            self.expect(response, 200)
+            existing.base, existing.amounts = cash, (cash, voucher, card)
+
+    @rule(paid=fen)
+    def buy_card(self, paid: int) -> None:
+        self.cards += 1
+        body = {
+            "card_no": f"SVC-{self.cards:04d}",
+            "face_value": format_money(paid),
+            "paid_amount": format_money(paid),
+            "purchased_at": "2025-06-01T08:00:00Z",
+        }
+        path = f"/v1/accounts/{self.account_id}/stored-value-cards"
+        card = self.expect(self.call("POST", path, self.harness.billing, body), 201)
+        self.items[card["id"]] = Item("card", card["id"], paid)
+
+    @rule(balance=st.sampled_from([100_000_00, 100_000_00, 100_000_00, 1, 0, -10_000]))
+    def set_balance(self, balance: int) -> None:
+        path = f"/v1/accounts/{self.account_id}/cash-balance"
+        self.expect(
+            self.call("PUT", path, self.harness.billing, {"cash_balance": format_money(balance)}), 200
+        )
+        self.balance = balance
+
+    # -- the customer -------------------------------------------------------------------------------
+
+    def certify(self, original: bool) -> None:
+        body = {
+            "enterprise_name": NAME if original else OTHER_NAME,
+            "taxpayer_id": TAXPAYER_ID if original else OTHER_TAXPAYER_ID,
+        }
+        self.expect(self.call("PUT", "/v1/certification", self.customer, body), 200)
+        self.profile_usable = original
+
+    @rule(original=st.sampled_from([True, True, False]))
+    def recertify(self, original: bool) -> None:
+        self.certify(original)
+
+    @rule(data=st.data())
+    def request(self, data: st.DataObject) -> None:
+        # Mostly items with something left, so requests succeed and the lifecycle gets exercised.
+        left = [i for i, item in self.items.items() if item.base > item.requested]
+        # (Hypothesis favours the simplest draw, 0: make that the common case.)
+        pool = left if left and data.draw(st.integers(0, 4)) < 4 else list(self.items)
+        smallest = 0 if data.draw(st.integers(0, 9)) == 9 else 1  # now and then an empty selection
+        chosen = (
+            data.draw(st.lists(st.sampled_from(pool), min_size=smallest, unique=True, max_size=4))
+            if pool
+            else []
+        )
+        body = {
+            "bill_ids": [i for i in chosen if self.items[i].kind == "bill"],
+            "stored_value_card_ids": [i for i in chosen if self.items[i].kind == "card"],
+            "profile_id": self.profile_id,
+            "address_id": self.address_id,
+        }
+        response = self.call("POST", "/v1/invoice-requests", self.customer, body)
+        empty = [i for i in chosen if self.items[i].base - self.items[i].requested <= 0]
+        if self.balance <= 0:
+            self.expect(response, 409, "cash_balance_not_positive")
+        elif not chosen:
+            self.expect(response, 422, "validation_error")
+        elif not self.profile_usable:
+            self.expect(response, 409, "profile_not_usable")
+        elif empty:
+            self.expect(response, 409, "item_not_invoiceable")
+        else:
+            created = self.expect(response, 201)
+            parts = [(i, self.items[i].base - self.items[i].requested) for i in chosen]
+            assert created["amount"] == format_money(sum(amount for _, amount in parts)), created
+            for item_id, amount in parts:
+                self.items[item_id].requested += amount
+            self.requests[created["id"]] = Req(Status.pending, sum(a for _, a in parts), parts)
+
+    def release(self, request: Req) -> None:
+        for item_id, amount in request.items:
+            self.items[item_id].requested -= amount
+
+    def pick(self, data: st.DataObject, role: Role, target: Status) -> str:
+        """A request, mostly one the move is legal for (so deep states are reached), else any."""
+        legal = [i for i, r in self.requests.items() if TRANSITIONS[r.status].get(target) is role]
+        pool = legal if legal and data.draw(st.integers(0, 3)) < 3 else list(self.requests)
+        return data.draw(st.sampled_from(pool))
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        request_id = self.pick(data, Role.customer, Status.cancelled)
+        request = self.requests[request_id]
+        response = self.call("POST", f"/v1/invoice-requests/{request_id}/cancel", self.customer)
+        if request.status is Status.pending:
+            self.expect(response, 200)
+            request.status = Status.cancelled
+            self.release(request)
+        else:
+            self.expect(response, 409, "invalid_transition")
+
+    # -- finance ------------------------------------------------------------------------------------
+
+    def move(
+        self, data: st.DataObject, action: str, body: dict[str, Any] | None = None, request_id: str = ""
+    ) -> None:
+        target = MOVES[action]
+        request_id = request_id or self.pick(data, Role.finance, target)
+        request = self.requests[request_id]
+        if action == "issue":
+            parts = min(data.draw(st.integers(min_value=1, max_value=3)), request.amount)
+            amounts = [request.amount // parts] * parts
+            amounts[0] += request.amount - sum(amounts)
+            number = uuid.uuid4().hex[:16].upper()
+            invoices = [{"number": f"{number}-{n}", "amount": format_money(a)} for n, a in enumerate(amounts)]
+            body = {"invoices": invoices}
+        path = f"/v1/invoice-requests/{request_id}/{action}"
+        response = self.call("POST", path, self.harness.finance, body)
+        if TRANSITIONS[request.status].get(target) is Role.finance:
+            self.expect(response, 200)
+            request.status = target
+            if target not in ACTIVE:
+                self.release(request)
+        else:
+            self.expect(response, 409, "invalid_transition")
+
+    @precondition(lambda self: any(TRANSITIONS[r.status] for r in self.requests.values()))
+    @rule(data=st.data())
+    def advance(self, data: st.DataObject) -> None:
+        """Finance moves a live request one legal step on (so issued, delivered and reversed are
+        reached as often as the refusals of illegal moves are)."""
+        live = [i for i, r in self.requests.items() if TRANSITIONS[r.status]]
+        request_id = data.draw(st.sampled_from(live))
+        targets = [
+            t for t, role in TRANSITIONS[self.requests[request_id].status].items() if role is Role.finance
+        ]
+        if not targets:  # pending: only the customer may cancel... and finance start or reject
+            return
+        action = {v: k for k, v in MOVES.items()}[data.draw(st.sampled_from(targets))]
+        bodies = {
+            "deliver": {"carrier": "SF Express", "tracking_number": "SF1234567890"},
+            "reject": {"reason": "property test: rejected"},
+            "reverse": {"reason": "property test: red-letter reversal"},
+        }
+        self.move(data, action, bodies.get(action), request_id)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def start(self, data: st.DataObject) -> None:
+        self.move(data, "start")
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def issue_split(self, data: st.DataObject) -> None:
+        self.move(data, "issue")
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def deliver(self, data: st.DataObject) -> None:
+        self.move(data, "deliver", {"carrier": "SF Express", "tracking_number": "SF1234567890"})
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def reject(self, data: st.DataObject) -> None:
+        self.move(data, "reject", {"reason": "property test: rejected"})
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def reverse(self, data: st.DataObject) -> None:
+        self.move(data, "reverse", {"reason": "property test: red-letter reversal"})
+
+    # -- after every step -----------------------------------------------------------------------------
+
+    @invariant()
+    def database_and_api_agree_with_the_model(self) -> None:
+        if not hasattr(self, "account_id"):
+            return
+        self.harness.steps += 1
+        check_invariants(self.harness.engine, [self.account_id])
+        lists: dict[str, list[dict[str, Any]]] = {}
+        for kind, path in (("bill", "/v1/bills"), ("card", "/v1/stored-value-cards")):
+            page = self.expect(self.call("GET", f"{path}?limit=100", self.customer), 200)
+            assert not page["has_more"]
+            lists[kind] = page["data"]
+            for row in page["data"]:
+                item = self.items[row["id"]]
+                assert row["requested_amount"] == format_money(item.requested), (row, item)
+                assert row["invoiceable_amount"] == format_money(item.base - item.requested), (row, item)
+            assert {row["id"] for row in page["data"]} == {
+                i.id for i in self.items.values() if i.kind == kind
+            }
+        summary = self.expect(self.call("GET", "/v1/invoiceable-summary", self.customer), 200)
+        for kind, key in (("bill", "bills"), ("card", "stored_value_cards")):
+            left = [row for row in lists[kind] if row["invoiceable_amount"] != "0.00"]
+            total = sum(int(row["invoiceable_amount"].replace(".", "")) for row in left)
+            assert summary[key] == {"count": len(left), "amount": format_money(total)}, summary
+        expected_total = sum(i.base - i.requested for i in self.items.values())
+        assert summary["invoiceable_amount"] == format_money(expected_total), summary
+        assert summary["cash_balance"] == format_money(self.balance)
+        page = self.expect(self.call("GET", "/v1/invoice-requests?limit=100", self.customer), 200)
+        assert {row["id"]: row["status"] for row in page["data"]} == {
+            request_id: request.status.value for request_id, request in self.requests.items()
+        }
+        for row in page["data"]:
+            assert [event["status"] for event in row["events"]][-1] == row["status"]
+
+
+@pytest.fixture
+def harness(backend: str, fresh_database_url: Any, tmp_path: Path) -> Iterator[Harness]:
+    database_url = fresh_database_url(backend)
+    migrate(database_url)
+    app = create_app(Settings(database_url=database_url, log_level="WARNING"))
+    engine = create_engine(sync_url(database_url))
+    with TestClient(app, base_url="http://testserver") as client:
+        h = Harness()
+        h.client = client
+        h.engine = engine
+        h.billing = bearer(client.portal.call(issue_staff_key, app, Role.billing))
+        h.finance = bearer(client.portal.call(issue_staff_key, app, Role.finance))
+        h.outcomes = {}
+        yield h
+    engine.dispose()
+
+
+def test_random_sequences_keep_every_invariant(backend: str, harness: Harness) -> None:
+    sequences, steps = IN_SUITE[backend]
+    sequences = int(os.environ.get("INVOICING_STATEFUL_EXAMPLES") or sequences)
+    InvoicingMachine.harness = harness
+    run_state_machine_as_test(
+        InvoicingMachine,
+        settings=settings(
+            max_examples=sequences,
+            stateful_step_count=steps,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+    record_figures(
+        "state_machine",
+        backend=backend,
+        sequences=harness.sequences,
+        steps=harness.steps,
+        max_steps_per_sequence=steps,
+        outcomes=dict(sorted(harness.outcomes.items())),
+    )
+    assert harness.steps > 0
