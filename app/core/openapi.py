@@ -20,11 +20,26 @@ _DESCRIPTIONS = {
 }
 
 
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "required": True, "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {
+            "description": "Seconds until this key may call again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 def _problem(status: int) -> dict[str, Any]:
-    return {
+    response: dict[str, Any] = {
         "description": _DESCRIPTIONS.get(status, "Problem"),
         "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
     }
+    if status in _HEADERS:
+        response["headers"] = _HEADERS[status]
+    return response
 
 
 def problems(*statuses: int, authenticated: bool = True) -> dict[int | str, dict[str, Any]]:
@@ -102,9 +117,12 @@ def install_openapi(app: FastAPI) -> None:
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 responses = operation.get("responses", {})
+                if "requestBody" in operation:  # any body may be over INVOICING_MAX_BODY_BYTES
+                    responses["413"] = {}
                 for code in list(responses):
                     if code.isdigit() and int(code) >= 400:
                         responses[code] = _problem(int(code))
+                operation["responses"] = dict(sorted(responses.items()))
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
         _add_body_examples(schema)
