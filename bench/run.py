@@ -125,7 +125,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(url: str, workers: int, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    url: str, workers: int, log_path: Path, app_dir: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -133,11 +135,13 @@ def start_server(url: str, workers: int, log_path: Path) -> tuple[subprocess.Pop
         "INVOICING_BENCH_ROUTES": "true",
     }
     invoicing = shutil.which("invoicing", path=str(BIN))
-    command = [invoicing] if invoicing else [sys.executable, "-m", "app.cli"]
+    command = [invoicing] if invoicing and app_dir is None else [sys.executable, "-m", "app.cli"]
+    if app_dir is not None:  # another version of the service, e.g. `git archive` of an older commit
+        env["PYTHONPATH"] = str(app_dir)
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own console script
             [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-            cwd=ROOT,
+            cwd=app_dir or ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -348,7 +352,8 @@ def verdicts(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], 
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        f"invoicing bench: {report['database']} ({report['size']}), {report['workers']} worker(s), "
+        f"invoicing bench{' of ' + report['app_dir'] if report['app_dir'] else ''}: "
+        f"{report['database']} ({report['size']}), {report['workers']} worker(s), "
         f"{report['users']} locust users, {report['rounds']} round(s) x {report['duration']} s per endpoint",
         f"machine: {report['machine']}",
         f"load average (1, 5, 15 min) before: {report['load_before']}; after: {report['load_after']}",
@@ -427,6 +432,12 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse", action="store_true", help="reuse the database seeded by an earlier run of the same size"
     )
     parser.add_argument("--only", help="comma-separated endpoint names to run (the floors always run)")
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        help="serve the service from this directory instead (e.g. `git archive` of an older commit), "
+        "to compare before and after on the same data",
+    )
     args = parser.parse_args(argv)
 
     size_name = "quick" if args.quick else "full"
@@ -456,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     workdir = DATA / f"run-{stamp}"
     workdir.mkdir(parents=True)
-    process, base = start_server(url, args.workers, workdir / "server.log")
+    process, base = start_server(url, args.workers, workdir / "server.log", args.app_dir)
     per_phase: dict[str, list[dict[str, Any]]] = {phase.name: [] for phase in phases}
     try:
         warm_up(base, fixtures)
@@ -480,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     first, deep = results["first page"], results["deep page"]
     deep_ratio = deep["p50"] / first["p50"] if first["p50"] else 0.0
     report = {
+        "app_dir": str(args.app_dir) if args.app_dir else None,
         "database": "PostgreSQL" if args.postgres else "SQLite",
         "size": size_name,
         "counts": fixtures["counts"],
