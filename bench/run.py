@@ -300,7 +300,8 @@ def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """The median round by throughput, so one noisy round does not decide the figure."""
     ordered = sorted(rounds, key=lambda r: r["rps"])
     middle = dict(ordered[len(ordered) // 2])
-    middle["rounds_rps"] = [round(r["rps"], 1) for r in rounds]
+    middle["rounds_rps"] = [r["rps"] for r in rounds]
+    middle["rounds_p50"] = [r["p50"] for r in rounds]
     failures: dict[str, int] = {}
     for r in rounds:
         for key, count in r["failures"].items():
@@ -312,13 +313,20 @@ def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 # --- report --------------------------------------------------------------------------------
 
 
+def _median_ratio(result: dict[str, Any], floor: dict[str, Any]) -> float:
+    pairs = zip(result.get("rounds_rps") or [], floor.get("rounds_rps") or [], strict=False)
+    ratios = [rps / base for rps, base in pairs if base]
+    return statistics.median(ratios) if ratios else 0.0
+
+
 def verdicts(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    f0, f1 = results["F0"]["rps"], results["F1"]["rps"]
     rows, checks = [], []
     for phase in PHASES:
         r = results[phase.name]
-        ratio_f1 = r["rps"] / f1 if f1 else 0.0
-        ratio_f0 = r["rps"] / f0 if f0 else 0.0
+        # Each round's throughput against the floors measured minutes apart in the same round,
+        # then the median over rounds: load from elsewhere on the machine drifts between rounds.
+        ratio_f1 = _median_ratio(r, results["F1"])
+        ratio_f0 = _median_ratio(r, results["F0"])
         tail = r["p99"] / r["p50"] if r["p50"] else 0.0
         target, ok = "", True
         if phase.kind in ("read", "page"):
@@ -342,7 +350,7 @@ def verdicts(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], 
                 "target": target,
                 "ok": None if phase.kind == "floor" else ok,
                 "failures": r["failures"],
-                "rounds_rps": r.get("rounds_rps"),
+                "rounds_rps": [round(value, 1) for value in r.get("rounds_rps") or []],
             }
         )
         if phase.kind != "floor":
@@ -489,7 +497,8 @@ def main(argv: list[str] | None = None) -> int:
         results.setdefault(phase.name, {"rps": 0.0, "p50": 0.0, "p99": 0.0, "failures": {"not run": 1}})
     rows, _checks = verdicts(results)
     first, deep = results["first page"], results["deep page"]
-    deep_ratio = deep["p50"] / first["p50"] if first["p50"] else 0.0
+    pairs = zip(deep.get("rounds_p50") or [], first.get("rounds_p50") or [], strict=False)
+    deep_ratio = statistics.median([d / f for d, f in pairs if f] or [0.0])
     report = {
         "app_dir": str(args.app_dir) if args.app_dir else None,
         "database": "PostgreSQL" if args.postgres else "SQLite",
