@@ -125,30 +125,42 @@ _creators = itertools.count()
 
 
 class Create(Bench):
-    """Each user is one creator account and takes 5 fresh bills of it per request."""
+    """Each user owns every `users`-th creator account and, per request, takes 5 fresh bills of one."""
 
     def on_start(self) -> None:
         creators = FIXTURES["creators"]
-        offset = int(os.environ.get("BENCH_CREATOR_OFFSET", "0"))
-        creator = creators[(offset + next(_creators)) % len(creators)]
-        self.headers = {**bearer(creator["key"]), "Content-Type": "application/json"}
-        self.profile_id = creator["profile_id"]
-        self.address_id = creator["address_id"]
+        users = int(os.environ.get("BENCH_USERS", "1"))
+        rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
+        round_ = int(os.environ.get("BENCH_ROUND", "0"))
+        mine = creators[next(_creators) % users :: users]
+        # Rounds take disjoint slices of each pool, so a round never finds a bill already requested.
+        self.batches = itertools.chain.from_iterable(
+            self._batches(creator, rounds, round_) for creator in mine
+        )
+
+    @staticmethod
+    def _batches(creator: dict[str, Any], rounds: int, round_: int) -> Any:
+        headers = {**bearer(creator["key"]), "Content-Type": "application/json"}
         bill_ids: list[str] = creator["bill_ids"]
-        # Rounds take disjoint slices of the pool (bench/run.py passes the round).
-        share = len(bill_ids) // int(os.environ.get("BENCH_ROUNDS", "1"))
-        start = share * int(os.environ.get("BENCH_ROUND", "0"))
-        self.bills = iter(bill_ids[start : start + share])
+        share = len(bill_ids) // rounds
+        mine = bill_ids[share * round_ : share * (round_ + 1)]
+        for start in range(0, len(mine) - ITEMS_PER_REQUEST + 1, ITEMS_PER_REQUEST):
+            body = {
+                "bill_ids": mine[start : start + ITEMS_PER_REQUEST],
+                "profile_id": creator["profile_id"],
+                "address_id": creator["address_id"],
+            }
+            yield headers, body
 
     @task
     def create(self) -> None:
-        chosen = list(itertools.islice(self.bills, ITEMS_PER_REQUEST))
-        if len(chosen) < ITEMS_PER_REQUEST:
+        batch = next(self.batches, None)
+        if batch is None:
             _failures["bill pool exhausted"] = _failures.get("bill pool exhausted", 0) + 1
             raise StopUser()
-        body = {"bill_ids": chosen, "profile_id": self.profile_id, "address_id": self.address_id}
+        headers, body = batch
         with self.client.post(
-            "/v1/invoice-requests", json=body, headers=self.headers, name="create", catch_response=True
+            "/v1/invoice-requests", json=body, headers=headers, name="create", catch_response=True
         ) as response:
             if response.status_code != 201:
                 response.failure(f"status {response.status_code}: {response.text[:200]}")

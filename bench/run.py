@@ -244,6 +244,7 @@ def run_phase(
         "BENCH_SAMPLES": str(samples_path),
         "BENCH_ROUND": str(round_),
         "BENCH_ROUNDS": str(args.rounds),
+        "BENCH_USERS": str(args.users),
     }
     command = [
         str(BIN / "locust"),
