@@ -103,7 +103,10 @@ def _run(schema: Any) -> tuple[Counter[str], set[str], list[str], int]:
                         failure = check.failure_info.failure
                         key = (failure.operation or recorder.label, check.name, failure.title)
                         failures.setdefault(key, f"{key}\n{failure}\n{check.failure_info.code_sample}")
-        elif isinstance(event, events.NonFatalError | events.FatalError):
+        elif isinstance(event, events.EngineFinished):
+            for failure in event.failures:  # run-level checks, not tied to one case
+                failures.setdefault((failure.operation or "run", "run", failure.title), str(failure))
+        elif isinstance(event, events.NonFatalError | events.FatalError | events.Interrupted):
             errors.append(str(getattr(event, "info", None) or getattr(event, "exception", event)))
     return cases, operations, [*failures.values(), *errors], len(errors)
 
