@@ -1,5 +1,6 @@
 """Health, readiness, metrics and logs."""
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -70,11 +71,15 @@ async def test_two_workers_sum_metrics_and_log_json_lines_without_keys(
             for _ in range(40):
                 async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as fresh:  # new connection
                     assert (await fresh.get("/v1/events?limit=1", headers=headers)).status_code == 200
-            text = (await http.get("/metrics")).text
-        log = server.log()
-    match = re.search(
-        r'invoicing_http_requests_total\{method="GET",route="/v1/events",status="200"\} (\S+)', text
-    )
+            # A request is counted (and logged) just after its response is sent: poll briefly.
+            pattern = r'invoicing_http_requests_total\{method="GET",route="/v1/events",status="200"\} (\S+)'
+            for _attempt in range(50):
+                text = (await http.get("/metrics")).text
+                match = re.search(pattern, text)
+                if match is not None and float(match.group(1)) >= 40.0:
+                    break
+                await asyncio.sleep(0.1)
+    log = server.log()  # after the server stopped: every access line is flushed
     assert match is not None, text[:2000]
     assert float(match.group(1)) == 40.0
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
