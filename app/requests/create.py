@@ -34,6 +34,7 @@ from app.profiles import rules
 from app.profiles.models import InvoiceProfile
 from app.profiles.service import CertificationRequired, get_profile_for_request, profile_snapshot
 from app.requests.models import InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.queries import Children, event_data, to_outs
 from app.requests.schemas import InvoiceRequestCreate, InvoiceRequestOut
 from app.requests.states import Status
 
@@ -288,20 +289,13 @@ async def _insert(
     await connection.execute(_INSERT_REQUEST, request)
     await connection.execute(_INSERT_ITEM, items)  # one executemany
     await connection.execute(_INSERT_EVENT, {**event, "note": None, "at": now})
-    out = InvoiceRequestOut.model_validate(
-        {
-            **request,
-            "items": [
-                {"kind": item.kind, "id": item.id, "label": item.label, "amount": item.amount}
-                for item in reserved
-            ],
-            "profile": request["profile_snapshot"],
-            "address": request["address_snapshot"],
-            "invoices": [],
-            "events": [
-                {"status": event["status"], "at": now, "actor_role": event["actor_role"], "note": None}
-            ],
-        }
+    children = Children(
+        items=[
+            {"kind": item.kind, "id": item.id, "label": item.label, "amount": item.amount}
+            for item in reserved
+        ],
+        events=[{"status": event["status"], "at": now, "actor_role": event["actor_role"], "note": None}],
     )
-    await events.record(session, "invoice_request.created", account_id, out.model_dump(mode="json"))
+    (out,) = to_outs([request], {request_id: children}, Role.customer)
+    await events.record(session, "invoice_request.created", account_id, event_data(out))
     return out

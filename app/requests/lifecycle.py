@@ -7,7 +7,7 @@ lets exactly one through and the other is told 409 `invalid_transition`.
 
 import uuid
 from collections.abc import Sequence
-from typing import cast
+from typing import Literal, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +23,9 @@ from app.core.money import format_money
 from app.events import service as events
 from app.profiles.rules import PAPER_TYPES, is_electronic
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
-from app.requests.queries import load_request, request_out
+from app.requests.queries import event_data, get_request, load_request
 from app.requests.schemas import InvoiceIn, InvoiceRequestOut
-from app.requests.states import RELEASING, Status, may_move
+from app.requests.states import RELEASING, TARGET, Move, Status, may_move
 
 
 class InvalidTransition(Conflict):
@@ -98,20 +98,18 @@ async def deliver(
     return await _finish(session, auth, request, Status.delivered)
 
 
-async def reject(
-    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, reason: str
+async def end(
+    session: AsyncSession,
+    auth: AuthContext,
+    request_id: uuid.UUID,
+    move: Literal[Move.reject, Move.reverse],
+    reason: str,
 ) -> InvoiceRequestOut:
-    request = await _load_for_move(session, auth, request_id, Status.rejected)
-    await _move(session, auth, request, Status.rejected, note=reason)
-    return await _finish(session, auth, request, Status.rejected)
-
-
-async def reverse(
-    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, reason: str
-) -> InvoiceRequestOut:
-    request = await _load_for_move(session, auth, request_id, Status.reversed)
-    await _move(session, auth, request, Status.reversed, note=reason)
-    return await _finish(session, auth, request, Status.reversed)
+    """Reject or reverse: end the request for a reason, giving its items' amounts back."""
+    target = TARGET[move]
+    request = await _load_for_move(session, auth, request_id, target)
+    await _move(session, auth, request, target, note=reason)
+    return await _finish(session, auth, request, target)
 
 
 async def _load_for_move(
@@ -223,8 +221,6 @@ async def _finish(
     session: AsyncSession, auth: AuthContext, request: InvoiceRequest, target: Status
 ) -> InvoiceRequestOut:
     await session.flush()
-    out = request_out(await load_request(session, auth, request.id, refresh=True))
-    await events.record(
-        session, f"invoice_request.{target.value}", request.account_id, out.model_dump(mode="json")
-    )
+    out = await get_request(session, auth, request.id)
+    await events.record(session, f"invoice_request.{target.value}", request.account_id, event_data(out))
     return out

@@ -1,15 +1,15 @@
 """Reading invoice requests: tenant-scoped lookups, filtered keyset lists, and the response shape.
 
 Reads select plain columns (no ORM identity map) and validate the whole response in one Pydantic
-call; a page takes two statements whether it holds one request or a hundred: the requests, then
-their items, events and invoices together by request id. Moves (lifecycle.py) load ORM objects
-with `load_request`.
+call (`to_outs`, the one mapper, which creation and moves use too); a page takes the same statements
+whether it holds one request or a hundred: the requests, then their items, events and invoices by
+request id. Moves (lifecycle.py) load ORM objects with `load_request`.
 """
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -39,15 +39,8 @@ from app.core.database import UTCDateTime
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, keyset, run_keyset
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
-from app.requests.schemas import (
-    AddressSnapshotOut,
-    InvoiceOut,
-    InvoiceRequestOut,
-    ItemOut,
-    ProfileSnapshotOut,
-    RequestEventOut,
-)
-from app.requests.states import Status
+from app.requests.schemas import InvoiceRequestOut
+from app.requests.states import Status, allowed_moves
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,36 +65,9 @@ def visible_requests(auth: AuthContext) -> Select[InvoiceRequest]:
     return stmt
 
 
-def request_out(request: InvoiceRequest) -> InvoiceRequestOut:
-    return InvoiceRequestOut(
-        id=request.id,
-        account_id=request.account_id,
-        status=Status(request.status),
-        amount=request.amount,
-        invoice_type=request.invoice_type,
-        items=[
-            ItemOut(kind=item.kind, id=item.item_id, label=item.label, amount=item.amount)
-            for item in request.items
-        ],
-        profile=ProfileSnapshotOut.model_validate(request.profile_snapshot),
-        address=AddressSnapshotOut.model_validate(request.address_snapshot),
-        remark=request.remark,
-        carrier=request.carrier,
-        tracking_number=request.tracking_number,
-        invoices=[InvoiceOut.model_validate(invoice) for invoice in request.invoices],
-        events=[RequestEventOut.model_validate(event) for event in request.events],
-        created_at=request.created_at,
-        updated_at=request.updated_at,
-    )
-
-
-async def load_request(
-    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, *, refresh: bool = False
-) -> InvoiceRequest:
-    """The request with its items, events and invoices; another account's request is not found."""
+async def load_request(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequest:
+    """The request with its items, events and invoices, to move it; another account's is not found."""
     stmt = visible_requests(auth).where(InvoiceRequest.id == request_id)
-    if refresh:
-        stmt = stmt.execution_options(populate_existing=True)
     request = (await session.execute(stmt)).scalar_one_or_none()
     if request is None:
         raise NotFound("No such invoice request.")
@@ -125,6 +91,51 @@ _REQUEST_COLUMNS = (
     InvoiceRequest.updated_at,
 )
 _OUT_LIST = TypeAdapter(list[InvoiceRequestOut])
+
+
+@dataclass(slots=True)
+class Children:
+    """A request's items, events and invoices as dicts of their response fields, in timeline order."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    invoices: list[dict[str, Any]] = field(default_factory=list)
+
+
+def to_outs(
+    requests: Sequence[Mapping[str, Any]], children: Mapping[uuid.UUID, Children], role: Role
+) -> list[InvoiceRequestOut]:
+    """The one mapping from request columns (by column name) and their children to the response,
+    validated in one call; `allowed_moves` is what `role` may do next (states.py decides)."""
+    return _OUT_LIST.validate_python(
+        [_fields(request, children.get(request["id"]) or Children(), role) for request in requests]
+    )
+
+
+def event_data(out: InvoiceRequestOut) -> dict[str, Any]:
+    """The request as an event carries it: the same for every reader, so without `allowed_moves`."""
+    return out.model_dump(mode="json", exclude={"allowed_moves"})
+
+
+def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[str, Any]:
+    return {
+        "id": request["id"],
+        "account_id": request["account_id"],
+        "status": request["status"],
+        "amount": request["amount"],
+        "invoice_type": request["invoice_type"],
+        "items": children.items,
+        "profile": request["profile_snapshot"],
+        "address": request["address_snapshot"],
+        "remark": request["remark"],
+        "carrier": request["carrier"],
+        "tracking_number": request["tracking_number"],
+        "invoices": children.invoices,
+        "events": children.events,
+        "allowed_moves": allowed_moves(Status(request["status"]), role),
+        "created_at": request["created_at"],
+        "updated_at": request["updated_at"],
+    }
 
 
 def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
@@ -223,7 +234,7 @@ def _list_statement(
 
 
 async def _outs(
-    connection: AsyncConnection, rows: Sequence[Any], *, single: bool = False
+    connection: AsyncConnection, rows: Sequence[Any], role: Role, *, single: bool = False
 ) -> list[InvoiceRequestOut]:
     """The response for request rows: their children, then one validation in Rust.
 
@@ -237,44 +248,22 @@ async def _outs(
     else:
         ids = {"ids": [row.id for row in rows]}
         results = [await connection.execute(part, ids) for part in _PAGE_CHILDREN]
-    items: defaultdict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    events: defaultdict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    invoices: defaultdict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    children: defaultdict[uuid.UUID, Children] = defaultdict(Children)
     for child in (child for result in results for child in result):
+        of = children[child.request_id]
         if child.part == 0:
-            items[child.request_id].append(
+            of.items.append(
                 {"kind": child.name, "id": child.target, "label": child.text, "amount": child.amount}
             )
         elif child.part == 1:
-            events[child.request_id].append(
+            of.events.append(
                 {"status": child.name, "at": child.at, "actor_role": child.text, "note": child.note}
             )
         else:
-            invoices[child.request_id].append(
+            of.invoices.append(
                 {"number": child.name, "amount": child.amount, "issued_at": child.at, "file_url": child.text}
             )
-    return _OUT_LIST.validate_python(
-        [
-            {
-                "id": row.id,
-                "account_id": row.account_id,
-                "status": row.status,
-                "amount": row.amount,
-                "invoice_type": row.invoice_type,
-                "items": items[row.id],
-                "profile": row.profile_snapshot,
-                "address": row.address_snapshot,
-                "remark": row.remark,
-                "carrier": row.carrier,
-                "tracking_number": row.tracking_number,
-                "invoices": invoices[row.id],
-                "events": events[row.id],
-                "created_at": row.created_at,
-                "updated_at": row.updated_at,
-            }
-            for row in rows
-        ]
-    )
+    return to_outs([row._mapping for row in rows], children, role)
 
 
 async def get_request(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
@@ -285,7 +274,7 @@ async def get_request(session: AsyncSession, auth: AuthContext, request_id: uuid
     row = (await connection.execute(statement, {**values, "request_id": request_id})).one_or_none()
     if row is None:
         raise NotFound("No such invoice request.")
-    return (await _outs(connection, [row], single=True))[0]
+    return (await _outs(connection, [row], auth.role, single=True))[0]
 
 
 async def list_requests(
@@ -308,4 +297,4 @@ async def list_requests(
     )
     connection = await session.connection()
     rows, has_more, cursor = await run_keyset(connection, stmt, params, values, *_KEYS)
-    return await _outs(connection, rows), has_more, cursor
+    return await _outs(connection, rows, auth.role), has_more, cursor

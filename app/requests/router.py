@@ -14,7 +14,7 @@ from app.core.pagination import Page, Pagination
 from app.core.session import Session
 from app.requests import create, lifecycle, queries
 from app.requests.schemas import DeliverIn, InvoiceRequestCreate, InvoiceRequestOut, IssueIn, ReasonIn
-from app.requests.states import Status
+from app.requests.states import Move, Status
 
 router = APIRouter(tags=["invoice requests"], route_class=ExactJSONRoute)
 
@@ -187,7 +187,7 @@ async def deliver_request(
 async def reject_request(
     request_id: str, body: ReasonIn, session: Session, auth: Finance
 ) -> InvoiceRequestOut:
-    return await lifecycle.reject(session, auth, parse_id(request_id), body.reason)
+    return await lifecycle.end(session, auth, parse_id(request_id), Move.reject, body.reason)
 
 
 @router.post(
@@ -201,4 +201,4 @@ async def reject_request(
 async def reverse_request(
     request_id: str, body: ReasonIn, session: Session, auth: Finance
 ) -> InvoiceRequestOut:
-    return await lifecycle.reverse(session, auth, parse_id(request_id), body.reason)
+    return await lifecycle.end(session, auth, parse_id(request_id), Move.reverse, body.reason)

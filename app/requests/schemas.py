@@ -9,7 +9,7 @@ from app.core.ids import Id
 from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import VISIBLE, Text
-from app.requests.states import Status
+from app.requests.states import Move, Status
 
 # Bounds that keep a hostile body cheap to refuse; the product limits (at most 500 items, no
 # duplicates, something selected) are checked by the service so refusals keep their order.
@@ -145,5 +145,12 @@ class InvoiceRequestOut(ResponseModel):
     tracking_number: str | None
     invoices: list[InvoiceOut]
     events: list[RequestEventOut] = Field(description="The timeline, oldest first; append-only")
+    allowed_moves: list[Move] = Field(
+        description=(
+            "The moves the calling key's role may make now (`POST …/{id}/<move>`), from the one "
+            "transition table; any other move is 409 `invalid_transition`"
+        ),
+        examples=[["start", "reject"]],
+    )
     created_at: Timestamp
     updated_at: Timestamp

@@ -45,5 +45,32 @@ ACTIVE: frozenset[Status] = frozenset({Status.pending, Status.processing, Status
 RELEASING: frozenset[Status] = frozenset({Status.cancelled, Status.rejected, Status.reversed})
 
 
+class Move(StrEnum):
+    """What a caller asks for (`POST /v1/invoice-requests/{id}/<move>`), each naming one target."""
+
+    cancel = "cancel"
+    start = "start"
+    issue = "issue"
+    deliver = "deliver"
+    reject = "reject"
+    reverse = "reverse"
+
+
+# move -> the status it leads to; one move per target status.
+TARGET: Mapping[Move, Status] = {
+    Move.cancel: Status.cancelled,
+    Move.start: Status.processing,
+    Move.issue: Status.issued,
+    Move.deliver: Status.delivered,
+    Move.reject: Status.rejected,
+    Move.reverse: Status.reversed,
+}
+
+
 def may_move(current: Status, target: Status, role: Role) -> bool:
     return TRANSITIONS[current].get(target) is role
+
+
+def allowed_moves(current: Status, role: Role) -> list[Move]:
+    """The moves `role` may make from `current`, in the order `Move` lists them."""
+    return [move for move in Move if may_move(current, TARGET[move], role)]

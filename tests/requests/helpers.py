@@ -1,5 +1,6 @@
 """Shared set-up for invoice-request tests: a customer who could request right now."""
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,3 +89,42 @@ async def issue_whole(
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def invoice_number() -> str:
+    return uuid.uuid4().hex[:20].upper()
+
+
+def move_body(action: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """A body that lets `action` succeed on `request` (a paper invoice)."""
+    return {
+        "issue": {"invoices": [{"number": invoice_number(), "amount": request["amount"]}]},
+        "deliver": {"carrier": "SF Express", "tracking_number": "SF1234567890"},
+        "reject": {"reason": "Wrong title"},
+        "reverse": {"reason": "Red-letter reversal requested"},
+    }.get(action)
+
+
+async def to_status(client: httpx.AsyncClient, api: Api, ready: Ready, status: str) -> dict[str, Any]:
+    """A fresh request over all of `ready`'s items, moved to `status` the ordinary way."""
+    request = await create(client, ready)
+    path = {
+        "pending": [],
+        "processing": ["start"],
+        "issued": ["start", "issue"],
+        "delivered": ["start", "issue", "deliver"],
+        "cancelled": ["cancel"],
+        "rejected": ["reject"],
+        "reversed": ["start", "issue", "reverse"],
+    }[status]
+    for action in path:
+        if action == "cancel":
+            response = await client.post(
+                f"/v1/invoice-requests/{request['id']}/cancel", headers=ready.headers
+            )
+        else:
+            response = await move(client, api, request["id"], action, move_body(action, request))
+        assert response.status_code == 200, response.text
+        request = response.json()
+    assert request["status"] == status
+    return request

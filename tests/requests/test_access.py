@@ -87,7 +87,9 @@ async def test_finance_reads_any_account_and_filters_by_account(client: httpx.As
 
     read = await client.get(f"/v1/invoice-requests/{one['id']}", headers=api.finance)
     assert read.status_code == 200
-    assert read.json() == one
+    # The same request; only what the reader may do next differs (finance, not the customer).
+    assert read.json() == {**one, "allowed_moves": ["start", "reject"]}
+    assert one["allowed_moves"] == ["cancel"]
 
     listed = (
         await client.get(

@@ -1,0 +1,104 @@
+"""`allowed_moves`: every response says which moves the caller's role may make now, and exactly
+those moves succeed for that role; every other one is refused."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import Api
+from tests.requests.helpers import Ready, create, move_body, ready_customer, to_status
+
+MOVES = ["cancel", "start", "issue", "deliver", "reject", "reverse"]
+
+# Written out by hand from SPEC §3 (not read from app/requests/states.py), so the table is checked.
+EXPECTED: dict[str, dict[str, list[str]]] = {
+    "pending": {"customer": ["cancel"], "finance": ["start", "reject"]},
+    "processing": {"customer": [], "finance": ["issue", "reject"]},
+    "issued": {"customer": [], "finance": ["deliver", "reverse"]},
+    "delivered": {"customer": [], "finance": ["reverse"]},
+    "cancelled": {"customer": [], "finance": []},
+    "rejected": {"customer": [], "finance": []},
+    "reversed": {"customer": [], "finance": []},
+}
+
+
+def _headers(api: Api, ready: Ready, role: str) -> dict[str, str]:
+    return ready.headers if role == "customer" else api.finance
+
+
+async def _attempt(
+    client: httpx.AsyncClient, api: Api, ready: Ready, role: str, request: dict[str, Any], action: str
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/invoice-requests/{request['id']}/{action}",
+        json=move_body(action, request),
+        headers=_headers(api, ready, role),
+    )
+
+
+@pytest.mark.parametrize("status", list(EXPECTED))
+async def test_every_read_lists_the_moves_the_role_may_make(
+    client: httpx.AsyncClient, api: Api, status: str
+) -> None:
+    ready = await ready_customer(api, bills=1)
+    request = await to_status(client, api, ready, status)
+    for role in ("customer", "finance"):
+        headers = _headers(api, ready, role)
+        one = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=headers)).json()
+        page = (await client.get("/v1/invoice-requests", params={"status": status}, headers=headers)).json()
+        listed = next(row for row in page["data"] if row["id"] == request["id"])
+        assert one["allowed_moves"] == listed["allowed_moves"] == EXPECTED[status][role], role
+
+
+@pytest.mark.parametrize("status", list(EXPECTED))
+async def test_moves_not_listed_are_refused_for_that_role(
+    client: httpx.AsyncClient, api: Api, status: str
+) -> None:
+    ready = await ready_customer(api, bills=1)
+    request = await to_status(client, api, ready, status)
+    for role in ("customer", "finance"):
+        for action in MOVES:
+            if action in EXPECTED[status][role]:
+                continue
+            response = await _attempt(client, api, ready, role, request, action)
+            # A move of the other role is refused by the key's role (403); a move of this role that
+            # the status does not allow, by the table (409).
+            own = (action == "cancel") == (role == "customer")
+            assert response.status_code == (409 if own else 403), (role, action, response.text)
+    after = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=api.finance)).json()
+    assert after["status"] == status and after["events"] == request["events"]
+
+
+ALLOWED = [
+    (status, role, action)
+    for status, by_role in EXPECTED.items()
+    for role, actions in by_role.items()
+    for action in actions
+]
+
+
+@pytest.mark.parametrize(("status", "role", "action"), ALLOWED)
+async def test_each_listed_move_succeeds_and_the_answer_lists_the_next_ones(
+    client: httpx.AsyncClient, api: Api, status: str, role: str, action: str
+) -> None:
+    ready = await ready_customer(api, bills=1)
+    request = await to_status(client, api, ready, status)
+    response = await _attempt(client, api, ready, role, request, action)
+    assert response.status_code == 200, response.text
+    moved = response.json()
+    assert moved["allowed_moves"] == EXPECTED[moved["status"]][role]
+
+
+async def test_a_new_request_lists_what_its_customer_may_do(client: httpx.AsyncClient, api: Api) -> None:
+    ready = await ready_customer(api, bills=1)
+    assert (await create(client, ready))["allowed_moves"] == ["cancel"]
+
+
+async def test_the_document_names_the_moves(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    field = schemas["InvoiceRequestOut"]["properties"]["allowed_moves"]
+    assert "allowed_moves" in schemas["InvoiceRequestOut"]["required"]
+    moves = schemas[field["items"]["$ref"].rsplit("/", 1)[-1]]
+    assert moves["enum"] == MOVES
