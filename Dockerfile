@@ -1,4 +1,5 @@
-# The invoicing API: migrates, then serves. Configure with INVOICING_* variables (see README).
+# The invoicing service. ROLE=api (default): migrate, then serve. ROLE=worker: run background jobs
+# (or pass a command: `invoicing worker`). Configure with INVOICING_* variables (see README).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -6,7 +7,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     INVOICING_DATABASE_URL=sqlite:////data/invoicing.db \
-    WORKERS=2
+    WORKERS=2 \
+    ROLE=api \
+    INVOICING_MAIL_DIR=/data/mail
 
 WORKDIR /srv/invoicing
 COPY pyproject.toml requirements.lock alembic.ini ./
@@ -15,9 +18,9 @@ COPY migrations ./migrations
 # Editable install: the CLI finds alembic.ini and migrations/ beside the package.
 RUN pip install -c requirements.lock -e . \
     && useradd --system --uid 10001 --no-create-home invoicing \
-    && mkdir -p /data && chown invoicing /data
+    && mkdir -p /data/mail && chown -R invoicing /data
 
 USER invoicing
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz').status != 200)"
-CMD ["sh", "-c", "invoicing migrate && exec invoicing serve --host 0.0.0.0 --port 8000 --workers \"$WORKERS\""]
+CMD ["sh", "-c", "if [ \"$ROLE\" = worker ]; then exec invoicing worker; fi; invoicing migrate && exec invoicing serve --host 0.0.0.0 --port 8000 --workers \"$WORKERS\""]

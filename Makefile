@@ -17,7 +17,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/invoicing migrate
-	$(BIN)/invoicing serve --host 127.0.0.1 --port 8000
+	$(BIN)/invoicing serve --host 127.0.0.1 --port 8000 --with-worker
 
 lint: install
 	$(BIN)/ruff check app tests migrations

@@ -1,8 +1,10 @@
-"""The `invoicing` command line: migrate, create-key, serve, demo."""
+"""The `invoicing` command line: migrate, create-key, serve, worker, demo."""
 
 import argparse
 import asyncio
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -47,7 +49,45 @@ async def _create_key(role: str, account: str | None) -> str:
         await database.dispose()
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def _start_worker() -> subprocess.Popen[bytes]:
+    """`serve --with-worker`: one `invoicing worker` beside the API, stopped with it."""
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "app.cli", "worker", "--parent-pid", str(os.getpid())]
+    )
+
+
+def _stop_worker(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # it finishes the job in hand
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def serve(host: str, port: int, workers: int, with_worker: bool = False) -> None:
+    worker = _start_worker() if with_worker else None
+    try:
+        _serve(host, port, workers)
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+
+
+def run_worker(*, drain: bool, parent_pid: int | None) -> int:
+    from app import jobs
+    from app.core.logging import configure_logging
+    from app.worker.runner import run_worker as run
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return asyncio.run(
+        run(settings, jobs.load_registry(), jobs.services(settings), drain=drain, parent_pid=parent_pid)
+    )
+
+
+def _serve(host: str, port: int, workers: int) -> None:
     import socket
 
     import uvicorn
@@ -89,6 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--workers", type=int, default=1)
+    run.add_argument(
+        "--with-worker", action="store_true", help="also run one background worker (invoicing worker)"
+    )
+    work = sub.add_parser("worker", help="run background jobs (email delivery, housekeeping) until SIGTERM")
+    work.add_argument("--drain", action="store_true", help="run every due job, then exit")
+    work.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     sub.add_parser("demo", help="migrate, load a demo account, and print one key per role as the last lines")
     args = parser.parse_args(argv)
 
@@ -111,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{args.role} key (shown once):", file=sys.stderr)
         print(key_value)
     elif args.command == "serve":
-        serve(args.host, args.port, args.workers)
+        serve(args.host, args.port, args.workers, with_worker=args.with_worker)
+    elif args.command == "worker":
+        return run_worker(drain=args.drain, parent_pid=args.parent_pid)
     elif args.command == "demo":
         from app import demo  # imports every service; only this command needs them
 

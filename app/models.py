@@ -10,6 +10,7 @@ from app.core.idempotency_models import IdempotencyKey
 from app.events.models import Event
 from app.profiles.models import InvoiceProfile
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.worker.models import Job
 
 __all__ = [
     "Account",
@@ -24,6 +25,7 @@ __all__ = [
     "InvoiceRequest",
     "InvoiceRequestEvent",
     "InvoiceRequestItem",
+    "Job",
     "MailingAddress",
     "StoredValueCard",
 ]

@@ -40,7 +40,11 @@ class Server:
 
 @contextmanager
 def running_server(
-    database_url: str, tmp_path: Path, workers: int = 1, extra_env: dict[str, str] | None = None
+    database_url: str,
+    tmp_path: Path,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
 ) -> Iterator[Server]:
     """Serve on a free loopback port; stop with SIGTERM (then SIGKILL) on exit."""
     port = free_port()
@@ -58,6 +62,7 @@ def running_server(
                 str(port),
                 "--workers",
                 str(workers),
+                *(extra_args or []),
             ],
             cwd=ROOT,
             env=env,
@@ -87,4 +92,49 @@ def running_server(
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Send `sig`; returns the exit status (SIGKILL: -9)."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+
+@contextmanager
+def running_worker(
+    database_url: str, tmp_path: Path, extra_env: dict[str, str] | None = None, name: str = "worker"
+) -> Iterator[WorkerProcess]:
+    """A real `invoicing worker` process; SIGTERM (then SIGKILL) on exit if still running."""
+    env = {**os.environ, "INVOICING_DATABASE_URL": database_url, "INVOICING_LOG_LEVEL": "INFO"}
+    env.update(extra_env or {})
+    log_path = tmp_path / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*invoicing_command(), "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = WorkerProcess(process=process, log_path=log_path)
+    try:
+        yield worker
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
                 process.wait(timeout=10)

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -128,6 +129,26 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
             yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads. Uncommitted work is rolled back when the block ends."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for one write transaction; commit it yourself (or use `session.begin()`)."""
+        token = write_intent.set(True)
+        try:
+            if not self.serializes_writers:
+                async with self.sessionmaker() as session:
+                    yield session
+                return
+            async with self.write_gate, self.sessionmaker() as session:
+                yield session
+        finally:
+            write_intent.reset(token)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

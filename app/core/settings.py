@@ -17,7 +17,12 @@ class Settings(BaseSettings):
         default=True, description="Refuse invoice requests while the account's cash balance is <= 0"
     )
     log_level: str = Field(default="INFO", description="Python log level for the JSON logs")
-    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest accepted request body")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest accepted request body (every JSON body)"
+    )
+    max_file_bytes: int = Field(
+        default=10_485_760, ge=1024, description="Largest accepted invoice file upload (PUT …/files/{format})"
+    )
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60, description="How long keys are replayed")
     idempotency_lock_seconds: int = Field(
         default=60, ge=1, description="After this, an in-flight key left by a crashed worker may be retaken"
@@ -36,9 +41,41 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a worker trusts a resolved API key; a revoked key works at most this long",
     )
+    worker_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How long an idle worker waits before it looks for due jobs again"
+    )
+    worker_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A running job's lease; a job whose worker died is taken again once it expires",
+    )
+    worker_retry_seconds: str = Field(
+        default="30,120,600,1800,7200",
+        pattern=r"^\s*[0-9]+(\.[0-9]+)?(\s*,\s*[0-9]+(\.[0-9]+)?)*\s*$",
+        description="Pauses before each retry of a failed job, comma-separated; tries = pauses + 1",
+    )
+    worker_keep_done_days: int = Field(
+        default=7, ge=1, description="Finished jobs are deleted by housekeeping after this many days"
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:pass@host:port (?starttls=true) or smtps://… (implicit TLS); unset: .eml",
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="Connect and command timeout")
+    mail_from: str = Field(
+        default="Invoicing <invoicing@localhost>", description="The From of every message the service sends"
+    )
+    mail_dir: str = Field(
+        default="./mail", description="Where messages are written as .eml files when no SMTP URL is set"
+    )
     bench_routes: bool = Field(
         default=False, description="Mount the benchmark's floor routes under /bench (never in production)"
     )
+
+    @property
+    def retry_pauses(self) -> tuple[float, ...]:
+        """Seconds to wait before the 2nd, 3rd, … try of a failed job."""
+        return tuple(float(part) for part in self.worker_retry_seconds.split(","))
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,9 @@ from fastapi import APIRouter, Request, Response
 from app.core import metrics
 from app.core.errors import problem_response
 from app.core.openapi import problems
+from app.core.session import Session
 from app.ops.readiness import check_ready
+from app.worker import metrics as worker_metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -44,10 +46,11 @@ async def readyz(request: Request) -> Response:
     response_class=Response,
     description=(
         "No auth. Prometheus text format: request counts and latency histograms by route template "
-        "and status, invoice requests created and refused (by code), amount issued. Summed over all"
-        " workers."
+        "and status, invoice requests created and refused (by code), amount issued, summed over all"
+        " workers; the background queue's depth and oldest job age, read from the database."
     ),
 )
-async def metrics_endpoint() -> Response:
+async def metrics_endpoint(session: Session) -> Response:
     body, content_type = metrics.render()
+    body += await worker_metrics.render(session)
     return Response(content=body, media_type=content_type)

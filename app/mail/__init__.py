@@ -1,0 +1,1 @@
+"""Email: bilingual templates, message building, SMTP or .eml transport, and the mail job."""
