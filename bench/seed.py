@@ -24,7 +24,7 @@ from app.cards.models import StoredValueCard
 from app.certification.models import Certification
 from app.core.auth import Role, generate_key
 from app.core.database import sync_url
-from app.core.pagination import _encode as encode_cursor
+from app.core.pagination import encode_cursor
 from app.events.models import Event
 from app.profiles.models import InvoiceProfile
 from app.profiles.service import profile_snapshot

@@ -12,7 +12,7 @@ from app.addresses.schemas import AddressCreate, AddressOut, AddressUpdate
 from app.core.clock import utcnow
 from app.core.defaults import flush_guarding_default, make_default
 from app.core.errors import DomainError, NotFound
-from app.core.pagination import PageParams, paginate
+from app.core.pagination import PageParams, keyset, paginate
 
 REPLACEABLE_FIELDS = ("recipient", "phone", "email", "address", "postal_code")
 
@@ -61,6 +61,9 @@ def _live(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[MailingAdd
 
 # Built once for invoice requests (only the bound ids vary per request).
 _LIVE_BY_ID = _live(bindparam("account_id")).where(MailingAddress.id == bindparam("address_id"))
+_KEYS = (MailingAddress.created_at, MailingAddress.id)
+# The list, newest first, without and with a cursor.
+_LIST = {after: keyset(_live(bindparam("account_id")), *_KEYS, after=after) for after in (False, True)}
 
 
 async def get_address(session: AsyncSession, account_id: uuid.UUID, address_id: uuid.UUID) -> AddressOut:
@@ -70,9 +73,8 @@ async def get_address(session: AsyncSession, account_id: uuid.UUID, address_id: 
 async def list_addresses(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams
 ) -> tuple[list[AddressOut], bool, str | None]:
-    rows, has_more, cursor = await paginate(
-        session, _live(account_id), params, MailingAddress.created_at, MailingAddress.id
-    )
+    stmt = _LIST[params.cursor is not None]
+    rows, has_more, cursor = await paginate(session, stmt, params, *_KEYS, values={"account_id": account_id})
     return [AddressOut.model_validate(row) for row in rows], has_more, cursor
 
 

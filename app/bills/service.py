@@ -14,7 +14,7 @@ from app.accounts.service import get_account
 from app.bills.models import Bill
 from app.bills.schemas import BillOut
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.pagination import PageParams, keyset, run_keyset
+from app.core.pagination import PageParams, keyset, paginate
 
 
 class BillLocked(Conflict):
@@ -183,7 +183,7 @@ async def list_bills(
         "period_to": filters.period_to,
     }
     connection = await session.connection()  # plain columns: no ORM result machinery
-    rows, has_more, cursor = await run_keyset(connection, stmt, params, values, *_KEYS)
+    rows, has_more, cursor = await paginate(connection, stmt, params, *_KEYS, values=values)
     bills = _OUT_LIST.validate_python(
         [{**row._mapping, "invoiceable_amount": invoiceable_amount(row)} for row in rows]
     )

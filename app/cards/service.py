@@ -12,7 +12,7 @@ from app.accounts.service import get_account
 from app.cards.models import StoredValueCard
 from app.cards.schemas import CardOut
 from app.core.errors import Conflict, NotFound
-from app.core.pagination import PageParams, paginate
+from app.core.pagination import PageParams, keyset, paginate
 
 
 class DuplicateCard(Conflict):
@@ -85,7 +85,8 @@ async def list_cards(
         stmt = stmt.where(remaining > 0)
     elif invoiceable is False:
         stmt = stmt.where(remaining <= 0)
-    return await paginate(session, stmt, params, StoredValueCard.created_at, StoredValueCard.id)
+    keys = (StoredValueCard.created_at, StoredValueCard.id)
+    return await paginate(session, keyset(stmt, *keys, after=params.cursor is not None), params, *keys)
 
 
 async def get_card(session: AsyncSession, account_id: uuid.UUID, card_id: uuid.UUID) -> StoredValueCard:

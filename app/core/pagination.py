@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Integer, Select, bindparam, literal, tuple_
+from sqlalchemy import Integer, Select, bindparam, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -47,36 +47,53 @@ async def page_params(
 Pagination = Annotated[PageParams, Depends(page_params)]
 
 
-def _encode(values: Sequence[Any]) -> str:
-    parts = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+def encode_cursor(values: Sequence[Any]) -> str:
+    """The one cursor codec: key values as URL-safe base64 of a JSON list (integers as numbers,
+    instants as RFC 3339, anything else as its string)."""
+    parts = [
+        v
+        if isinstance(v, int) and not isinstance(v, bool)
+        else v.isoformat()
+        if isinstance(v, datetime)
+        else str(v)
+        for v in values
+    ]
     raw = json.dumps(parts, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _decode(cursor: str, kinds: Sequence[type]) -> list[Any]:
-    invalid = ValidationFailed("query.cursor", "is not a cursor this API issued")
+def decode_cursor(cursor: str, kinds: Sequence[type], field: str = "query.cursor") -> list[Any]:
+    """Key values of the given Python types from a cursor `encode_cursor` made; anything else is a
+    422 on `field`."""
+    invalid = ValidationFailed(field, "is not a cursor this API issued")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         parts = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise invalid from None
-    if not isinstance(parts, list) or len(parts) != len(kinds) or not all(isinstance(p, str) for p in parts):
+    if not isinstance(parts, list) or len(parts) != len(kinds):
         raise invalid
-    values: list[Any] = []
     try:
-        for part, kind in zip(parts, kinds, strict=True):
-            if kind is datetime:
-                value = datetime.fromisoformat(part)
-                if value.tzinfo is None:
-                    raise ValueError(part)
-                values.append(value)
-            elif kind is uuid.UUID:
-                values.append(uuid.UUID(part))
-            else:
-                values.append(part)
+        return [_decode_part(part, kind) for part, kind in zip(parts, kinds, strict=True)]
     except ValueError:
         raise invalid from None
-    return values
+
+
+def _decode_part(part: object, kind: type) -> Any:
+    if kind is int:
+        if not isinstance(part, int) or isinstance(part, bool) or part < 0:
+            raise ValueError(part)
+        return part
+    if not isinstance(part, str):
+        raise ValueError(part)
+    if kind is datetime:
+        value = datetime.fromisoformat(part)
+        if value.tzinfo is None:
+            raise ValueError(part)
+        return value
+    if kind is uuid.UUID:
+        return uuid.UUID(part)
+    return part
 
 
 def _kind(key: InstrumentedAttribute[Any]) -> type:
@@ -85,67 +102,52 @@ def _kind(key: InstrumentedAttribute[Any]) -> type:
     return column_type.python_type  # type: ignore[no-any-return]
 
 
-async def paginate(
-    session: AsyncSession,
-    stmt: Select[Any],
-    params: PageParams,
-    *keys: InstrumentedAttribute[Any],
-) -> tuple[list[Any], bool, str | None]:
-    """Run `stmt` ordered by `keys` descending (the last key must be unique, e.g. the id).
+def keyset(
+    stmt: AnySelect, *keys: InstrumentedAttribute[Any], after: bool, ascending: bool = False
+) -> AnySelect:
+    """`stmt` as a page of a keyset list ordered by `keys` (newest first unless `ascending`; the
+    last key must be unique, e.g. the id), with the cursor and the limit left as bound parameters.
 
-    Returns (rows, has_more, next_cursor). `stmt` selects ORM entities or rows that have the
-    key attributes by name.
-    """
-    result = await session.execute(_keyset(stmt, params, keys))
-    return _page(list(result.scalars().all()), params, keys)
-
-
-def keyset(stmt: AnySelect, *keys: InstrumentedAttribute[Any], after: bool) -> AnySelect:
-    """`stmt` as a page of a keyset list, with the cursor and the limit left as bound parameters.
-
-    Build it once per shape (with or without a cursor) and reuse it: SQLAlchemy then finds the
-    compiled SQL in its cache without rebuilding or re-keying the statement on every request.
-    Run it with `run_keyset`.
+    Build it once per shape (with or without a cursor) where the shape is fixed, and reuse it:
+    SQLAlchemy then finds the compiled SQL in its cache without rebuilding the statement. Run it
+    with `paginate`.
     """
     if after:
-        bounds = [bindparam(f"keyset_after_{i}", type_=key.type) for i, key in enumerate(keys)]
-        stmt = stmt.where(tuple_(*keys) < tuple_(*bounds))
-    return stmt.order_by(*(key.desc() for key in keys)).limit(bindparam("keyset_limit", type_=Integer))
+        bounds = tuple_(*(bindparam(f"keyset_after_{i}", type_=key.type) for i, key in enumerate(keys)))
+        stmt = stmt.where(tuple_(*keys) > bounds if ascending else tuple_(*keys) < bounds)
+    order = [key.asc() if ascending else key.desc() for key in keys]
+    return stmt.order_by(*order).limit(bindparam("keyset_limit", type_=Integer))
 
 
-async def run_keyset(
-    session: AsyncSession | AsyncConnection,
+async def paginate(
+    executor: AsyncSession | AsyncConnection,
     stmt: AnySelect,
     params: PageParams,
-    values: dict[str, Any],
     *keys: InstrumentedAttribute[Any],
+    values: dict[str, Any] | None = None,
+    cursor_field: str = "query.cursor",
 ) -> tuple[list[Any], bool, str | None]:
-    """Run a `keyset(...)` statement of plain columns; returns (rows, has_more, next_cursor).
+    """The one paginator: run a `keyset(...)` statement; returns (rows, has_more, next_cursor).
 
-    Pass the session's connection (`await session.connection()`) to skip the ORM's result
-    machinery, which plain columns do not need.
+    A statement of one ORM entity gives entities; one of columns gives rows (pass the session's
+    connection, `await session.connection()`, to skip the ORM's result machinery they do not need).
     """
-    bound = dict(values, keyset_limit=params.limit + 1)
+    bound = dict(values or {}, keyset_limit=params.limit + 1)
     if params.cursor is not None:
-        after = _decode(params.cursor, [_kind(k) for k in keys])
+        after = decode_cursor(params.cursor, [_kind(key) for key in keys], cursor_field)
         bound.update({f"keyset_after_{i}": value for i, value in enumerate(after)})
-    result = await session.execute(stmt, bound)
-    return _page(list(result.all()), params, keys)
-
-
-def _keyset(stmt: Select[Any], params: PageParams, keys: Sequence[InstrumentedAttribute[Any]]) -> Select[Any]:
-    if params.cursor is not None:
-        after = _decode(params.cursor, [_kind(k) for k in keys])
-        # Bind with the columns' own types so e.g. UTCDateTime stores-as-compares on SQLite.
-        bounds = [literal(value, k.type) for value, k in zip(after, keys, strict=True)]
-        stmt = stmt.where(tuple_(*keys) < tuple_(*bounds))
-    return stmt.order_by(*(k.desc() for k in keys)).limit(params.limit + 1)
-
-
-def _page(
-    rows: list[Any], params: PageParams, keys: Sequence[InstrumentedAttribute[Any]]
-) -> tuple[list[Any], bool, str | None]:
+    result = await executor.execute(stmt, bound)
+    rows = list(result.scalars() if _selects_one_entity(stmt) else result)
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
-    next_cursor = _encode([getattr(rows[-1], k.key) for k in keys]) if has_more and rows else None
-    return rows, has_more, next_cursor
+    return rows, has_more, cursor_of(rows[-1], keys) if has_more else None
+
+
+def cursor_of(row: Any, keys: Sequence[InstrumentedAttribute[Any]]) -> str:
+    """The cursor that resumes after `row`."""
+    return encode_cursor([getattr(row, key.key) for key in keys])
+
+
+def _selects_one_entity(stmt: AnySelect) -> bool:
+    descriptions = stmt.column_descriptions
+    return len(descriptions) == 1 and descriptions[0]["entity"] is descriptions[0]["expr"] is not None

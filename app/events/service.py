@@ -1,16 +1,13 @@
 """Append to the outbox inside the caller's transaction, and read it back as a gap-free feed."""
 
-import base64
-import binascii
-import json
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, Text, cast, func, insert, select, tuple_
+from sqlalchemy import BigInteger, Text, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
-from app.core.errors import ValidationFailed
+from app.core.pagination import PageParams, cursor_of, keyset, paginate
 from app.events.models import Event
 
 EVENT_TYPES = frozenset(
@@ -47,43 +44,33 @@ async def record(session: AsyncSession, type_: str, account_id: uuid.UUID, data:
     )
 
 
-def _encode(position: list[int]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).rstrip(b"=").decode()
-
-
-def _decode(cursor: str, size: int) -> list[int]:
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        position = None
-    if (
-        not isinstance(position, list)
-        or len(position) != size
-        or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in position)
-    ):
-        raise ValidationFailed("query.after", "is not a cursor this feed issued")
-    return position
+# The feed, oldest first, by keyset: without and with a cursor. On PostgreSQL the key starts with the
+# writing transaction's id, and only transactions older than every one still running are served, so
+# nothing can later commit behind a consumer's cursor; SQLite serializes writers, so the id is enough.
+_HORIZON = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
+_KEYS = {"postgresql": (Event.txid, Event.id), "sqlite": (Event.id,)}
+_FEED = {
+    (dialect, after): keyset(
+        select(Event).where(Event.txid < _HORIZON) if dialect == "postgresql" else select(Event),
+        *keys,
+        after=after,
+        ascending=True,
+    )
+    for dialect, keys in _KEYS.items()
+    for after in (False, True)
+}
 
 
 async def feed(session: AsyncSession, after: str | None, limit: int) -> tuple[list[Event], bool, str | None]:
     """Events oldest first after `after`; returns (events, has_more, cursor to resume from)."""
-    stmt: Select[Any] = select(Event)
-    if _is_postgres(session):
-        # Only transactions older than every one still running: nothing can later commit behind us.
-        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
-        stmt = stmt.where(Event.txid < horizon)
-        keys = [Event.txid, Event.id]
-    else:
-        keys = [Event.id]
-    if after is not None:
-        stmt = stmt.where(tuple_(*keys) > tuple_(*_decode(after, len(keys))))
-    stmt = stmt.order_by(*keys).limit(limit + 1)
-    events = list((await session.execute(stmt)).scalars().all())
-    has_more = len(events) > limit
-    events = events[:limit]
-    if events:
-        last = events[-1]
-        cursor: str | None = _encode([int(getattr(last, k.key)) for k in keys])
-    else:
-        cursor = after
-    return events, has_more, cursor
+    dialect = "postgresql" if _is_postgres(session) else "sqlite"
+    keys = _KEYS[dialect]
+    events, has_more, _ = await paginate(
+        session,
+        _FEED[dialect, after is not None],
+        PageParams(limit, after),
+        *keys,
+        cursor_field="query.after",
+    )
+    # Unlike a list, a feed's cursor always says where to resume, even at the end.
+    return events, has_more, cursor_of(events[-1], keys) if events else after

@@ -12,7 +12,7 @@ from app.certification.service import get_certification
 from app.core.clock import utcnow
 from app.core.defaults import flush_guarding_default, make_default
 from app.core.errors import Conflict, DomainError, NotFound
-from app.core.pagination import PageParams, paginate
+from app.core.pagination import PageParams, keyset, paginate
 from app.profiles import rules
 from app.profiles.models import InvoiceProfile
 from app.profiles.schemas import ProfileCreate, ProfileOut, ProfileUpdate
@@ -77,6 +77,9 @@ def _live(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[InvoicePro
 
 # Built once for invoice requests (only the bound ids vary per request).
 _LIVE_BY_ID = _live(bindparam("account_id")).where(InvoiceProfile.id == bindparam("profile_id"))
+_KEYS = (InvoiceProfile.created_at, InvoiceProfile.id)
+# The list, newest first, without and with a cursor.
+_LIST = {after: keyset(_live(bindparam("account_id")), *_KEYS, after=after) for after in (False, True)}
 
 
 def to_out(profile: InvoiceProfile, certification: Certification | None) -> ProfileOut:
@@ -104,9 +107,8 @@ async def get_profile(session: AsyncSession, account_id: uuid.UUID, profile_id: 
 async def list_profiles(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams
 ) -> tuple[list[ProfileOut], bool, str | None]:
-    rows, has_more, cursor = await paginate(
-        session, _live(account_id), params, InvoiceProfile.created_at, InvoiceProfile.id
-    )
+    stmt = _LIST[params.cursor is not None]
+    rows, has_more, cursor = await paginate(session, stmt, params, *_KEYS, values={"account_id": account_id})
     certification = await get_certification(session, account_id)
     return [to_out(row, certification) for row in rows], has_more, cursor
 

@@ -37,7 +37,7 @@ from sqlalchemy.orm import selectinload
 from app.core.auth import AuthContext, Role
 from app.core.database import UTCDateTime
 from app.core.errors import NotFound
-from app.core.pagination import PageParams, keyset, run_keyset
+from app.core.pagination import PageParams, keyset, paginate
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.schemas import InvoiceRequestOut
 from app.requests.states import Status, allowed_moves
@@ -296,5 +296,5 @@ async def list_requests(
         created_to=filters.created_to,
     )
     connection = await session.connection()
-    rows, has_more, cursor = await run_keyset(connection, stmt, params, values, *_KEYS)
+    rows, has_more, cursor = await paginate(connection, stmt, params, *_KEYS, values=values)
     return await _outs(connection, rows, auth.role), has_more, cursor

@@ -1,6 +1,8 @@
 """The events feed: oldest first, resumable, and gap-free under concurrent writers."""
 
 import asyncio
+import base64
+import json
 import uuid
 
 import httpx
@@ -67,6 +69,20 @@ async def test_feed_is_oldest_first_and_resumes_without_duplicates(
     assert [e["data"] for e in seen if e["account_id"] == account_id] == [{"note": "four"}]
     again, _ = await _drain(client, api, cursor)
     assert again == []
+
+
+async def test_a_cursor_in_the_earlier_spelling_still_resumes(
+    client: httpx.AsyncClient, api: Api, app: FastAPI
+) -> None:
+    """Consumers store cursors: one written before the shared codec (JSON with spaces) still works."""
+    _, cursor = await _drain(client, api, None)
+    assert cursor is not None
+    position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    earlier = base64.urlsafe_b64encode(json.dumps(position).encode()).rstrip(b"=").decode()
+    account_id = await api.account()
+    await _write(app, account_id, "five")
+    seen, _ = await _drain_until(client, api, earlier, account_id, 1)
+    assert [e["data"] for e in seen if e["account_id"] == account_id] == [{"note": "five"}]
 
 
 async def test_customer_keys_cannot_read_the_feed(client: httpx.AsyncClient, api: Api) -> None:
