@@ -34,17 +34,15 @@ def migrate(database_url: str | None = None, revision: str = "head") -> None:
 async def _create_key(role: str, account: str | None) -> str:
     from app.accounts import service
     from app.core.auth import Role
-    from app.core.database import Database, write_intent
+    from app.core.database import Database
 
     settings = get_settings()
     database = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    write_intent.set(True)
     try:
-        async with database.sessionmaker() as session:
+        async with database.write_session() as session, session.begin():
             account_id = uuid.UUID(account) if account else None
             issued = await service.issue_key(session, Role(role), account_id)
-            await session.commit()
-            return issued.key
+        return issued.key
     finally:
         await database.dispose()
 

@@ -15,7 +15,7 @@ from app.certification.service import certify
 from app.cli import migrate
 from app.core.auth import Role
 from app.core.clock import utcnow
-from app.core.database import Database, write_intent
+from app.core.database import Database
 from app.core.money import format_money
 from app.core.settings import get_settings
 from app.profiles.schemas import ProfileCreate
@@ -63,9 +63,8 @@ def _bill(index: int) -> BillAmounts:
 async def load(database_url: str) -> DemoAccount:
     """Create the demo account in one transaction, through the same services the API uses."""
     database = Database(database_url)
-    token = write_intent.set(True)
     try:
-        async with database.sessionmaker() as session:
+        async with database.write_session() as session:
             account = await accounts.create_account(session, "Demo Cloud", None)
             await accounts.set_cash_balance(session, account.id, CASH_BALANCE)
             await certify(session, account.id, ENTERPRISE, TAXPAYER_ID)
@@ -112,7 +111,6 @@ async def load(database_url: str) -> DemoAccount:
             await session.commit()
             return DemoAccount(account_id=account.id, invoiceable=invoiceable, keys=keys)
     finally:
-        write_intent.reset(token)
         await database.dispose()
 
 

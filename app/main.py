@@ -1,5 +1,6 @@
 """The FastAPI application factory."""
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +16,13 @@ from app.core.auth import KeyCache
 from app.core.database import Database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.middleware import RequestContextMiddleware, TransactionMiddleware
+from app.core.middleware import (
+    BodyLimit,
+    BodyLimitMiddleware,
+    IdempotencyMiddleware,
+    RequestContextMiddleware,
+    TransactionMiddleware,
+)
 from app.core.openapi import install_openapi
 from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, get_settings
@@ -46,6 +53,11 @@ TAGS = [
 ]
 
 
+# PUT /v1/invoice-requests/{id}/invoices/{number}/files/{format}: invoice files, up to
+# INVOICING_MAX_FILE_BYTES (every other body: INVOICING_MAX_BODY_BYTES; app/core/middleware.py).
+INVOICE_FILE_PATH = re.compile(r"/v1/invoice-requests/[^/]+/invoices/[^/]+/files/[^/]+")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -74,8 +86,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     install_error_handlers(app)
     install_openapi(app)
+    # Added innermost first: RequestContext → BodyLimit → Idempotency → Transaction → the route.
+    app.add_middleware(TransactionMiddleware, database=database)
     app.add_middleware(
-        TransactionMiddleware, database=database, settings=settings, key_cache=app.state.key_cache
+        IdempotencyMiddleware, database=database, settings=settings, key_cache=app.state.key_cache
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger=[BodyLimit("PUT", INVOICE_FILE_PATH, settings.max_file_bytes)],
     )
     app.add_middleware(RequestContextMiddleware)
     if settings.bench_routes:  # first, so the floors pay the least route matching

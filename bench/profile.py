@@ -5,8 +5,8 @@
 Runs after `make bench` (or `make bench-quick`) has seeded the database: the app is created as
 `invoicing serve` would create it and called through its ASGI interface (middleware, routing,
 auth, the endpoint, the commit and the response body), without the HTTP server and the load
-generator, so the profile shows only the service's own work. SQLite calls run on the event loop
-thread (app/core/sqlite_inline.py), so they appear in the profile too.
+generator, so the profile shows only the service's own work. SQLite calls run in aiosqlite's
+thread per connection: the profile shows the event loop's wait for them, not SQLite's own work.
 """
 
 import argparse

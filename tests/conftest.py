@@ -14,7 +14,6 @@ from sqlalchemy.engine import make_url
 
 from app.cli import migrate
 from app.core.auth import Role
-from app.core.database import write_intent
 from app.core.settings import Settings
 from app.main import create_app
 from tests.factories import Api, issue_staff_key
@@ -117,10 +116,3 @@ async def finance_key(app: FastAPI) -> str:
 def api(client: httpx.AsyncClient, billing_key: str, finance_key: str) -> Api:
     """Factories that go through the HTTP API (see tests/factories.py)."""
     return Api(client, billing_key, finance_key)
-
-
-@pytest.fixture(autouse=True)
-def _reset_write_intent() -> Iterator[None]:
-    token = write_intent.set(False)
-    yield
-    write_intent.reset(token)

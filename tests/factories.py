@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from app.accounts import service as accounts
 from app.core.auth import Role
-from app.core.database import Database, write_intent
+from app.core.database import Database
 
 # A valid Unified Social Credit Code and a second one for re-certification tests.
 TAXPAYER_ID = "91350100M000100Y43"
@@ -17,14 +17,9 @@ OTHER_TAXPAYER_ID = "91110108MA01KP2T85"
 
 async def issue_staff_key(app: FastAPI, role: Role) -> str:
     database: Database = app.state.database
-    token = write_intent.set(True)
-    try:
-        async with database.sessionmaker() as session:
-            issued = await accounts.issue_key(session, role, None)
-            await session.commit()
-            return issued.key
-    finally:
-        write_intent.reset(token)
+    async with database.write_session() as session, session.begin():
+        issued = await accounts.issue_key(session, role, None)
+    return issued.key
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -143,16 +138,11 @@ async def force_requested_amount(app: FastAPI, kind: str, item_id: str, fen: int
 
     model: type[Bill] | type[StoredValueCard] = Bill if kind == "bill" else StoredValueCard
     database: Database = app.state.database
-    token = write_intent.set(True)
-    try:
-        async with database.sessionmaker() as session:
-            result = await session.execute(
-                update(model).where(model.id == uuid.UUID(item_id)).values(requested_amount=fen)
-            )
-            assert result.rowcount == 1  # type: ignore[attr-defined]
-            await session.commit()
-    finally:
-        write_intent.reset(token)
+    async with database.write_session() as session, session.begin():
+        result = await session.execute(
+            update(model).where(model.id == uuid.UUID(item_id)).values(requested_amount=fen)
+        )
+        assert result.rowcount == 1  # type: ignore[attr-defined]
 
 
 VAT_SPECIAL_FIELDS: dict[str, Any] = {

@@ -1,9 +1,26 @@
-"""Engine, sessions and the declarative base shared by every model."""
+"""Engine, sessions and the declarative base shared by every model.
+
+Every unit of work says whether it writes, by the session it opens:
+
+    async with database.write_session() as session, session.begin():
+        ...  # one write transaction: committed at the end of the block, rolled back on error
+
+    async with database.read_session() as session:
+        ...  # reads; the transaction ends when the block does
+
+A request gets its session from the transaction middleware (GET/HEAD/OPTIONS read, the rest
+write); the command line, tests, and the worker open their own as above. On SQLite a write session
+begins with `BEGIN IMMEDIATE` (the write lock up front, so a transaction never fails halfway when
+it upgrades a read snapshot) and first waits its turn behind this process's other writers
+(`write_gate`, an asyncio lock: they queue on the event loop, not on SQLite's busy timeout). A
+writer of another process (a second `invoicing serve`, the worker) is waited for in aiosqlite's
+thread for up to INVOICING_SQLITE_BUSY_TIMEOUT_MS, so the event loop keeps answering reads. On
+PostgreSQL both kinds are plain transactions (READ COMMITTED).
+"""
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,8 +30,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
-
-from app.core.sqlite_inline import inline_connector
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,9 +68,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 BigSerial = BigInteger().with_variant(Integer(), "sqlite")
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
-# True while the current request may write: SQLite then takes the write lock up front
-# (BEGIN IMMEDIATE) instead of failing to upgrade a read snapshot mid-transaction.
-write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+# The execution option a write session's engine carries; the SQLite `begin` listener reads it.
+WRITE_OPTION = "invoicing_write"
 
 
 def async_url(url: str) -> str:
@@ -77,12 +91,16 @@ def sync_url(url: str) -> str:
 
 
 def configure_sqlite(sync_engine: Any, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, a busy timeout, and transactions begun by us (not by pysqlite)."""
+    """WAL, foreign keys, a busy timeout, and transactions begun by us (not by the driver).
+
+    SQLAlchemy's documented recipe for SQLite transactions ("Serializable isolation / Savepoints /
+    Transactional DDL", also for aiosqlite): turn the driver's own BEGIN off on connect, and emit
+    ours in the `begin` event, which here reads the connection's execution options.
+    """
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        if dbapi_connection.isolation_level is not None:  # the inline connector already set it
-            dbapi_connection.isolation_level = None
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -92,63 +110,63 @@ def configure_sqlite(sync_engine: Any, busy_timeout_ms: int) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 class Database:
-    """One engine and session factory per process (per app instance)."""
+    """One engine and two session factories per process (per app instance): see the module doc."""
 
     def __init__(
         self, url: str, *, pool_size: int = 10, max_overflow: int = 10, busy_timeout_ms: int = 30_000
     ):
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
-        kwargs: dict[str, Any] = {}
-        # SQLite writers in this process queue here (asynchronously) before BEGIN IMMEDIATE, so a
-        # writer never blocks the event loop waiting for a lock another task of ours holds.
+        # SQLite writers of this process queue here before BEGIN IMMEDIATE (see the module doc).
         self.write_gate = asyncio.Lock()
         if self.dialect == "sqlite":
             database = make_url(self.url).database
             if not database or database == ":memory:":
                 raise ValueError("SQLite needs a file path; :memory: is not shared between connections")
-            kwargs.update(
-                pool_size=pool_size, max_overflow=max_overflow, async_creator=inline_connector(database)
-            )
-        else:
-            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        # pre-ping (server databases): a connection the server dropped (restart, failover) is
+        # replaced at checkout instead of failing the request that drew it.
+        self.engine: AsyncEngine = create_async_engine(
+            self.url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=self.dialect != "sqlite",
+        )
         if self.dialect == "sqlite":
             configure_sqlite(self.engine.sync_engine, busy_timeout_ms)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Engine.execution_options(): the same pool and listeners, with the option on every connection.
+        writer = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._write_sessions = async_sessionmaker(writer, expire_on_commit=False, autoflush=False)
 
     @property
     def serializes_writers(self) -> bool:
         """SQLite has one writer at a time: in-process writers take `write_gate` first."""
         return self.dialect == "sqlite"
 
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessionmaker() as session:
-            yield session
-
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
         """A session for reads. Uncommitted work is rolled back when the block ends."""
-        async with self.sessionmaker() as session:
+        async with self._read_sessions() as session:
             yield session
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
-        """A session for one write transaction; commit it yourself (or use `session.begin()`)."""
-        token = write_intent.set(True)
-        try:
-            if not self.serializes_writers:
-                async with self.sessionmaker() as session:
-                    yield session
-                return
-            async with self.write_gate, self.sessionmaker() as session:
+        """A session for one write transaction; commit it yourself (or use `session.begin()`).
+
+        On SQLite it holds this process's write gate until the block ends, so keep the block to
+        the transaction: do not send a response or wait for a client inside it.
+        """
+        if not self.serializes_writers:
+            async with self._write_sessions() as session:
                 yield session
-        finally:
-            write_intent.reset(token)
+            return
+        async with self.write_gate, self._write_sessions() as session:
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -4,22 +4,42 @@ The claim is its own short committed transaction, so a second request with the s
 it at once and is told 409 `idempotency_key_in_progress`. The response is written in the same
 transaction as the work it reports: either both are durable or neither is. A claim left by a
 crashed worker is retaken once `idempotency_lock_seconds` have passed.
+
+Only final answers are kept (`is_final`): a 429, a 503 or any 5xx releases the claim, so a retry
+with the same key runs again. A replay carries the first response's status, body and the headers
+that matter to the caller (`KEPT_HEADERS`), plus `Idempotent-Replayed: true`.
 """
 
 import hashlib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
+from app.core.database import Database
 from app.core.idempotency_models import IdempotencyKey
 
-HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
+# Response headers a replay repeats (lower case, as ASGI carries them).
+KEPT_HEADERS = frozenset({"content-type", "location", "retry-after"})
+
+
+def is_final(status: int) -> bool:
+    """Whether a response is the answer to the request, not to the moment: 429 and 5xx are not."""
+    return status != 429 and status < 500
+
+
+def kept_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[list[str]]:
+    return [
+        [name.decode("latin-1").lower(), value.decode("latin-1")]
+        for name, value in headers
+        if name.decode("latin-1").lower() in KEPT_HEADERS
+    ]
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -38,6 +58,7 @@ class Claimed:
 @dataclass(frozen=True, slots=True)
 class Replay:
     status: int
+    headers: list[tuple[str, str]]
     body: bytes
 
 
@@ -50,7 +71,7 @@ Outcome = Claimed | Replay | Refused
 
 
 async def claim(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    database: Database,
     api_key_id: uuid.UUID,
     key: str,
     print_: str,
@@ -61,7 +82,7 @@ async def claim(
     now = utcnow()
     record_id = uuid.uuid4()
     for _attempt in range(3):
-        async with sessionmaker() as session, session.begin():
+        async with database.write_session() as session, session.begin():
             try:
                 async with session.begin_nested():
                     await session.execute(
@@ -94,7 +115,8 @@ async def claim(
             if row.fingerprint != print_:
                 return Refused("idempotency_key_reused")
             if row.status == "completed" and row.response_status is not None:
-                return Replay(row.response_status, (row.response_body or "").encode())
+                headers = [(str(name), str(value)) for name, value in row.response_headers or []]
+                return Replay(row.response_status, headers, (row.response_body or "").encode())
             if row.locked_at > now - timedelta(seconds=lock_seconds):
                 return Refused("idempotency_key_in_progress")
             # A stale claim from a worker that died: take it over if nobody else did.
@@ -109,18 +131,30 @@ async def claim(
     return Refused("idempotency_key_in_progress")
 
 
-async def complete(session: AsyncSession, record_id: uuid.UUID, status: int, body: bytes) -> None:
-    """Record the response inside the caller's (the work's) transaction."""
+async def complete(
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    status: int,
+    headers: Iterable[tuple[bytes, bytes]],
+    body: bytes,
+) -> None:
+    """Record a final response inside the caller's transaction (the work's, for a 2xx)."""
+    assert is_final(status), f"{status} is not a final answer"
     await session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.id == record_id)
-        .values(status="completed", response_status=status, response_body=body.decode("utf-8"))
+        .values(
+            status="completed",
+            response_status=status,
+            response_headers=kept_headers(headers),
+            response_body=body.decode("utf-8"),
+        )
     )
 
 
-async def release(sessionmaker: async_sessionmaker[AsyncSession], record_id: uuid.UUID) -> None:
-    """Forget a claim whose work failed, so the client may retry with the same key."""
-    async with sessionmaker() as session, session.begin():
+async def release(database: Database, record_id: uuid.UUID) -> None:
+    """Forget a claim whose work failed or had no final answer, so a retry with the key runs again."""
+    async with database.write_session() as session, session.begin():
         await session.execute(
             delete(IdempotencyKey).where(
                 IdempotencyKey.id == record_id, IdempotencyKey.status == "in_progress"

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
-from app.core.database import Base, UTCDateTime
+from app.core.database import Base, JSONDocument, UTCDateTime
 
 
 class IdempotencyKey(Base):
@@ -20,6 +20,8 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     response_status: Mapped[int | None] = mapped_column(Integer)
+    # [[name, value], ...]: the response headers a replay repeats (idempotency.KEPT_HEADERS).
+    response_headers: Mapped[list[list[str]] | None] = mapped_column(JSONDocument)
     response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,10 +1,29 @@
-"""ASGI middleware: request context and logs (outer), one transaction per request (inner)."""
+"""ASGI middleware, outermost first; each has one job.
+
+1. `RequestContextMiddleware`: the request id in and out, one JSON access-log line, metrics, and a
+   bare 500 for surprises.
+2. `BodyLimitMiddleware`: reads the whole request body, or answers 413 `payload_too_large` past the
+   limit. The limit is INVOICING_MAX_BODY_BYTES (1 MiB: every JSON body), except for the routes
+   given as `larger` (a method, a path pattern and their own limit). A route that takes files gets
+   the larger limit by adding a `BodyLimit` to the list `create_app` passes (app/main.py): today the
+   invoice-file upload, `PUT /v1/invoice-requests/{id}/invoices/{number}/files/{format}`, with
+   INVOICING_MAX_FILE_BYTES (10 MiB). The limit is decided here, before routing, from the path.
+3. `IdempotencyMiddleware`: `Idempotency-Key` on POST: claims the key, replays a stored answer,
+   and stores the new one (see app/core/idempotency.py for what is kept).
+4. `TransactionMiddleware`: opens the request's session (a read session for GET/HEAD/OPTIONS, a
+   write session otherwise, app/core/database.py), runs the route, and commits (< 400, after the
+   commit hooks, e.g. idempotency's) or rolls back *before* the response leaves: every 2xx a client
+   sees is durable. The response is sent after the session is closed (and SQLite's write gate
+   released), so a slow client never holds up other writers.
+"""
 
 import json
 import logging
+import re
 import time
 import uuid
-from contextlib import nullcontext
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core import idempotency, metrics
 from app.core.auth import AuthContext, KeyCache, resolve_key
 from app.core.context import request_id_var
-from app.core.database import Database, write_intent
+from app.core.database import Database
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_body
 from app.core.settings import Settings
 
@@ -113,9 +132,125 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-class TransactionMiddleware:
-    """Buffers the body (413 past the limit), opens the request's session, honours
-    Idempotency-Key, and commits before the response leaves: a 2xx/3xx the client sees is durable."""
+# --- the request body ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BodyLimit:
+    """A larger body limit for requests with this method whose path matches `path` (a full match)."""
+
+    method: str
+    path: re.Pattern[str]
+    max_bytes: int
+
+
+async def _read_body(receive: Receive, limit: int | None = None) -> bytes | None:
+    """The whole body; None if the client went away or it exceeds `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app `body` in one message, then whatever the client sends next."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class BodyLimitMiddleware:
+    """Buffers the request body; 413 `payload_too_large` past the limit (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Sequence[BodyLimit] = ()) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.larger = tuple(larger)
+
+    def limit_for(self, method: str, path: str) -> int:
+        for rule in self.larger:
+            if rule.method == method and rule.path.fullmatch(path):
+                return rule.max_bytes
+        return self.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["method"], scope["path"])
+        detail = f"The request body exceeds {limit} bytes."
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await send_problem(send, 413, "payload_too_large", detail)
+            return
+        body = await _read_body(receive, limit)
+        if body is None:
+            await send_problem(send, 413, "payload_too_large", detail)
+            return
+        await self.app(scope, _replaying(body, receive), send)
+
+
+# --- Idempotency-Key ----------------------------------------------------------------------------
+
+
+class _Captured:
+    """A response held back until the middleware has decided what to do with it."""
+
+    def __init__(self) -> None:
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+
+    @property
+    def status(self) -> int:
+        assert self.start is not None, "the app sent no response"
+        return int(self.start["status"])
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    async def forward(self, send: Send) -> None:
+        assert self.start is not None, "the app sent no response"
+        await send(self.start)
+        await send({"type": "http.response.body", "body": self.body})
+
+
+# Called by TransactionMiddleware inside the request's transaction, just before it commits a
+# response below 400, with the session, the response start message and the response body.
+CommitHook = Callable[[AsyncSession, Message, bytes], Awaitable[None]]
+
+
+def commit_hooks(scope: Scope) -> list[CommitHook]:
+    hooks: list[CommitHook] = scope.setdefault("state", {}).setdefault("commit_hooks", [])
+    return hooks
+
+
+class IdempotencyMiddleware:
+    """Idempotency-Key on POST: a replay, a refusal, or the request run under a claim whose answer is
+    stored with the work's commit (2xx/3xx) or on its own (other final answers), or forgotten (429,
+    5xx, an exception) so that a retry with the same key runs again."""
 
     def __init__(self, app: ASGIApp, database: Database, settings: Settings, key_cache: KeyCache) -> None:
         self.app = app
@@ -123,159 +258,122 @@ class TransactionMiddleware:
         self.settings = settings
         self.key_cache = key_cache
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.settings.max_body_bytes:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        method = scope["method"]
-        writes = method not in _SAFE_METHODS
-        length = _header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.settings.max_body_bytes:
-            await send_problem(send, 413, "payload_too_large", self._too_large())
-            return
-        body = await self._read_body(receive)
-        if body is None:
-            await send_problem(send, 413, "payload_too_large", self._too_large())
-            return
-
-        body_sent = False
-
-        async def replay_receive() -> Message:
-            nonlocal body_sent
-            if not body_sent:
-                body_sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        intent_token = write_intent.set(writes)
-        gate = self.database.write_gate if writes and self.database.serializes_writers else nullcontext()
-        try:
-            async with gate, self.database.sessionmaker() as session:
-                scope.setdefault("state", {})["db_session"] = session
-                claim: idempotency.Claimed | None = None
-                if method == "POST":
-                    outcome = await self._idempotency(scope, session, body)
-                    if isinstance(outcome, idempotency.Replay):
-                        await self._send(send, outcome.status, outcome.body, replayed=True)
-                        return
-                    if isinstance(outcome, tuple):
-                        status, code, detail = outcome
-                        await send_problem(send, status, code, detail)
-                        return
-                    claim = outcome
-                start, response_body = await self._run(scope, replay_receive, session, claim)
-        finally:
-            write_intent.reset(intent_token)
-        # After the commit and outside the write gate: a slow reader never holds up other writers.
-        await send(start)
-        await send({"type": "http.response.body", "body": response_body})
-
-    def _too_large(self) -> str:
-        return f"The request body exceeds {self.settings.max_body_bytes} bytes."
-
-    async def _idempotency(
-        self, scope: Scope, session: AsyncSession, body: bytes
-    ) -> idempotency.Claimed | idempotency.Replay | tuple[int, str, str] | None:
         key = _header(scope, b"idempotency-key")
         if key is None:
-            return None
+            await self.app(scope, receive, send)
+            return
         if not (1 <= len(key) <= idempotency.MAX_KEY_LENGTH) or not key.isprintable():
-            return (422, "validation_error", "header.Idempotency-Key: must be 1-255 printable characters")
-        authorization = _header(scope, b"authorization") or ""
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return None  # the route answers 401
-        auth = await resolve_key(session, token.strip(), self.key_cache)
-        await session.rollback()
+            detail = "header.Idempotency-Key: must be 1-255 printable characters"
+            await send_problem(send, 422, "validation_error", detail)
+            return
+        auth = await self._authenticate(scope)
         if auth is None:
-            return None
+            await self.app(scope, receive, send)  # the route answers 401
+            return
         scope.setdefault("state", {})["auth"] = auth
+        body = await _read_body(receive)
+        if body is None:
+            return  # the client went away
         outcome = await idempotency.claim(
-            self.database.sessionmaker,
+            self.database,
             auth.key_id,
             key,
             idempotency.fingerprint(scope["method"], scope["path"], body),
             ttl_seconds=self.settings.idempotency_ttl_seconds,
             lock_seconds=self.settings.idempotency_lock_seconds,
         )
+        if isinstance(outcome, idempotency.Replay):
+            await self._replay(send, outcome)
+            return
         if isinstance(outcome, idempotency.Refused):
             if outcome.code == "idempotency_key_reused":
-                return (422, outcome.code, "This Idempotency-Key was used with a different request.")
-            return (409, outcome.code, "A request with this Idempotency-Key is still being processed.")
-        return outcome
+                detail = "This Idempotency-Key was used with a different request."
+                await send_problem(send, 422, outcome.code, detail)
+            else:
+                detail = "A request with this Idempotency-Key is still being processed."
+                await send_problem(send, 409, outcome.code, detail)
+            return
+        await self._run(scope, _replaying(body, receive), send, outcome.record_id)
 
-    async def _run(
-        self,
-        scope: Scope,
-        receive: Receive,
-        session: AsyncSession,
-        claim: idempotency.Claimed | None,
-    ) -> tuple[Message, bytes]:
-        """Run the app, then commit (< 400) or roll back; returns the response to send."""
-        start: Message | None = None
-        chunks: list[bytes] = []
+    async def _authenticate(self, scope: Scope) -> AuthContext | None:
+        authorization = _header(scope, b"authorization") or ""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        async with self.database.read_session() as session:
+            return await resolve_key(session, token.strip(), self.key_cache)
 
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+    async def _run(self, scope: Scope, receive: Receive, send: Send, record_id: uuid.UUID) -> None:
+        stored = False
 
+        async def store_with_work(session: AsyncSession, start: Message, body: bytes) -> None:
+            nonlocal stored
+            if idempotency.is_final(start["status"]):
+                await idempotency.complete(session, record_id, start["status"], start["headers"], body)
+                stored = True
+
+        commit_hooks(scope).append(store_with_work)
+        response = _Captured()
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, response.send)
         except BaseException:
-            await session.rollback()
-            if claim is not None:
-                await idempotency.release(self.database.sessionmaker, claim.record_id)
+            await idempotency.release(self.database, record_id)
             raise
-        assert start is not None, "the app sent no response"
-        status: int = start["status"]
-        body = b"".join(chunks)
-        if status < 400:
-            try:
-                if claim is not None:
-                    await idempotency.complete(session, claim.record_id, status, body)
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                if claim is not None:
-                    await idempotency.release(self.database.sessionmaker, claim.record_id)
-                raise
-        else:
-            await session.rollback()
-            if claim is not None:
-                if status >= 500:
-                    await idempotency.release(self.database.sessionmaker, claim.record_id)
-                else:
-                    async with self.database.sessionmaker() as outcome_session:
-                        await idempotency.complete(outcome_session, claim.record_id, status, body)
-                        await outcome_session.commit()
-        return start, body
+        if not stored:
+            assert response.start is not None, "the app sent no response"
+            if idempotency.is_final(response.status):
+                async with self.database.write_session() as session, session.begin():
+                    await idempotency.complete(
+                        session, record_id, response.status, response.start["headers"], response.body
+                    )
+            else:
+                await idempotency.release(self.database, record_id)
+        await response.forward(send)
 
     @staticmethod
-    async def _send(send: Send, status: int, body: bytes, *, replayed: bool) -> None:
-        is_problem = status >= 400
-        headers: list[tuple[bytes, bytes]] = [
-            (b"content-type", (PROBLEM_MEDIA_TYPE if is_problem else "application/json").encode()),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        if replayed:
-            headers.append((b"idempotent-replayed", b"true"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    async def _replay(send: Send, replay: idempotency.Replay) -> None:
+        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in replay.headers]
+        headers.append((b"content-length", str(len(replay.body)).encode()))
+        headers.append((b"idempotent-replayed", b"true"))
+        await send({"type": "http.response.start", "status": replay.status, "headers": headers})
+        await send({"type": "http.response.body", "body": replay.body})
+
+
+# --- the transaction ----------------------------------------------------------------------------
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class TransactionMiddleware:
+    """The request's session: commit before the response leaves (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, database: Database) -> None:
+        self.app = app
+        self.database = database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        writes = scope["method"] not in _SAFE_METHODS
+        opened = self.database.write_session() if writes else self.database.read_session()
+        response = _Captured()
+        async with opened as session:
+            state = scope.setdefault("state", {})
+            state["db_session"] = session
+            try:
+                await self.app(scope, receive, response.send)
+                if response.status < 400:
+                    for hook in commit_hooks(scope):
+                        await hook(session, response.start or {}, response.body)
+                    await session.commit()
+                else:
+                    await session.rollback()
+            finally:
+                state.pop("db_session", None)
+        # After the commit and outside SQLite's write gate: a slow reader never holds up writers.
+        await response.forward(send)

@@ -1,4 +1,4 @@
-"""The request's database session, opened and committed by the transaction middleware."""
+"""The request's database session, opened and committed by TransactionMiddleware (app/core/middleware.py)."""
 
 from typing import Annotated
 

@@ -16,7 +16,7 @@ from tests.factories import OTHER_TAXPAYER_ID, TAXPAYER_ID, Api, Customer
 
 async def certification_events(app: FastAPI, account_id: str) -> list[dict[str, Any]]:
     database: Database = app.state.database
-    async with database.sessionmaker() as session:
+    async with database.read_session() as session:
         rows = (
             await session.execute(
                 select(Event)

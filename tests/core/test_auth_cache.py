@@ -13,7 +13,7 @@ from sqlalchemy import event, text
 from app.core import auth as auth_module
 from app.core.auth import AuthContext, KeyCache, Role
 from app.core.clock import utcnow
-from app.core.database import Database, write_intent
+from app.core.database import Database
 from app.core.settings import Settings
 from app.main import create_app
 from tests.factories import Api
@@ -51,15 +51,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 async def _revoke(app: FastAPI, key: str) -> None:
     database: Database = app.state.database
-    token = write_intent.set(True)
-    try:
-        async with database.engine.begin() as connection:
-            await connection.execute(
-                text("UPDATE api_key SET revoked_at = :now WHERE key_hash = :digest"),
-                {"now": utcnow().replace(tzinfo=None), "digest": hashlib.sha256(key.encode()).hexdigest()},
-            )
-    finally:
-        write_intent.reset(token)
+    async with database.write_session() as session, session.begin():
+        await session.execute(
+            text("UPDATE api_key SET revoked_at = :now WHERE key_hash = :digest"),
+            {"now": utcnow().replace(tzinfo=None), "digest": hashlib.sha256(key.encode()).hexdigest()},
+        )
 
 
 async def test_a_revoked_key_stops_working_once_its_cache_entry_expires(

@@ -13,7 +13,7 @@ from app.accounts.models import Account
 from app.cli import migrate
 from app.core import idempotency
 from app.core.auth import Role
-from app.core.database import Database, write_intent
+from app.core.database import Database
 from app.core.idempotency_models import IdempotencyKey
 from app.core.settings import Settings
 from app.main import create_app
@@ -22,7 +22,7 @@ from tests.server import running_server
 
 
 async def _count_accounts(app: FastAPI, external_id: str) -> int:
-    async with app.state.database.sessionmaker() as session:
+    async with app.state.database.read_session() as session:
         return int(
             (
                 await session.execute(
@@ -101,22 +101,18 @@ async def test_key_in_flight_is_409(client: httpx.AsyncClient, api: Api, app: Fa
     # Claim the key as a concurrent worker would, then send the request.
     from app.core.auth import resolve_key
 
-    async with app.state.database.sessionmaker() as session:
+    async with app.state.database.read_session() as session:
         auth = await resolve_key(session, api.billing_key)
     assert auth is not None
-    token = write_intent.set(True)
-    try:
-        body = b'{"name":"Busy"}'
-        outcome = await idempotency.claim(
-            app.state.database.sessionmaker,
-            auth.key_id,
-            key,
-            idempotency.fingerprint("POST", "/v1/accounts", body),
-            ttl_seconds=3600,
-            lock_seconds=60,
-        )
-    finally:
-        write_intent.reset(token)
+    body = b'{"name":"Busy"}'
+    outcome = await idempotency.claim(
+        app.state.database,
+        auth.key_id,
+        key,
+        idempotency.fingerprint("POST", "/v1/accounts", body),
+        ttl_seconds=3600,
+        lock_seconds=60,
+    )
     assert isinstance(outcome, idempotency.Claimed)
     response = await client.post(
         "/v1/accounts",
@@ -130,18 +126,14 @@ async def test_key_in_flight_is_409(client: httpx.AsyncClient, api: Api, app: Fa
 async def test_stale_claim_of_a_crashed_worker_is_taken_over(app: FastAPI, api: Api) -> None:
     from app.core.auth import resolve_key
 
-    async with app.state.database.sessionmaker() as session:
+    async with app.state.database.read_session() as session:
         auth = await resolve_key(session, api.billing_key)
     assert auth is not None
-    token = write_intent.set(True)
-    try:
-        args = (app.state.database.sessionmaker, auth.key_id, uuid.uuid4().hex, "f" * 64)
-        first = await idempotency.claim(*args, ttl_seconds=3600, lock_seconds=60)
-        blocked = await idempotency.claim(*args, ttl_seconds=3600, lock_seconds=60)
-        await asyncio.sleep(0.01)
-        retaken = await idempotency.claim(*args, ttl_seconds=3600, lock_seconds=0)
-    finally:
-        write_intent.reset(token)
+    args = (app.state.database, auth.key_id, uuid.uuid4().hex, "f" * 64)
+    first = await idempotency.claim(*args, ttl_seconds=3600, lock_seconds=60)
+    blocked = await idempotency.claim(*args, ttl_seconds=3600, lock_seconds=60)
+    await asyncio.sleep(0.01)
+    retaken = await idempotency.claim(*args, ttl_seconds=3600, lock_seconds=0)
     assert isinstance(first, idempotency.Claimed)
     assert blocked == idempotency.Refused("idempotency_key_in_progress")
     assert retaken == idempotency.Claimed(first.record_id)
@@ -162,7 +154,7 @@ async def test_unauthenticated_post_with_key_is_401_and_stores_nothing(
     key = uuid.uuid4().hex
     response = await client.post("/v1/accounts", json={"name": "A"}, headers={"Idempotency-Key": key})
     assert response.status_code == 401
-    async with app.state.database.sessionmaker() as session:
+    async with app.state.database.read_session() as session:
         stored = (await session.execute(select(IdempotencyKey).where(IdempotencyKey.key == key))).all()
     assert stored == []
 
@@ -193,7 +185,7 @@ async def test_twenty_concurrent_posts_with_one_key_create_one_account(
             assert response.json()["code"] == "idempotency_key_in_progress"
     database = Database(url)
     try:
-        async with database.sessionmaker() as session:
+        async with database.read_session() as session:
             count = (
                 await session.execute(
                     select(func.count()).select_from(Account).where(Account.external_id == external_id)

@@ -9,19 +9,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.core.database import write_intent
 from app.events import service as events
 from tests.factories import Api
 
 
 async def _write(app: FastAPI, account_id: str, note: str) -> None:
-    token = write_intent.set(True)
-    try:
-        async with app.state.database.sessionmaker() as session:
-            await events.record(session, "certification.updated", uuid.UUID(account_id), {"note": note})
-            await session.commit()
-    finally:
-        write_intent.reset(token)
+    async with app.state.database.write_session() as session, session.begin():
+        await events.record(session, "certification.updated", uuid.UUID(account_id), {"note": note})
 
 
 async def _drain(
@@ -107,8 +101,8 @@ async def test_late_commit_with_smaller_sequence_is_not_skipped(
     _, cursor = await _drain(client, api, None)
     if backend == "sqlite":
         pytest.skip("SQLite serializes writers (BEGIN IMMEDIATE): a later commit never has a smaller id")
-    sessionmaker = app.state.database.sessionmaker
-    async with sessionmaker() as slow, sessionmaker() as fast:
+    database = app.state.database
+    async with database.write_session() as slow, database.write_session() as fast:
         await events.record(slow, "certification.updated", uuid.UUID(account_id), {"note": "A"})
         await events.record(fast, "certification.updated", uuid.UUID(account_id), {"note": "B"})
         await fast.commit()

@@ -53,6 +53,19 @@ async def test_a_body_over_the_limit_is_413_whether_declared_or_streamed(
     assert (await post_raw(client, "/v1/accounts", at_limit, api.billing_key)).status_code == 201
 
 
+async def test_invoice_file_uploads_get_the_larger_limit(client: httpx.AsyncClient, api: Api) -> None:
+    # INVOICING_MAX_FILE_BYTES (10 MiB) for PUT …/invoices/{number}/files/{format}; 1 MiB elsewhere.
+    path = "/v1/invoice-requests/x/invoices/12345678/files/pdf"
+    headers = {"content-type": "application/pdf", **api.finance}
+    two_mib = b"%PDF" + b"0" * (2 * MAX_BODY)
+    passed = await client.put(path, content=two_mib, headers=headers)
+    assert passed.status_code != 413, passed.text[:300]  # past the body limit: the route answers
+    too_big = await client.put(path, content=b"0" * (10 * MAX_BODY + 1), headers=headers)
+    assert assert_problem(too_big, 413)["detail"] == f"The request body exceeds {10 * MAX_BODY} bytes."
+    elsewhere = await client.post("/v1/invoice-requests/x/invoices/12345678/files/pdf", content=two_mib)
+    assert assert_problem(elsewhere, 413)["code"] == "payload_too_large"
+
+
 # -- malformed JSON -------------------------------------------------------------------------------
 
 

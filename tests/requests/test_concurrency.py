@@ -18,7 +18,7 @@ from app.bills.models import Bill
 from app.cards.models import StoredValueCard
 from app.cli import migrate
 from app.core.auth import Role
-from app.core.database import Database, sync_url, write_intent
+from app.core.database import Database, sync_url
 from app.requests.models import InvoiceRequest, InvoiceRequestItem
 from tests.conftest import POSTGRES_URL
 from tests.factories import Api
@@ -33,14 +33,11 @@ pytestmark = pytest.mark.slow
 
 async def _staff_key(database_url: str, role: Role) -> str:
     database = Database(database_url)
-    token = write_intent.set(True)
     try:
-        async with database.sessionmaker() as session:
+        async with database.write_session() as session, session.begin():
             issued = await accounts.issue_key(session, role, None)
-            await session.commit()
-            return issued.key
+        return issued.key
     finally:
-        write_intent.reset(token)
         await database.dispose()
 
 
