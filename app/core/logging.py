@@ -29,3 +29,6 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).disabled = True
+    # aiosqlite traces every call with its arguments (statement parameters: key hashes, bank
+    # accounts) at DEBUG; the service's DEBUG must not include them.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))
