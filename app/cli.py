@@ -1,14 +1,16 @@
-"""The `invoicing` command line: migrate, create-key, serve, worker, demo."""
+"""The `invoicing` command line: migrate, create-key, serve, worker, auto-invoice, demo."""
 
 import argparse
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,35 @@ def run_worker(*, drain: bool, parent_pid: int | None) -> int:
     )
 
 
+async def _auto_invoice(day: date) -> list[str]:
+    from app.autoinvoicing import job
+    from app.core.database import Database
+
+    settings = get_settings()
+    database = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    try:
+        result = await job.run(database, settings, day)
+    finally:
+        await database.dispose()
+    lines = []
+    if result.before_day:
+        lines.append(
+            f"{day.isoformat()} is before day {settings.auto_invoicing_day} of the month: nothing is due yet"
+        )
+    elif result.idle:
+        lines.append(f"{result.idle} enabled account(s) had nothing to request for {result.month}")
+    return [*lines, result.summary()]
+
+
+def _date(value: str) -> date:
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError("must be a date YYYY-MM-DD")
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     import socket
 
@@ -133,6 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = sub.add_parser("worker", help="run background jobs (email delivery, housekeeping) until SIGTERM")
     work.add_argument("--drain", action="store_true", help="run every due job, then exit")
     work.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    auto = sub.add_parser(
+        "auto-invoice",
+        help="run automatic monthly invoicing once, as of --date; prints `requested N, skipped M` last",
+    )
+    auto.add_argument("--date", type=_date, default=None, help="YYYY-MM-DD (default: today, UTC)")
     sub.add_parser("demo", help="migrate, load a demo account, and print one key per role as the last lines")
     args = parser.parse_args(argv)
 
@@ -154,6 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(f"{args.role} key (shown once):", file=sys.stderr)
         print(key_value)
+    elif args.command == "auto-invoice":
+        day = args.date or datetime.now(UTC).date()
+        try:
+            lines = asyncio.run(_auto_invoice(day))
+        except Exception as exc:  # a clear line for the operator, not a traceback
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        for line in lines:
+            print(line)
     elif args.command == "serve":
         serve(args.host, args.port, args.workers, with_worker=args.with_worker)
     elif args.command == "worker":

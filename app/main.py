@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from app.accounts.router import router as accounts_router
 from app.addresses.router import router as addresses_router
+from app.autoinvoicing.router import router as autoinvoicing_router
 from app.bills.router import router as bills_router
 from app.bills.summary_router import router as summary_router
 from app.cards.router import router as cards_router
@@ -48,6 +49,7 @@ TAGS = [
     {"name": "bills", "description": "Monthly bills"},
     {"name": "stored-value cards", "description": "Stored-value cards"},
     {"name": "invoice requests", "description": "Invoice requests and the finance workflow"},
+    {"name": "automatic invoicing", "description": "Automatic monthly invoicing (customer)"},
     {"name": "events", "description": "Events feed for internal services"},
     {"name": "operations", "description": "Health, readiness, metrics"},
 ]
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cards_router,
         summary_router,
         requests_router,
+        autoinvoicing_router,
         events_router,
     ):
         app.include_router(router)

@@ -2,6 +2,7 @@
 
 from app.accounts.models import Account, ApiKey
 from app.addresses.models import MailingAddress
+from app.autoinvoicing.models import AutoInvoicingRun, AutoInvoicingSetting
 from app.bills.models import Bill
 from app.cards.models import StoredValueCard
 from app.certification.models import Certification
@@ -15,6 +16,8 @@ from app.worker.models import Job
 __all__ = [
     "Account",
     "ApiKey",
+    "AutoInvoicingRun",
+    "AutoInvoicingSetting",
     "Base",
     "Bill",
     "Certification",

@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     mail_dir: str = Field(
         default="./mail", description="Where messages are written as .eml files when no SMTP URL is set"
     )
+    auto_invoicing_day: int = Field(
+        default=8,
+        ge=1,
+        le=28,
+        description="From this day of each month, the earlier months' invoices are requested automatically",
+    )
+    auto_invoicing_batch_size: int = Field(
+        default=200, ge=1, le=10_000, description="Accounts read per batch by the monthly job"
+    )
     bench_routes: bool = Field(
         default=False, description="Mount the benchmark's floor routes under /bench (never in production)"
     )

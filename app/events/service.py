@@ -20,6 +20,7 @@ EVENT_TYPES = frozenset(
         "invoice_request.rejected",
         "invoice_request.cancelled",
         "invoice_request.reversed",
+        "auto_invoicing.skipped",
     }
 )
 

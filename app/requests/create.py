@@ -79,9 +79,13 @@ async def create_request(
     body: InvoiceRequestCreate,
     *,
     require_positive_cash_balance: bool,
+    actor_role: str = Role.customer.value,
+    note: str | None = None,
 ) -> InvoiceRequestOut:
+    """The one way a request is made, by the customer or by the service for them (automatic
+    invoicing: `actor_role` system and a `note` on the first event)."""
     try:
-        out = await _create(session, account_id, body, require_positive_cash_balance)
+        out = await _create(session, account_id, body, require_positive_cash_balance, actor_role, note)
     except DomainError as refusal:
         metrics.INVOICE_REQUESTS_REFUSED.labels(refusal.code).inc()
         raise
@@ -94,6 +98,8 @@ async def _create(
     account_id: uuid.UUID,
     body: InvoiceRequestCreate,
     require_positive_cash_balance: bool,
+    actor_role: str,
+    note: str | None,
 ) -> InvoiceRequestOut:
     # The checks run in the order the contract lists them; the first that fails answers.
     certification = await get_certification(session, account_id)
@@ -110,10 +116,10 @@ async def _create(
     bills = await _lock(session, _LOCK_BILLS, account_id, bill_ids, "bill")
     cards = await _lock(session, _LOCK_CARDS, account_id, card_ids, "stored-value card")
 
-    _check_usable(profile, certification, address)
+    check_usable(profile, certification, address)
     reserved = _amounts(bill_ids, card_ids, bills, cards)
     await _reserve(session, bill_ids, card_ids)
-    return await _insert(session, account_id, profile, address, body.remark, reserved)
+    return await _insert(session, account_id, profile, address, body.remark, reserved, actor_role, note)
 
 
 def _check_selection(body: InvoiceRequestCreate) -> None:
@@ -178,7 +184,10 @@ async def _lock(
     return found
 
 
-def _check_usable(profile: InvoiceProfile, certification: Certification, address: MailingAddress) -> None:
+def check_usable(
+    profile: InvoiceProfile, certification: Certification | None, address: MailingAddress
+) -> None:
+    """The profile and address could serve a request now (also checked when automatic invoicing is set)."""
     if not rules.is_usable(profile, certification):
         raise ProfileNotUsable()
     if not rules.address_serves(address, profile.invoice_type):
@@ -252,6 +261,8 @@ async def _insert(
     address: MailingAddress,
     remark: str | None,
     reserved: list[_Reserved],
+    actor_role: str,
+    note: str | None,
 ) -> InvoiceRequestOut:
     now = utcnow()
     request_id = uuid.uuid4()
@@ -284,17 +295,17 @@ async def _insert(
         }
         for position, item in enumerate(reserved)
     ]
-    event = {"request_id": request_id, "status": Status.pending.value, "actor_role": Role.customer.value}
+    event = {"request_id": request_id, "status": Status.pending.value, "actor_role": actor_role}
     connection = await session.connection()
     await connection.execute(_INSERT_REQUEST, request)
     await connection.execute(_INSERT_ITEM, items)  # one executemany
-    await connection.execute(_INSERT_EVENT, {**event, "note": None, "at": now})
+    await connection.execute(_INSERT_EVENT, {**event, "note": note, "at": now})
     children = Children(
         items=[
             {"kind": item.kind, "id": item.id, "label": item.label, "amount": item.amount}
             for item in reserved
         ],
-        events=[{"status": event["status"], "at": now, "actor_role": event["actor_role"], "note": None}],
+        events=[{"status": event["status"], "at": now, "actor_role": event["actor_role"], "note": note}],
     )
     (out,) = to_outs([request], {request_id: children}, Role.customer)
     await events.record(session, "invoice_request.created", account_id, event_data(out))

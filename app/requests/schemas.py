@@ -127,7 +127,9 @@ class InvoiceOut(ResponseModel):
 class RequestEventOut(ResponseModel):
     status: Status
     at: Timestamp
-    actor_role: Literal["customer", "billing", "finance"]
+    actor_role: Literal["customer", "billing", "finance", "system"] = Field(
+        description="Who made the move; `system` for what the service did by itself (automatic invoicing)"
+    )
     note: str | None
 
 

@@ -1,0 +1,267 @@
+"""The monthly job: for every account with automatic invoicing on, one request, or one recorded
+skip, per month.
+
+The enabled accounts are walked in account-id order, a batch at a time (keyset: memory is bounded
+by the batch, not by the number of accounts), and each account is served in its own short
+transaction. That transaction locks the account's setting row, checks that the month has no run
+yet, makes the request through the one creation path (`app.requests.create`), and inserts the
+month's `auto_invoicing_run` row. A second worker waits on the setting lock and then finds the run;
+the run's primary key (account, month) refuses a second row whatever happens. A crash rolls back the
+account in hand; a rerun resumes with the accounts that have no run yet.
+"""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.autoinvoicing import notices
+from app.autoinvoicing.models import AutoInvoicingRun, AutoInvoicingSetting
+from app.autoinvoicing.service import get_setting
+from app.bills import service as bills
+from app.bills.models import Bill
+from app.cards import service as cards
+from app.cards.models import StoredValueCard
+from app.core.database import Database, write_intent
+from app.core.errors import DomainError
+from app.core.settings import Settings
+from app.events import service as events
+from app.requests import create
+from app.requests.schemas import InvoiceRequestCreate
+
+logger = logging.getLogger("invoicing.autoinvoicing")
+
+SYSTEM = "system"
+# A refusal that only means another request took the items between our read and our lock: look again.
+_RACED = "item_not_invoiceable"
+_ATTEMPTS = 3
+
+
+class Outcome(StrEnum):
+    requested = "requested"
+    skipped = "skipped"
+    idle = "idle"  # nothing invoiceable, switched off meanwhile, or already served this month
+
+
+@dataclass
+class RunResult:
+    month: str
+    requested: int = 0
+    skipped: int = 0
+    idle: int = 0
+    before_day: bool = False
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+    def summary(self) -> str:
+        return f"requested {self.requested}, skipped {self.skipped}"
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_start(day: date) -> datetime:
+    """Midnight UTC on the first of `day`'s month: cards bought before it are due."""
+    return datetime(day.year, day.month, 1, tzinfo=UTC)
+
+
+def automatic_note(month: str) -> str:
+    return f"Requested automatically by monthly automatic invoicing ({month})."
+
+
+async def run(
+    database: Database, settings: Settings, today: date, *, batch_size: int | None = None
+) -> RunResult:
+    """Serve every enabled account not yet served this month; safe to run any number of times."""
+    result = RunResult(month=month_of(today))
+    if today.day < settings.auto_invoicing_day:
+        result.before_day = True
+        return result
+    size = batch_size or settings.auto_invoicing_batch_size
+    after: uuid.UUID | None = None
+    while True:
+        batch = await _next_batch(database, result.month, after, size)
+        for account_id in batch:
+            result.count(await _serve(database, settings, account_id, today))
+        if len(batch) < size:
+            return result
+        after = batch[-1]
+
+
+def _batch_statement(after: bool) -> object:
+    due = select(AutoInvoicingSetting.account_id).where(
+        AutoInvoicingSetting.enabled.is_(True),
+        ~exists().where(
+            AutoInvoicingRun.account_id == AutoInvoicingSetting.account_id,
+            AutoInvoicingRun.month == bindparam("month"),
+        ),
+    )
+    if after:
+        due = due.where(AutoInvoicingSetting.account_id > bindparam("after"))
+    return due.order_by(AutoInvoicingSetting.account_id).limit(bindparam("size"))
+
+
+# Built once; only the month, the last account of the previous batch and the size vary.
+_FIRST_BATCH = _batch_statement(after=False)
+_NEXT_BATCH = _batch_statement(after=True)
+
+
+async def _next_batch(database: Database, month: str, after: uuid.UUID | None, size: int) -> list[uuid.UUID]:
+    """The next accounts due, in id order (a short read; each account is re-checked under its lock)."""
+    async with database.sessionmaker() as session:
+        stmt = _FIRST_BATCH if after is None else _NEXT_BATCH
+        values = {"month": month, "after": after, "size": size}
+        return list((await session.execute(stmt, values)).scalars())  # type: ignore[call-overload]
+
+
+@asynccontextmanager
+async def _write_session(database: Database) -> AsyncIterator[AsyncSession]:
+    gate = database.write_gate if database.serializes_writers else nullcontext()
+    token = write_intent.set(True)
+    try:
+        async with gate, database.sessionmaker() as session:
+            yield session
+    finally:
+        write_intent.reset(token)
+
+
+async def _serve(database: Database, settings: Settings, account_id: uuid.UUID, today: date) -> Outcome:
+    month = month_of(today)
+    async with _write_session(database) as session:
+        setting = await get_setting(session, account_id, lock=True)
+        if setting is None or not setting.enabled:
+            return Outcome.idle
+        if await _ran(session, account_id, month):
+            return Outcome.idle
+        outcome = await _request(session, settings, setting, today)
+        if outcome is Outcome.idle:
+            return outcome  # nothing to request yet: the next day's run looks again
+        try:
+            await session.commit()
+        except IntegrityError:
+            # Unreachable while every run locks the setting first; the key still decides.
+            await session.rollback()
+            return Outcome.idle
+    logger.info("auto-invoicing %s", outcome.value, extra={"account_id": str(account_id), "month": month})
+    return outcome
+
+
+_RAN = select(
+    exists().where(
+        AutoInvoicingRun.account_id == bindparam("account_id"), AutoInvoicingRun.month == bindparam("month")
+    )
+)
+
+
+async def _ran(session: AsyncSession, account_id: uuid.UUID, month: str) -> bool:
+    return bool((await session.execute(_RAN, {"account_id": account_id, "month": month})).scalar())
+
+
+async def _request(
+    session: AsyncSession, settings: Settings, setting: AutoInvoicingSetting, today: date
+) -> Outcome:
+    """One request through the customer's creation path, or the refusal recorded as a skip."""
+    account_id = setting.account_id
+    month = month_of(today)
+    for attempt in range(_ATTEMPTS):
+        body = await _selection(session, setting, today)
+        if body is None:
+            return Outcome.idle
+        try:
+            async with session.begin_nested():  # a refusal leaves nothing of the attempt behind
+                out = await create.create_request(
+                    session,
+                    account_id,
+                    body,
+                    require_positive_cash_balance=settings.require_positive_cash_balance,
+                    actor_role=SYSTEM,
+                    note=automatic_note(month),
+                )
+        except DomainError as refusal:
+            if refusal.code == _RACED and attempt + 1 < _ATTEMPTS:
+                continue
+            await _record_skip(session, setting, month, refusal.code)
+            return Outcome.skipped
+        await _insert_run(session, account_id, month, Outcome.requested, request_id=out.id)
+        return Outcome.requested
+    raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns
+
+
+async def _selection(
+    session: AsyncSession, setting: AutoInvoicingSetting, today: date
+) -> InvoiceRequestCreate | None:
+    """Every invoiceable bill of an earlier period and card bought before this month (None: nothing).
+
+    Whether an item is invoiceable is the bills' and cards' own rule; at most one item more than a
+    request may hold is read, so creation refuses an oversized selection as it would a customer's.
+    """
+    limit = create.MAX_ITEMS + 1
+    bill_stmt = bills.customer_bills(setting.account_id).where(Bill.period < month_of(today))
+    card_stmt = cards.customer_cards(setting.account_id).where(
+        StoredValueCard.purchased_at < month_start(today)
+    )
+    bill_ids = [
+        str(bill.id)
+        for bill in await session.scalars(bill_stmt.order_by(Bill.period, Bill.id))
+        if bills.invoiceable_amount(bill) > 0
+    ][:limit]
+    card_ids = [
+        str(card.id)
+        for card in await session.scalars(
+            card_stmt.order_by(StoredValueCard.purchased_at, StoredValueCard.id)
+        )
+        if cards.invoiceable_amount(card) > 0
+    ][:limit]
+    if not bill_ids and not card_ids:
+        return None
+    assert setting.profile_id is not None and setting.address_id is not None  # CHECK when enabled
+    return InvoiceRequestCreate(
+        bill_ids=bill_ids,
+        stored_value_card_ids=card_ids,
+        profile_id=str(setting.profile_id),
+        address_id=str(setting.address_id),
+    )
+
+
+_INSERT_RUN = insert(AutoInvoicingRun)
+
+
+async def _insert_run(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    month: str,
+    outcome: Outcome,
+    *,
+    request_id: uuid.UUID | None = None,
+    code: str | None = None,
+) -> None:
+    connection = await session.connection()
+    await connection.execute(
+        _INSERT_RUN,
+        {
+            "account_id": account_id,
+            "month": month,
+            "outcome": outcome.value,
+            "request_id": request_id,
+            "code": code,
+            "created_at": datetime.now(UTC),
+        },
+    )
+
+
+async def _record_skip(session: AsyncSession, setting: AutoInvoicingSetting, month: str, code: str) -> None:
+    """Nothing requested: the run, the event and the email to the customer, in one transaction."""
+    account_id = setting.account_id
+    await _insert_run(session, account_id, month, Outcome.skipped, code=code)
+    data = {"account_id": str(account_id), "month": month, "code": code}
+    await events.record(session, "auto_invoicing.skipped", account_id, data)
+    await notices.skipped(session, setting, month, code)
