@@ -31,7 +31,9 @@ async def test_enabling_saves_profile_and_address(client: httpx.AsyncClient, api
     assert body["updated_at"].endswith("Z")
 
 
-async def test_disabling_keeps_the_choice_and_reenabling_reuses_it(client: httpx.AsyncClient, api: Api) -> None:
+async def test_disabling_keeps_the_choice_and_reenabling_reuses_it(
+    client: httpx.AsyncClient, api: Api
+) -> None:
     auto = await enabled_customer(api)
     off = await client.put("/v1/auto-invoicing", json={"enabled": False}, headers=auto.headers)
     assert off.status_code == 200, off.text
@@ -60,7 +62,9 @@ async def test_enabling_without_a_profile_or_address_is_422(client: httpx.AsyncC
     address = await make_address(api, customer)
     body = _problem(
         await client.put(
-            "/v1/auto-invoicing", json={"enabled": True, "address_id": address["id"]}, headers=customer.headers
+            "/v1/auto-invoicing",
+            json={"enabled": True, "address_id": address["id"]},
+            headers=customer.headers,
         ),
         422,
         "validation_error",
@@ -148,7 +152,9 @@ async def test_malformed_bodies_are_422(client: httpx.AsyncClient, api: Api) -> 
         {"enabled": False, "profile_id": ""},
     ):
         _problem(
-            await client.put("/v1/auto-invoicing", json=body, headers=customer.headers), 422, "validation_error"
+            await client.put("/v1/auto-invoicing", json=body, headers=customer.headers),
+            422,
+            "validation_error",
         )
 
 

@@ -1,0 +1,217 @@
+"""The monthly job through the HTTP API: what it requests, once a month, and what it skips."""
+
+from datetime import date
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.autoinvoicing import job
+from tests.autoinvoicing.helpers import enabled_customer, events_of, item_ids, requests_of, run_job
+from tests.factories import OTHER_TAXPAYER_ID, Api, make_bill, make_card
+
+DAY = date(2026, 12, 8)
+
+
+async def test_run_requests_the_earlier_periods_bills_and_earlier_cards(
+    app: FastAPI, client: httpx.AsyncClient, api: Api
+) -> None:
+    auto = await enabled_customer(api)
+    account = auto.account_id
+    october = await make_bill(api, account, period="2026-10", cash="100.00")
+    november = await make_bill(api, account, period="2026-11", cash="200.00")
+    await make_bill(api, account, period="2026-12", cash="300.00")  # this month's: not yet
+    await make_bill(api, account, period="2026-09", cash="0.00", voucher="50.00")  # nothing invoiceable
+    card = await make_card(api, account, card_no="A", paid="500.00", purchased_at="2026-11-30T23:59:59Z")
+    await make_card(
+        api, account, card_no="B", paid="80.00", purchased_at="2026-12-01T00:00:00Z"
+    )  # this month
+
+    result = await run_job(app, DAY)
+    assert (result.requested, result.skipped) == (1, 0)
+
+    [request] = await requests_of(client, auto)
+    assert item_ids(request) == [
+        ("bill", october["id"]),
+        ("bill", november["id"]),
+        ("stored_value_card", card["id"]),
+    ]
+    assert request["amount"] == "800.00"
+    assert request["status"] == "pending"
+    assert request["profile"]["id"] == auto.profile["id"]
+    assert request["address"]["id"] == auto.address["id"]
+    [event] = request["events"]
+    assert event["actor_role"] == "system"
+    assert "automatic" in event["note"]
+    # The customer's own reads agree: those items are now requested.
+    bill = (await client.get(f"/v1/bills/{october['id']}", headers=auto.headers)).json()
+    assert bill["invoiceable_amount"] == "0.00"
+    created = await events_of(app, account, "invoice_request.created")
+    assert [e["id"] for e in created] == [request["id"]]
+    assert created[0]["events"][0]["actor_role"] == "system"
+
+
+async def test_second_run_in_the_month_requests_nothing_and_next_month_picks_up_the_rest(
+    app: FastAPI, client: httpx.AsyncClient, api: Api
+) -> None:
+    auto = await enabled_customer(api)
+    account = auto.account_id
+    await make_bill(api, account, period="2026-11", cash="200.00")
+    december = await make_bill(api, account, period="2026-12", cash="300.00")
+    assert (await run_job(app, DAY)).requested == 1
+
+    # Later in the month more becomes invoiceable (a late bill of an earlier period, a card): it waits.
+    late = await make_bill(api, account, period="2026-08", cash="40.00")
+    card = await make_card(api, account, card_no="LATE", paid="60.00", purchased_at="2026-11-15T08:00:00Z")
+    for day in (DAY, date(2026, 12, 9), date(2026, 12, 31)):
+        result = await run_job(app, day)
+        assert (result.requested, result.skipped) == (0, 0)
+    assert len(await requests_of(client, auto)) == 1
+
+    result = await run_job(app, date(2027, 1, 8))
+    assert (result.requested, result.skipped) == (1, 0)
+    newest, _first = await requests_of(client, auto)
+    assert item_ids(newest) == [
+        ("bill", late["id"]),
+        ("bill", december["id"]),
+        ("stored_value_card", card["id"]),
+    ]
+    assert newest["amount"] == "400.00"
+
+
+async def test_nothing_happens_before_the_day(app: FastAPI, client: httpx.AsyncClient, api: Api) -> None:
+    auto = await enabled_customer(api)
+    await make_bill(api, auto.account_id, period="2026-11")
+    result = await run_job(app, date(2026, 12, 7))
+    assert result.before_day
+    assert (result.requested, result.skipped) == (0, 0)
+    assert await requests_of(client, auto) == []
+    # The day is a setting.
+    assert (await run_job(app, date(2026, 12, 3), auto_invoicing_day=3)).requested == 1
+
+
+async def test_an_account_with_nothing_to_request_is_looked_at_again_the_next_day(
+    app: FastAPI, client: httpx.AsyncClient, api: Api
+) -> None:
+    auto = await enabled_customer(api)
+    result = await run_job(app, DAY)
+    assert (result.requested, result.skipped, result.idle) == (0, 0, 1)
+    assert await events_of(app, auto.account_id, "auto_invoicing.skipped") == []
+    # The bill of November comes out on the 9th: the run of the 9th requests it.
+    await make_bill(api, auto.account_id, period="2026-11")
+    assert (await run_job(app, date(2026, 12, 9))).requested == 1
+    assert len(await requests_of(client, auto)) == 1
+
+
+async def test_disabled_accounts_are_left_alone(app: FastAPI, client: httpx.AsyncClient, api: Api) -> None:
+    auto = await enabled_customer(api)
+    await make_bill(api, auto.account_id, period="2026-11")
+    off = await client.put("/v1/auto-invoicing", json={"enabled": False}, headers=auto.headers)
+    assert off.status_code == 200
+    assert (await run_job(app, DAY)).requested == 0
+    assert await requests_of(client, auto) == []
+
+
+@pytest.mark.parametrize(
+    ("block", "code"),
+    [
+        ("arrears", "cash_balance_not_positive"),
+        ("recertified", "profile_not_usable"),
+        ("profile_deleted", "not_found"),
+    ],
+)
+async def test_a_refused_month_is_skipped_with_an_event(
+    app: FastAPI, client: httpx.AsyncClient, api: Api, block: str, code: str
+) -> None:
+    auto = await enabled_customer(api)
+    bill = await make_bill(api, auto.account_id, period="2026-11")
+    if block == "arrears":
+        response = await client.put(
+            f"/v1/accounts/{auto.account_id}/cash-balance",
+            json={"cash_balance": "-1.00"},
+            headers=api.billing,
+        )
+    elif block == "recertified":
+        await api.certify(auto.customer, taxpayer_id=OTHER_TAXPAYER_ID)
+        response = httpx.Response(200)
+    else:
+        response = await client.delete(f"/v1/invoice-profiles/{auto.profile['id']}", headers=auto.headers)
+    assert response.status_code in (200, 204)
+
+    result = await run_job(app, DAY)
+    assert (result.requested, result.skipped) == (0, 1)
+    assert await requests_of(client, auto) == []
+    after = (await client.get(f"/v1/bills/{bill['id']}", headers=auto.headers)).json()
+    assert after["invoiceable_amount"] == "100.00"  # nothing was reserved
+    assert await events_of(app, auto.account_id, "auto_invoicing.skipped") == [
+        {"account_id": auto.account_id, "month": "2026-12", "code": code}
+    ]
+    # Once a month: the skip is not repeated (nor retried) until next month.
+    assert (await run_job(app, date(2026, 12, 20))).skipped == 0
+    assert len(await events_of(app, auto.account_id, "auto_invoicing.skipped")) == 1
+
+
+async def test_refusals_come_in_the_creation_order(app: FastAPI, client: httpx.AsyncClient, api: Api) -> None:
+    auto = await enabled_customer(api)
+    await make_bill(api, auto.account_id, period="2026-11")
+    await api.certify(auto.customer, taxpayer_id=OTHER_TAXPAYER_ID)  # profile_not_usable ...
+    await client.put(  # ... and cash_balance_not_positive, which a request checks first
+        f"/v1/accounts/{auto.account_id}/cash-balance", json={"cash_balance": "0.00"}, headers=api.billing
+    )
+    assert (await run_job(app, DAY)).skipped == 1
+    [skip] = await events_of(app, auto.account_id, "auto_invoicing.skipped")
+    assert skip["code"] == "cash_balance_not_positive"
+
+
+async def test_a_blocked_month_does_not_block_the_next(
+    app: FastAPI, client: httpx.AsyncClient, api: Api
+) -> None:
+    auto = await enabled_customer(api)
+    await make_bill(api, auto.account_id, period="2026-11")
+    await client.put(
+        f"/v1/accounts/{auto.account_id}/cash-balance", json={"cash_balance": "-5.00"}, headers=api.billing
+    )
+    assert (await run_job(app, DAY)).skipped == 1
+    await client.put(
+        f"/v1/accounts/{auto.account_id}/cash-balance", json={"cash_balance": "5.00"}, headers=api.billing
+    )
+    assert (await run_job(app, date(2027, 1, 8))).requested == 1
+    assert len(await requests_of(client, auto)) == 1
+
+
+async def test_many_accounts_are_served_in_batches(app: FastAPI, client: httpx.AsyncClient, api: Api) -> None:
+    accounts = [await enabled_customer(api) for _ in range(7)]
+    for auto in accounts:
+        await make_bill(api, auto.account_id, period="2026-11")
+    result = await run_job(app, DAY, auto_invoicing_batch_size=3)
+    assert (result.requested, result.skipped) == (7, 0)
+    for auto in accounts:
+        assert len(await requests_of(client, auto)) == 1
+
+
+async def test_a_crash_mid_run_resumes_without_requesting_twice(
+    app: FastAPI, client: httpx.AsyncClient, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts = [await enabled_customer(api) for _ in range(5)]
+    for auto in accounts:
+        await make_bill(api, auto.account_id, period="2026-11")
+    real_insert_run = job._insert_run
+    calls = 0
+
+    async def crash_on_the_third(*args: object, **kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # the third account's request is made, its run row not yet written
+            raise RuntimeError("worker killed")
+        await real_insert_run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(job, "_insert_run", crash_on_the_third)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        await run_job(app, DAY, auto_invoicing_batch_size=2)
+    monkeypatch.setattr(job, "_insert_run", real_insert_run)
+
+    served = [len(await requests_of(client, auto)) for auto in accounts]
+    assert sorted(served) == [0, 0, 0, 1, 1]
+    result = await run_job(app, DAY, auto_invoicing_batch_size=2)
+    assert (result.requested, result.skipped) == (3, 0)
+    assert [len(await requests_of(client, auto)) for auto in accounts] == [1] * 5
