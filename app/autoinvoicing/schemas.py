@@ -9,7 +9,9 @@ from app.requests.schemas import IdIn
 
 
 class AutoInvoicingPut(RequestModel):
-    enabled: bool = Field(description="Request the earlier months' invoices automatically each month")
+    enabled: bool = Field(
+        description="Request the earlier months' invoices automatically each month", examples=[True]
+    )
     profile_id: IdIn | None = Field(
         default=None,
         description="The invoice profile to invoice to; needed to enable (omitted: the one already chosen)",
