@@ -37,6 +37,11 @@ async def get_address_for_request(
     return address
 
 
+async def get_default_address(session: AsyncSession, account_id: uuid.UUID) -> MailingAddress | None:
+    """The account's live default address, if it has one."""
+    return (await session.execute(_LIVE_DEFAULT, {"account_id": account_id})).scalar()
+
+
 def address_snapshot(address: MailingAddress) -> dict[str, Any]:
     """What an invoice request keeps of the address, as JSON."""
     return {
@@ -61,6 +66,7 @@ def _live(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[MailingAdd
 
 # Built once for invoice requests (only the bound ids vary per request).
 _LIVE_BY_ID = _live(bindparam("account_id")).where(MailingAddress.id == bindparam("address_id"))
+_LIVE_DEFAULT = _live(bindparam("account_id")).where(MailingAddress.is_default.is_(True))
 _KEYS = (MailingAddress.created_at, MailingAddress.id)
 # The list, newest first, without and with a cursor.
 _LIST = {after: keyset(_live(bindparam("account_id")), *_KEYS, after=after) for after in (False, True)}

@@ -17,13 +17,13 @@ Turns automatic monthly invoicing on or off. While on, from day `INVOICING_AUTO_
 period and every invoiceable stored-value card bought before that month, with this profile and address,
 exactly as a customer's request would be made. A refused month is skipped and the customer is emailed why.
 
-Enabling needs a profile and an address (omitted: the ones already chosen), checked in this order:
-1. 422 `validation_error`: no profile or address chosen.
-2. 404 `not_found`: the profile or address is not this account's (or was deleted).
-3. 409 `profile_not_usable`: the profile's header no longer matches the certification, or it lacks fields.
-4. 422 `address_incomplete`: electronic invoices need an email, paper ones a postal address.
+Enabling needs a profile and an address (omitted: the ones chosen before, else the account's defaults),
+checked in this order:
+1. 404 `not_found`: the profile or address is not this account's (or was deleted), or there is none to use.
+2. 409 `profile_not_usable`: the profile's header no longer matches the certification, or it lacks fields.
+3. 422 `address_incomplete`: electronic invoices need an email, paper ones a postal address.
 
-Disabling keeps the chosen profile and address (any given must still be this account's).
+Disabling keeps the chosen profile and address unchecked (any given must be this account's).
 """
 
 

@@ -7,14 +7,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.addresses.service import get_address_for_request
+from app.addresses.service import get_address_for_request, get_default_address
 from app.autoinvoicing.models import AutoInvoicingSetting
 from app.autoinvoicing.schemas import AutoInvoicingOut, AutoInvoicingPut
 from app.certification.service import get_certification
 from app.core.clock import utcnow
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import NotFound
 from app.core.ids import try_parse_id
-from app.profiles.service import get_profile_for_request
+from app.profiles.service import get_default_profile, get_profile_for_request
 from app.requests.create import check_usable
 
 _BY_ACCOUNT = select(AutoInvoicingSetting).where(AutoInvoicingSetting.account_id == bindparam("account_id"))
@@ -51,22 +51,38 @@ def _parse(value: str, what: str) -> uuid.UUID:
 
 async def update(session: AsyncSession, account_id: uuid.UUID, body: AutoInvoicingPut) -> AutoInvoicingOut:
     """Enabling checks what a request would: the profile and address are the account's (404) and
-    could serve a request now (409 `profile_not_usable`, 422 `address_incomplete`)."""
+    could serve a request now (409 `profile_not_usable`, 422 `address_incomplete`).
+
+    An omitted profile or address is the one chosen before, else (when enabling) the account's
+    default; enabling with neither is 404: the account has no profile or address to use."""
     current = await get_setting(session, account_id, lock=True)
-    profile_id = _parse(body.profile_id, "invoice profile") if body.profile_id is not None else None
-    address_id = _parse(body.address_id, "mailing address") if body.address_id is not None else None
-    profile_id = profile_id or (current.profile_id if current else None)
-    address_id = address_id or (current.address_id if current else None)
+    profile = address = None
+    if body.profile_id is not None:
+        profile = await get_profile_for_request(
+            session, account_id, _parse(body.profile_id, "invoice profile")
+        )
+    elif body.enabled and current is not None and current.profile_id is not None:
+        profile = await get_profile_for_request(session, account_id, current.profile_id)
+    elif body.enabled:
+        profile = await get_default_profile(session, account_id)
+    if body.address_id is not None:
+        address = await get_address_for_request(
+            session, account_id, _parse(body.address_id, "mailing address")
+        )
+    elif body.enabled and current is not None and current.address_id is not None:
+        address = await get_address_for_request(session, account_id, current.address_id)
+    elif body.enabled:
+        address = await get_default_address(session, account_id)
 
     if body.enabled:
-        for field, value in (("body.profile_id", profile_id), ("body.address_id", address_id)):
-            if value is None:
-                raise ValidationFailed(field, "is required to enable automatic invoicing")
-    profile = await get_profile_for_request(session, account_id, profile_id) if profile_id else None
-    address = await get_address_for_request(session, account_id, address_id) if address_id else None
-    if body.enabled:
-        assert profile is not None and address is not None
+        if profile is None:
+            raise NotFound("No invoice profile to use: give profile_id (this account has no default).")
+        if address is None:
+            raise NotFound("No mailing address to use: give address_id (this account has no default).")
         check_usable(profile, await get_certification(session, account_id), address)
+    # Switching off keeps the earlier choice, even one deleted since (it is checked when switched on).
+    profile_id = profile.id if profile is not None else (current.profile_id if current else None)
+    address_id = address.id if address is not None else (current.address_id if current else None)
 
     if current is not None and (current.enabled, current.profile_id, current.address_id) == (
         body.enabled,

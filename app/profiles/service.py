@@ -51,6 +51,11 @@ async def get_profile_for_request(
     return profile
 
 
+async def get_default_profile(session: AsyncSession, account_id: uuid.UUID) -> InvoiceProfile | None:
+    """The account's live default profile, if it has one."""
+    return (await session.execute(_LIVE_DEFAULT, {"account_id": account_id})).scalar()
+
+
 def profile_snapshot(profile: InvoiceProfile) -> dict[str, Any]:
     """What an invoice request keeps of the profile, as JSON."""
     return {
@@ -77,6 +82,7 @@ def _live(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[InvoicePro
 
 # Built once for invoice requests (only the bound ids vary per request).
 _LIVE_BY_ID = _live(bindparam("account_id")).where(InvoiceProfile.id == bindparam("profile_id"))
+_LIVE_DEFAULT = _live(bindparam("account_id")).where(InvoiceProfile.is_default.is_(True))
 _KEYS = (InvoiceProfile.created_at, InvoiceProfile.id)
 # The list, newest first, without and with a cursor.
 _LIST = {after: keyset(_live(bindparam("account_id")), *_KEYS, after=after) for after in (False, True)}

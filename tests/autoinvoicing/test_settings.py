@@ -56,23 +56,30 @@ async def test_repeated_put_changes_nothing(client: httpx.AsyncClient, api: Api)
     assert again.json() == first
 
 
-async def test_enabling_without_a_profile_or_address_is_422(client: httpx.AsyncClient, api: Api) -> None:
+async def test_enabling_without_a_choice_uses_the_defaults_or_is_404(
+    client: httpx.AsyncClient, api: Api
+) -> None:
     customer = await api.customer()
     await api.certify(customer)
-    address = await make_address(api, customer)
-    body = _problem(
-        await client.put(
-            "/v1/auto-invoicing",
-            json={"enabled": True, "address_id": address["id"]},
-            headers=customer.headers,
-        ),
-        422,
-        "validation_error",
+    profile = await make_profile(api, customer, "electronic_ordinary")  # not the default
+    address = await make_address(api, customer, is_default=True)
+    _problem(
+        await client.put("/v1/auto-invoicing", json={"enabled": True}, headers=customer.headers),
+        404,
+        "not_found",
     )
-    assert body["errors"] == [
-        {"field": "body.profile_id", "message": "is required to enable automatic invoicing"}
-    ]
+    _problem(
+        await client.put(
+            "/v1/auto-invoicing", json={"enabled": True, "profile_id": None}, headers=customer.headers
+        ),
+        404,
+        "not_found",
+    )
     assert (await client.get("/v1/auto-invoicing", headers=customer.headers)).json()["enabled"] is False
+    default = await make_profile(api, customer, "electronic_ordinary", is_default=True)
+    body = (await client.put("/v1/auto-invoicing", json={"enabled": True}, headers=customer.headers)).json()
+    assert (body["enabled"], body["profile_id"], body["address_id"]) == (True, default["id"], address["id"])
+    assert profile["id"] != default["id"]
 
 
 async def test_another_accounts_profile_or_address_is_404(client: httpx.AsyncClient, api: Api) -> None:
@@ -97,6 +104,10 @@ async def test_deleted_profile_is_404(client: httpx.AsyncClient, api: Api) -> No
     _problem(
         await client.put("/v1/auto-invoicing", json={"enabled": True}, headers=auto.headers), 404, "not_found"
     )
+    # Switching off needs nothing, and keeps the choice to be made again.
+    off = await client.put("/v1/auto-invoicing", json={"enabled": False}, headers=auto.headers)
+    assert off.status_code == 200, off.text
+    assert off.json()["profile_id"] == auto.profile["id"]
 
 
 async def test_unusable_profile_is_409(client: httpx.AsyncClient, api: Api) -> None:
