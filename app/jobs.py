@@ -10,6 +10,7 @@ from app.worker.registry import Registry, registry
 JOB_MODULES = (
     "app.worker.housekeeping",
     "app.mail.jobs",
+    "app.autoinvoicing.tasks",
 )
 
 

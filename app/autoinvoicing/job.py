@@ -12,8 +12,6 @@ account in hand; a rerun resumes with the accounts that have no run yet.
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -29,7 +27,7 @@ from app.bills import service as bills
 from app.bills.models import Bill
 from app.cards import service as cards
 from app.cards.models import StoredValueCard
-from app.core.database import Database, write_intent
+from app.core.database import Database
 from app.core.errors import DomainError
 from app.core.settings import Settings
 from app.events import service as events
@@ -117,26 +115,15 @@ _NEXT_BATCH = _batch_statement(after=True)
 
 async def _next_batch(database: Database, month: str, after: uuid.UUID | None, size: int) -> list[uuid.UUID]:
     """The next accounts due, in id order (a short read; each account is re-checked under its lock)."""
-    async with database.sessionmaker() as session:
+    async with database.read_session() as session:
         stmt = _FIRST_BATCH if after is None else _NEXT_BATCH
         values = {"month": month, "after": after, "size": size}
         return list((await session.execute(stmt, values)).scalars())  # type: ignore[call-overload]
 
 
-@asynccontextmanager
-async def _write_session(database: Database) -> AsyncIterator[AsyncSession]:
-    gate = database.write_gate if database.serializes_writers else nullcontext()
-    token = write_intent.set(True)
-    try:
-        async with gate, database.sessionmaker() as session:
-            yield session
-    finally:
-        write_intent.reset(token)
-
-
 async def _serve(database: Database, settings: Settings, account_id: uuid.UUID, today: date) -> Outcome:
     month = month_of(today)
-    async with _write_session(database) as session:
+    async with database.write_session() as session:
         setting = await get_setting(session, account_id, lock=True)
         if setting is None or not setting.enabled:
             return Outcome.idle

@@ -1,16 +1,18 @@
 """The email a customer gets when the month's automatic request was refused: why, and how to fix it."""
 # ruff: noqa: RUF001  (Chinese text uses full-width punctuation)
 
-import html
 import logging
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.addresses.models import MailingAddress
 from app.autoinvoicing.models import AutoInvoicingSetting
+from app.mail.service import enqueue_mail
+from app.mail.templates import Rendered, Section, bilingual, template
 
 logger = logging.getLogger("invoicing.autoinvoicing")
 
@@ -84,56 +86,64 @@ _UNKNOWN = Reason(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    to: str
-    subject: str
-    text: str
-    html: str
+TEMPLATE = "auto_invoicing_skipped"
 
 
-def compose(to: str, month: str, code: str) -> Message:
+@template(TEMPLATE)
+def _skipped(ctx: Mapping[str, Any]) -> Rendered:
+    """Rendered by the worker from the context captured when the month was skipped."""
+    month, code = str(ctx["month"]), str(ctx["code"])
     reason = REASONS.get(code, _UNKNOWN)
-    subject = f"{month} 自动开票未提交 / Automatic invoicing for {month} was skipped"
-    zh = (
-        f"您好，\n\n{month} 的自动开票申请未能提交，本月未申请任何发票。\n"
-        f"原因：{reason.zh}\n处理方法：{reason.zh_fix}\n"
-        "您也可以随时在「发票管理」中点击「立即申请」手动开票。\n"
+    return bilingual(
+        subject=(f"{month} 自动开票未提交", f"Automatic invoicing for {month} was skipped"),
+        zh=Section(
+            greeting=f"{ctx['recipient']}，您好：",
+            paragraphs=[
+                f"{month} 的自动开票申请未能提交，本月没有申请任何发票。",
+                f"原因：{reason.zh}",
+                f"处理方法：{reason.zh_fix}",
+                "您也可以随时在费用中心的“发票管理”中点击“立即申请”手动开票；下月将再次自动申请。",
+            ],
+            facts=[("月份", month), ("原因代码", code)],
+        ),
+        en=Section(
+            greeting=f"Dear {ctx['recipient']},",
+            paragraphs=[
+                f"The automatic invoice request for {month} could not be made: "
+                "nothing was requested this month.",
+                f"Why: {reason.en}",
+                f"How to fix it: {reason.en_fix}",
+                "You can request invoices by hand at any time with Request Now in Invoice Management; "
+                "next month's run tries again.",
+            ],
+            facts=[("Month", month), ("Code", code)],
+        ),
     )
-    en = (
-        f"Hello,\n\nThe automatic invoice request for {month} could not be made; nothing was requested "
-        f"this month.\nWhy: {reason.en}\nHow to fix it: {reason.en_fix}\n"
-        "You can also request invoices by hand at any time with Request Now in Invoice Management.\n"
-    )
-    text = f"{zh}\n----\n\n{en}\n(code: {code})\n"
-    body = "".join(
-        f"<p>{html.escape(paragraph).replace(chr(10), '<br>')}</p>" for paragraph in (zh, en, f"code: {code}")
-    )
-    return Message(to=to, subject=subject, text=text, html=f"<!doctype html><html><body>{body}</body></html>")
 
 
 _LIVE_EMAILS = (
-    select(MailingAddress.id, MailingAddress.email)
+    select(MailingAddress.id, MailingAddress.email, MailingAddress.recipient)
     .where(MailingAddress.deleted_at.is_(None), MailingAddress.email.is_not(None))
     .order_by(MailingAddress.is_default.desc(), MailingAddress.created_at.desc(), MailingAddress.id)
 )
 
 
-async def recipient(session: AsyncSession, setting: AutoInvoicingSetting) -> str | None:
-    """The chosen address's email; else the account's default (or newest) address with one."""
+async def recipient(session: AsyncSession, setting: AutoInvoicingSetting) -> tuple[str, str] | None:
+    """(email, name) of the chosen address; else of the account's default (or newest) address with
+    an email; None when the account has no email at all."""
     rows = (await session.execute(_LIVE_EMAILS.where(MailingAddress.account_id == setting.account_id))).all()
-    by_id: dict[uuid.UUID, str] = {row.id: row.email for row in rows}
-    if setting.address_id in by_id:
-        return by_id[setting.address_id]
-    return rows[0].email if rows else None
+    chosen = next((row for row in rows if row.id == setting.address_id), rows[0] if rows else None)
+    return (chosen.email, chosen.recipient) if chosen is not None else None
 
 
 async def skipped(session: AsyncSession, setting: AutoInvoicingSetting, month: str, code: str) -> None:
-    """Queue the email in the caller's transaction (sent by the worker)."""
-    to = await recipient(session, setting)
-    if to is None:
-        logger.warning("auto-invoicing skip not emailed: no address with an email", extra={"code": code})
+    """Queue the email in the caller's transaction: the worker sends it once the skip is committed."""
+    found = await recipient(session, setting)
+    if found is None:
+        logger.warning(
+            "auto-invoicing skip not emailed: the account has no address with an email",
+            extra={"account_id": str(setting.account_id), "code": code},
+        )
         return
-    message = compose(to, month, code)
-    # PENDING(delivery, issue 12): enqueue `message` through the worker's mail path.
-    logger.info("auto-invoicing skip email composed", extra={"to": message.to, "code": code})
+    email, name = found
+    await enqueue_mail(session, TEMPLATE, [email], {"month": month, "code": code, "recipient": name})
