@@ -1,7 +1,7 @@
 """automatic monthly invoicing: the customer's setting and one run per account and month
 
 Revision ID: auto_invoicing
-Revises: 0002_worker_jobs
+Revises: 0003_idempotency_headers
 Create Date: 2026-11-25 09:26:10.594245
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.core.database
 
 revision: str = "auto_invoicing"
-down_revision: str | None = "0002_worker_jobs"
+down_revision: str | None = "0003_idempotency_headers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,7 +11,6 @@ from sqlalchemy import select, update
 
 from app.autoinvoicing import job
 from app.autoinvoicing.models import AutoInvoicingSetting
-from app.core.database import write_intent
 from app.core.settings import Settings
 from app.events.models import Event
 from tests.factories import Api, Customer, make_address, make_profile
@@ -71,7 +70,7 @@ def item_ids(request: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 async def events_of(app: FastAPI, account_id: str, type_: str) -> list[dict[str, Any]]:
-    async with app.state.database.sessionmaker() as session:
+    async with app.state.database.read_session() as session:
         rows = await session.scalars(
             select(Event)
             .where(Event.account_id == uuid.UUID(account_id), Event.type == type_)
@@ -82,10 +81,5 @@ async def events_of(app: FastAPI, account_id: str, type_: str) -> list[dict[str,
 
 async def disable_everyone(app: FastAPI) -> None:
     """Tests share one database: a run must only meet the accounts of the test that runs it."""
-    token = write_intent.set(True)
-    try:
-        async with app.state.database.sessionmaker() as session:
-            await session.execute(update(AutoInvoicingSetting).values(enabled=False))
-            await session.commit()
-    finally:
-        write_intent.reset(token)
+    async with app.state.database.write_session() as session, session.begin():
+        await session.execute(update(AutoInvoicingSetting).values(enabled=False))
