@@ -7,8 +7,16 @@ import pytest
 from fastapi import FastAPI
 
 from app.autoinvoicing import job
-from tests.autoinvoicing.helpers import enabled_customer, events_of, item_ids, requests_of, run_job
+from tests.autoinvoicing.helpers import (
+    disable_everyone,
+    enabled_customer,
+    events_of,
+    item_ids,
+    requests_of,
+    run_job,
+)
 from tests.factories import OTHER_TAXPAYER_ID, Api, make_bill, make_card
+from tests.requests.test_queries import counted_statements
 
 DAY = date(2026, 12, 8)
 
@@ -215,3 +223,32 @@ async def test_a_crash_mid_run_resumes_without_requesting_twice(
     result = await run_job(app, DAY, auto_invoicing_batch_size=2)
     assert (result.requested, result.skipped) == (3, 0)
     assert [len(await requests_of(client, auto)) for auto in accounts] == [1] * 5
+
+
+def _split(statements: list[str]) -> tuple[int, int]:
+    """(batch reads, other statements), leaving out transaction control."""
+    batches = [s for s in statements if "auto_invoicing_setting.enabled" in s and "LIMIT" in s]
+    others = [
+        s for s in statements if s not in batches and s.split()[0] not in ("BEGIN", "COMMIT", "ROLLBACK")
+    ]
+    return len(batches), len(others)
+
+
+async def test_each_account_costs_the_same_statements_however_many_are_enabled(
+    app: FastAPI, client: httpx.AsyncClient, api: Api
+) -> None:
+    """Keyset batches: one read per `batch_size` accounts, then a fixed cost per account."""
+    one = await enabled_customer(api)
+    await make_bill(api, one.account_id, period="2026-11")
+    with counted_statements(app) as statements:
+        assert (await run_job(app, DAY, auto_invoicing_batch_size=2)).requested == 1
+    batches, single = _split(statements)
+    assert batches == 1  # one account: fewer than the batch size
+    await disable_everyone(app)
+
+    six = [await enabled_customer(api) for _ in range(6)]
+    for auto in six:
+        await make_bill(api, auto.account_id, period="2026-11")
+    with counted_statements(app) as statements:
+        assert (await run_job(app, DAY, auto_invoicing_batch_size=2)).requested == 6
+    assert _split(statements) == (4, 6 * single)  # reads of 2, 2, 2, then none
