@@ -1,4 +1,4 @@
-"""The `invoicing` command line: migrate, create-key, serve, worker, auto-invoice, demo."""
+"""The `invoicing` command line: migrate, create-key, revoke-key, serve, worker, auto-invoice, demo."""
 
 import argparse
 import asyncio
@@ -47,6 +47,26 @@ async def _create_key(role: str, account: str | None) -> str:
         return issued.key
     finally:
         await database.dispose()
+
+
+async def _revoke_key(prefix: str) -> str:
+    """Revoke the key with this prefix; the line to print. DomainError when none or several match."""
+    from app.accounts import service
+    from app.core.database import Database
+
+    settings = get_settings()
+    database = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    try:
+        async with database.write_session() as session, session.begin():
+            revoked = await service.revoke_by_prefix(session, prefix)
+    finally:
+        await database.dispose()
+    key = revoked.key
+    what = f"{key.role} key {key.id} (prefix {key.prefix})"
+    if revoked.already:
+        return f"{what} was already revoked at {key.revoked_at:%Y-%m-%dT%H:%M:%SZ}"
+    cache = settings.auth_cache_seconds
+    return f"revoked {what}; every worker refuses it within {cache} s (INVOICING_AUTH_CACHE_SECONDS)"
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
@@ -154,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = sub.add_parser("create-key", help="create an API key and print it as the last line")
     key.add_argument("--role", required=True, choices=["customer", "billing", "finance"])
     key.add_argument("--account", help="the account id (customer keys only)")
+    revoke = sub.add_parser("revoke-key", help="revoke an API key of any role, named by its prefix")
+    revoke.add_argument("prefix", help="the key's prefix as listed (e.g. ik_Xk2pQ9vA), or the whole key")
     run = sub.add_parser("serve", help="run the API")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
@@ -199,6 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         for line in lines:
             print(line)
+    elif args.command == "revoke-key":
+        from app.core.errors import DomainError
+
+        try:
+            print(asyncio.run(_revoke_key(args.prefix)))
+        except DomainError as refusal:  # none or several keys: say so, no traceback
+            print(f"error: {refusal.detail}", file=sys.stderr)
+            return 1
     elif args.command == "serve":
         serve(args.host, args.port, args.workers, with_worker=args.with_worker)
     elif args.command == "worker":

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.accounts.router import router as accounts_router
+from app.accounts.usage import KeyUsage
 from app.addresses.router import router as addresses_router
 from app.autoinvoicing.router import router as autoinvoicing_router
 from app.bills.router import router as bills_router
@@ -70,9 +71,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
 
+    key_usage = KeyUsage(database, settings.key_last_used_seconds)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await key_usage.close()
         await database.dispose()
 
     app = FastAPI(
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
+    app.state.key_usage = key_usage
     install_error_handlers(app)
     install_openapi(app)
     # Added innermost first: RequestContext → BodyLimit → Idempotency → Transaction → the route.

@@ -85,7 +85,11 @@ def database_url(backend: str, fresh_database_url: object) -> str:
 def settings(database_url: str) -> Settings:
     # No API-key cache: statement-count tests then see the same key lookup on every request
     # (tests/core/test_auth_cache.py runs its own app with the cache on).
-    return Settings(database_url=database_url, log_level="WARNING", auth_cache_seconds=0)
+    # Nor last_used_at writes: they run in the background, where a statement count would catch one
+    # (tests/accounts/test_api_keys.py runs its own app with them on).
+    return Settings(
+        database_url=database_url, log_level="WARNING", auth_cache_seconds=0, key_last_used_seconds=0
+    )
 
 
 @pytest.fixture(scope="session")

@@ -30,11 +30,14 @@ class ApiKey(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     role: Mapped[str] = mapped_column(String(16))
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id"), index=True)
-    prefix: Mapped[str] = mapped_column(String(16))
+    # The key's first characters, shown to tell keys apart (`invoicing revoke-key PREFIX`).
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
     # SHA-256 of the whole key; the key itself is never stored.
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written at most once a minute per key per worker (app/accounts/usage.py), never per request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint("role IN ('customer', 'billing', 'finance')", name="role"),

@@ -1,12 +1,13 @@
 """HTTP routes for accounts and keys."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app.accounts import service
 from app.accounts.schemas import (
     AccountCreate,
     AccountOut,
     ApiKeyCreate,
+    ApiKeyInfoOut,
     ApiKeyOut,
     CashBalanceSet,
     MyAccountOut,
@@ -15,6 +16,7 @@ from app.core.auth import Billing, BillingOrFinance, Customer, Role
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
+from app.core.pagination import Page, Pagination
 from app.core.session import Session
 
 router = APIRouter(tags=["accounts"], route_class=ExactJSONRoute)
@@ -82,6 +84,44 @@ async def create_api_key(account_id: str, body: ApiKeyCreate, session: Session, 
         role=issued.record.role,
         created_at=issued.record.created_at,
     )
+
+
+@router.get(
+    "/v1/accounts/{account_id}/api-keys",
+    response_model=Page[ApiKeyInfoOut],
+    operation_id="accounts-list_api_keys",
+    summary="List an account's API keys",
+    description=(
+        "Billing role. The account's keys, newest first, revoked ones too: prefix, role, when created, "
+        "last used (to within a minute) and revoked. Never the key itself: only its hash is stored."
+    ),
+    responses=problems(404),
+)
+async def list_api_keys(
+    account_id: str, session: Session, _auth: Billing, page: Pagination
+) -> Page[ApiKeyInfoOut]:
+    keys, has_more, cursor = await service.list_keys(session, parse_id(account_id), page)
+    return Page[ApiKeyInfoOut](
+        data=[ApiKeyInfoOut.model_validate(key) for key in keys], has_more=has_more, next_cursor=cursor
+    )
+
+
+@router.delete(
+    "/v1/accounts/{account_id}/api-keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    operation_id="accounts-revoke_api_key",
+    summary="Revoke a customer API key",
+    description=(
+        "Billing role. The key is refused (401) by every worker within INVOICING_AUTH_CACHE_SECONDS "
+        "(each worker trusts a key it has checked that long). Revoking a revoked key is a 204 that "
+        "changes nothing; a key of another account is 404. `invoicing revoke-key PREFIX` revokes any key."
+    ),
+    responses=problems(404),
+)
+async def revoke_api_key(account_id: str, key_id: str, session: Session, _auth: Billing) -> Response:
+    await service.revoke_key(session, parse_id(account_id), parse_id(key_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(

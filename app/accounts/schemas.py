@@ -44,6 +44,21 @@ class ApiKeyOut(ResponseModel):
     created_at: Timestamp
 
 
+class ApiKeyInfoOut(ResponseModel):
+    """A key as listed: never the secret (only its hash is stored)."""
+
+    id: Id
+    prefix: str = Field(
+        description="The key's first characters, to tell keys apart", examples=["ik_Xk2pQ9vA"]
+    )
+    role: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None = Field(
+        description="When the key was last accepted, to within a minute; null if never"
+    )
+    revoked_at: Timestamp | None = Field(description="Null while the key is valid")
+
+
 class MyAccountOut(ResponseModel):
     id: Id
     name: str

@@ -1,16 +1,18 @@
-"""Account rules: creation, cash balance, key issuance."""
+"""Account rules: creation, cash balance, key issuance, listing and revocation."""
 
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account, ApiKey
 from app.certification.models import Certification
-from app.core.auth import NewKey, Role, generate_key
+from app.core.auth import NewKey, Role, generate_key, hash_key
+from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound
+from app.core.pagination import PageParams, keyset, paginate
 
 
 class DuplicateExternalId(Conflict):
@@ -70,3 +72,79 @@ async def my_account(session: AsyncSession, account_id: uuid.UUID) -> tuple[Acco
         await session.execute(select(Certification.account_id).where(Certification.account_id == account_id))
     ).first() is not None
     return account, certified
+
+
+_KEY_ORDER = (ApiKey.created_at, ApiKey.id)
+# An account's keys, newest first, without and with a cursor.
+_ACCOUNT_KEYS = {
+    after: keyset(
+        select(ApiKey).where(ApiKey.account_id == bindparam("account_id")), *_KEY_ORDER, after=after
+    )
+    for after in (False, True)
+}
+
+
+async def list_keys(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams
+) -> tuple[list[ApiKey], bool, str | None]:
+    await get_account(session, account_id)
+    stmt = _ACCOUNT_KEYS[params.cursor is not None]
+    return await paginate(session, stmt, params, *_KEY_ORDER, values={"account_id": account_id})
+
+
+async def revoke_key(session: AsyncSession, account_id: uuid.UUID, key_id: uuid.UUID) -> None:
+    """Revoke one of the account's keys; revoking a revoked key changes nothing (not even when)."""
+    result = await session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == key_id, ApiKey.account_id == account_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return
+    found = select(ApiKey.id).where(ApiKey.id == key_id, ApiKey.account_id == account_id)
+    if (await session.execute(found)).first() is None:
+        raise NotFound("No such API key for this account.")
+
+
+class NoSuchKey(NotFound):
+    detail = "No API key has this prefix."
+
+
+class AmbiguousPrefix(Conflict):
+    code = "ambiguous_prefix"
+    detail = "Several valid API keys have this prefix."
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    key: ApiKey
+    already: bool  # it had been revoked before
+
+
+async def revoke_by_prefix(session: AsyncSession, prefix: str) -> Revoked:
+    """Revoke the one key whose prefix is `prefix` (or which is `prefix`, given a whole key), of any
+    role. A prefix shared by several keys revokes the only one still valid, or none."""
+    keys = list(
+        (
+            await session.execute(
+                select(ApiKey)
+                .where(or_(ApiKey.prefix == prefix, ApiKey.key_hash == hash_key(prefix)))
+                .order_by(ApiKey.created_at, ApiKey.id)
+            )
+        ).scalars()
+    )
+    if not keys:
+        raise NoSuchKey(f"No API key has the prefix {prefix!r}.")
+    valid = [key for key in keys if key.revoked_at is None]
+    if len(valid) > 1:
+        ids = ", ".join(f"{key.id} ({key.role})" for key in valid)
+        raise AmbiguousPrefix(
+            f"{len(valid)} valid API keys have the prefix {prefix!r}: {ids}. Give the whole key instead."
+        )
+    if not valid:
+        return Revoked(key=keys[-1], already=True)
+    key = valid[0]
+    key.revoked_at = utcnow()
+    await session.flush()
+    return Revoked(key=key, already=False)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -108,6 +108,12 @@ async def resolve_key(session: AsyncSession, key: str, cache: KeyCache | None = 
     return auth
 
 
+class KeyUsageRecorder(Protocol):
+    """Told of every authenticated request (app/accounts/usage.py keeps `last_used_at`)."""
+
+    def seen(self, key_id: uuid.UUID) -> None: ...
+
+
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ik_…`")
 
 
@@ -127,6 +133,8 @@ async def authenticate(
         state["auth"] = auth
     if not state.get("rate_checked"):
         state["rate_checked"] = True
+        usage: KeyUsageRecorder = request.app.state.key_usage
+        usage.seen(auth.key_id)
         limiter: RateLimiter = request.app.state.rate_limiter
         await limiter.check(str(auth.key_id))
     return auth

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     auto_invoicing_batch_size: int = Field(
         default=200, ge=1, le=10_000, description="Accounts read per batch by the monthly job"
     )
+    key_last_used_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="Each worker writes a key's last_used_at at most once in this many seconds; 0 = never",
+    )
     bench_routes: bool = Field(
         default=False, description="Mount the benchmark's floor routes under /bench (never in production)"
     )

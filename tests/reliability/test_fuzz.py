@@ -48,6 +48,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "invoice_profiles-list": "an opaque cursor this API did not issue",
     "mailing_addresses-list": "an opaque cursor this API did not issue",
     "invoice_requests-list": "an opaque cursor this API did not issue",
+    "accounts-list_api_keys": "an opaque cursor this API did not issue",
     "events-list": "an opaque cursor this feed did not issue",
     "bills-upsert": "total_amount must equal the sum of the three parts",
     "certification-put": "the taxpayer id's check character",

@@ -53,12 +53,15 @@ async def _customer_world(api: Api, client: httpx.AsyncClient) -> tuple[Ready, d
     delivered = await issue_whole(client, api, delivered, f"{number}-2")
     response = await move(client, api, delivered["id"], "deliver", {"tracking_number": "SF1000"})
     assert response.status_code == 200, response.text
+    keys = await client.get(f"/v1/accounts/{ready.customer.account_id}/api-keys", headers=api.billing)
+    assert keys.status_code == 200, keys.text
     owned = {
         "bills": [bill["id"] for bill in ready.bills],
         "cards": [card["id"] for card in ready.cards],
         "profiles": [ready.profile["id"]],
         "addresses": [ready.address["id"]],
         "requests": [pending["id"], processing["id"], issued["id"], delivered["id"]],
+        "keys": [key["id"] for key in keys.json()["data"]],
     }
     return ready, owned
 
