@@ -15,8 +15,9 @@ WORKDIR /srv/invoicing
 COPY pyproject.toml requirements.lock alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
-# Editable install: the CLI finds alembic.ini and migrations/ beside the package.
-RUN pip install -c requirements.lock -e . \
+# Editable install: the CLI finds alembic.ini and migrations/ beside the package. With the Redis
+# client, so replicas can share one rate limit (INVOICING_RATE_LIMIT_STORAGE_URI=async+redis://…).
+RUN pip install -c requirements.lock -e '.[redis]' \
     && useradd --system --uid 10001 --no-create-home invoicing \
     && mkdir -p /data/mail && chown -R invoicing /data
 

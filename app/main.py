@@ -88,7 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
+    app.state.rate_limiter = RateLimiter(
+        settings.rate_limit_per_minute, settings.rate_limit_storage_uri, settings.rate_limit_key_prefix
+    )
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     app.state.key_usage = key_usage
     install_error_handlers(app)

@@ -33,7 +33,11 @@ class Settings(BaseSettings):
         default=0, ge=0, description="Requests per minute per API key; 0 = off"
     )
     rate_limit_storage_uri: str = Field(
-        default="async+memory://", description="`limits` storage; memory is per worker process"
+        default="async+memory://",
+        description="`limits` storage; memory is per worker process, async+redis://host:6379/0 is shared",
+    )
+    rate_limit_key_prefix: str = Field(
+        default="invoicing", min_length=1, description="Prefix of the limiter's keys in a shared store"
     )
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long SQLite waits for a lock")
     auth_cache_seconds: int = Field(
