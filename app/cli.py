@@ -107,7 +107,7 @@ def run_worker(*, drain: bool, parent_pid: int | None) -> int:
     )
 
 
-async def _auto_invoice(day: date) -> list[str]:
+async def _auto_invoice(day: date) -> tuple[list[str], bool]:
     from app.autoinvoicing import job
     from app.core.database import Database
 
@@ -124,7 +124,9 @@ async def _auto_invoice(day: date) -> list[str]:
         )
     elif result.idle:
         lines.append(f"{result.idle} enabled account(s) had nothing to request for {result.month}")
-    return [*lines, result.summary()]
+    if result.failed:
+        lines.append(f"{result.failed} account(s) failed (see the log); run again to retry them")
+    return [*lines, result.summary()], result.failed == 0
 
 
 def _date(value: str) -> date:
@@ -215,12 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "auto-invoice":
         day = args.date or datetime.now(UTC).date()
         try:
-            lines = asyncio.run(_auto_invoice(day))
+            lines, complete = asyncio.run(_auto_invoice(day))
         except Exception as exc:  # a clear line for the operator, not a traceback
             print(f"error: {exc}", file=sys.stderr)
             return 1
         for line in lines:
             print(line)
+        if not complete:
+            return 1
     elif args.command == "revoke-key":
         from app.core.errors import DomainError
 

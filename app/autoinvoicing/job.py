@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy import Select, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +54,7 @@ class RunResult:
     requested: int = 0
     skipped: int = 0
     idle: int = 0
+    failed: int = 0  # an unexpected error on the account (logged); the next run tries it again
     before_day: bool = False
 
     def count(self, outcome: Outcome) -> None:
@@ -89,13 +90,21 @@ async def run(
     while True:
         batch = await _next_batch(database, result.month, after, size)
         for account_id in batch:
-            result.count(await _serve(database, settings, account_id, today))
+            try:
+                result.count(await _serve(database, settings, account_id, today))
+            except Exception:
+                # One account's bug or bad data must not hold up every account after it; its
+                # transaction rolled back, so the next run (or the worker's retry) tries it again.
+                result.failed += 1
+                logger.exception(
+                    "auto-invoicing failed for an account", extra={"account_id": str(account_id)}
+                )
         if len(batch) < size:
             return result
         after = batch[-1]
 
 
-def _batch_statement(after: bool) -> object:
+def _batch_statement(after: bool) -> Select[uuid.UUID]:
     due = select(AutoInvoicingSetting.account_id).where(
         AutoInvoicingSetting.enabled.is_(True),
         ~exists().where(
@@ -118,7 +127,7 @@ async def _next_batch(database: Database, month: str, after: uuid.UUID | None, s
     async with database.read_session() as session:
         stmt = _FIRST_BATCH if after is None else _NEXT_BATCH
         values = {"month": month, "after": after, "size": size}
-        return list((await session.execute(stmt, values)).scalars())  # type: ignore[call-overload]
+        return list((await session.execute(stmt, values)).scalars())
 
 
 async def _serve(database: Database, settings: Settings, account_id: uuid.UUID, today: date) -> Outcome:

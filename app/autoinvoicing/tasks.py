@@ -17,5 +17,7 @@ async def run_daily(ctx: JobContext) -> None:
     logger.info(
         "auto-invoicing run: %s",
         result.summary(),
-        extra={"month": result.month, "idle": result.idle, "before_day": result.before_day},
+        extra={"month": result.month, "idle": result.idle, "failed": result.failed},
     )
+    if result.failed:  # the worker retries the run; the accounts already served are not touched
+        raise RuntimeError(f"auto-invoicing failed for {result.failed} account(s); see the log")

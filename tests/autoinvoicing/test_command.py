@@ -1,11 +1,18 @@
 """`invoicing auto-invoice`: a real process, its last line, and two processes at once requesting once."""
 
+import asyncio
 import os
+import signal
 import subprocess
+import time
+import uuid
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
+from app.autoinvoicing.models import AutoInvoicingRun
 from app.core.settings import Settings
 from tests.autoinvoicing.helpers import enabled_customer, requests_of
 from tests.factories import Api, make_bill
@@ -69,3 +76,36 @@ async def test_two_processes_at_once_request_once_per_account(
     for auto in accounts:
         [request] = await requests_of(client, auto)
         assert request["amount"] == "200.00"
+
+
+async def test_a_run_killed_midway_resumes_without_requesting_twice(
+    app: FastAPI, client: httpx.AsyncClient, api: Api, settings: Settings
+) -> None:
+    accounts = [await enabled_customer(api) for _ in range(120)]
+    for auto in accounts:
+        await make_bill(api, auto.account_id, period="2026-11")
+    ids = [uuid.UUID(auto.account_id) for auto in accounts]
+
+    async def served() -> int:
+        async with app.state.database.read_session() as session:
+            count = await session.scalar(
+                select(func.count()).where(
+                    AutoInvoicingRun.account_id.in_(ids), AutoInvoicingRun.month == "2026-12"
+                )
+            )
+            return int(count or 0)
+
+    process = _start(settings.database_url, "--date", "2026-12-08")
+    deadline = time.monotonic() + 120
+    while await served() < 10:
+        assert process.poll() is None and time.monotonic() < deadline, "the run ended before it was killed"
+        await asyncio.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    before = await served()
+    assert 10 <= before < 120  # killed midway
+
+    last = _finish(_start(settings.database_url, "--date", "2026-12-08"))[-1]
+    assert last == f"requested {120 - before}, skipped 0"
+    for auto in accounts:
+        assert len(await requests_of(client, auto)) == 1
