@@ -23,6 +23,7 @@ from app.core.middleware import (
     BodyLimitMiddleware,
     IdempotencyMiddleware,
     RequestContextMiddleware,
+    ResponseHeadersMiddleware,
     TransactionMiddleware,
 )
 from app.core.openapi import install_openapi
@@ -95,7 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_usage = key_usage
     install_error_handlers(app)
     install_openapi(app)
-    # Added innermost first: RequestContext → BodyLimit → Idempotency → Transaction → the route.
+    # Added innermost first: ResponseHeaders → RequestContext → BodyLimit → Idempotency → Transaction
+    # → the route (app/core/middleware.py).
     app.add_middleware(TransactionMiddleware, database=database)
     app.add_middleware(
         IdempotencyMiddleware, database=database, settings=settings, key_cache=app.state.key_cache
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger=[BodyLimit("PUT", INVOICE_FILE_PATH, settings.max_file_bytes)],
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(ResponseHeadersMiddleware)
     if settings.bench_routes:  # first, so the floors pay the least route matching
         from app.ops.bench import router as bench_router
 

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -112,6 +113,25 @@ def configure_sqlite(sync_engine: Any, busy_timeout_ms: int) -> None:
     def _on_begin(connection: Any) -> None:
         writes = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not answer now (unreachable, restarting, a dropped
+    connection, the pool exhausted, SQLite's lock held past the busy timeout), as opposed to a
+    refusal of this statement: the request may succeed if retried later (503 + Retry-After)."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(
+        error,
+        sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError | sa_exc.DisconnectionError,
+    )
+
+
+def describe(error: BaseException) -> str:
+    """One line naming the driver's error, for a log line without a traceback."""
+    cause = getattr(error, "orig", None) or error
+    first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return f"{type(cause).__module__}.{type(cause).__name__}: {first}"[:300]
 
 
 class Database:

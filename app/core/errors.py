@@ -9,7 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.database import describe, is_unavailable
+from app.core.jsonbody import DUPLICATE_KEY
 
 logger = logging.getLogger("invoicing.errors")
 
@@ -64,6 +68,25 @@ class Conflict(DomainError):
     code = "conflict"
     status = 409
     detail = "The request conflicts with the current state of the resource."
+
+
+class DatabaseUnavailable(DomainError):
+    code = "database_unavailable"
+    status = 503
+    detail = "The database is unavailable; retry after the time in Retry-After."
+
+
+# Seconds a client is told to wait after a 503 `database_unavailable`.
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable_headers() -> dict[str, str]:
+    return {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+
+
+def log_database_unavailable(error: BaseException) -> None:
+    """One warning line per request, without a traceback: an outage would otherwise flood the log."""
+    logger.warning("database unavailable", extra={"error": describe(error)})
 
 
 class FieldError(BaseModel):
@@ -140,6 +163,9 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def _validation_message(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "is invalid"))
     if error.get("type") == "json_invalid":
+        reason = str((error.get("ctx") or {}).get("error", ""))
+        if reason.startswith(DUPLICATE_KEY):  # app/core/jsonbody.py
+            return f"is not valid JSON: the key {reason.removeprefix(DUPLICATE_KEY).strip()} appears twice"
         return "is not valid JSON"
     return message.removeprefix("Value error, ")
 
@@ -150,6 +176,14 @@ async def _domain_error_handler(_request: Request, exc: Exception) -> JSONRespon
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return problem_response(exc.status, exc.code, exc.detail, headers=headers or None, **exc.extra)
+
+
+async def _database_unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
+    if not is_unavailable(exc):
+        raise exc
+    log_database_unavailable(exc)
+    error = DatabaseUnavailable()
+    return problem_response(error.status, error.code, error.detail, headers=database_unavailable_headers())
 
 
 async def _validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -205,3 +239,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
+    # The database could not answer (app/core/database.is_unavailable): 503 with Retry-After. The
+    # same classes raised outside a route (opening or committing the request's transaction) are
+    # answered by RequestContextMiddleware.
+    for unavailable in (
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+        sa_exc.TimeoutError,
+        sa_exc.DisconnectionError,
+    ):
+        app.add_exception_handler(unavailable, _database_unavailable_handler)

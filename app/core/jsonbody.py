@@ -1,5 +1,10 @@
 """Request bodies decoded exactly: a JSON number with a fraction or exponent becomes a Decimal, never
-a float, and NaN/Infinity (which Python's json accepts) are malformed JSON."""
+a float, NaN/Infinity (which Python's json accepts) are malformed JSON, and so is an object that
+repeats a key (`{"recipient": "Li", "recipient": "Mallory"}`: parsers disagree on which one counts,
+so the body is refused, 422 `validation_error`, instead of the last one silently winning).
+
+FastAPI turns a `json.JSONDecodeError` raised by `Request.json()` into a 422 `json_invalid` error
+(tests/core/test_framework_hooks.py holds it to that)."""
 
 import json
 from collections.abc import Callable, Coroutine
@@ -14,8 +19,20 @@ def _no_constants(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not a JSON value", name, 0)
 
 
+DUPLICATE_KEY = "duplicate key"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    decoded: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in decoded:
+            raise json.JSONDecodeError(f"{DUPLICATE_KEY} {json.dumps(key)}", "", 0)
+        decoded[key] = value
+    return decoded
+
+
 def loads(body: bytes | str) -> Any:
-    return json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
+    return json.loads(body, parse_float=Decimal, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
 
 
 class _ExactJSONRequest(Request):

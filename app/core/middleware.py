@@ -1,7 +1,11 @@
 """ASGI middleware, outermost first; each has one job.
 
-1. `RequestContextMiddleware`: the request id in and out, one JSON access-log line, metrics, and a
-   bare 500 for surprises.
+0. `ResponseHeadersMiddleware`: `Cache-Control: no-store` and `X-Content-Type-Options: nosniff` on
+   the API's own responses (`API_PATHS`: /v1, the health and metrics endpoints, the OpenAPI
+   document and its viewers); other paths (the console's static pages and assets) set their own.
+1. `RequestContextMiddleware`: the request id in and out, one JSON access-log line, metrics, a 503
+   `database_unavailable` (with Retry-After) when the database could not answer, and a bare 500
+   for surprises.
 2. `BodyLimitMiddleware`: reads the whole request body, or answers 413 `payload_too_large` past the
    limit. The limit is INVOICING_MAX_BODY_BYTES (1 MiB: every JSON body), except for the routes
    given as `larger` (a method, a path pattern and their own limit). A route that takes files gets
@@ -31,8 +35,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core import idempotency, metrics
 from app.core.auth import AuthContext, KeyCache, resolve_key
 from app.core.context import request_id_var
-from app.core.database import Database
-from app.core.errors import PROBLEM_MEDIA_TYPE, problem_body
+from app.core.database import Database, is_unavailable
+from app.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    DatabaseUnavailable,
+    database_unavailable_headers,
+    log_database_unavailable,
+    problem_body,
+)
 from app.core.settings import Settings
 
 access_logger = logging.getLogger("invoicing.access")
@@ -103,7 +113,17 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as error:
+            if is_unavailable(error):
+                # Opening or committing the transaction, or the idempotency claim, failed: the
+                # database could not answer. A route's own failures are answered by errors.py.
+                log_database_unavailable(error)
+                if not response_started:
+                    status = 503
+                    headers = [(k.encode(), v.encode()) for k, v in database_unavailable_headers().items()]
+                    unavailable = DatabaseUnavailable()
+                    await send_problem(send_with_id, 503, unavailable.code, unavailable.detail, headers)
+                return
             error_logger.exception("unhandled error", extra={"path": scope.get("path")})
             if not response_started:
                 status = 500
@@ -321,7 +341,7 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, receive, response.send)
         except BaseException:
-            await idempotency.release(self.database, record_id)
+            await self._release(record_id)
             raise
         if not stored:
             assert response.start is not None, "the app sent no response"
@@ -331,8 +351,18 @@ class IdempotencyMiddleware:
                         session, record_id, response.status, response.start["headers"], response.body
                     )
             else:
-                await idempotency.release(self.database, record_id)
+                await self._release(record_id)
         await response.forward(send)
+
+    async def _release(self, record_id: uuid.UUID) -> None:
+        """Forget the claim. If the database cannot be reached to do it, the claim stays in flight
+        and a retry with the key gets 409 until `idempotency_lock_seconds` pass, then runs."""
+        try:
+            await idempotency.release(self.database, record_id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            error_logger.warning("idempotency claim left in flight: the database is unavailable")
 
     @staticmethod
     async def _replay(send: Send, replay: idempotency.Replay) -> None:
@@ -377,3 +407,39 @@ class TransactionMiddleware:
                 state.pop("db_session", None)
         # After the commit and outside SQLite's write gate: a slow reader never holds up writers.
         await response.forward(send)
+
+
+# --- response headers ---------------------------------------------------------------------------
+
+# Paths whose responses are the API's own (exact, or followed by "/"): they hold customer data and
+# are never cached, and their content type is never sniffed. Everything else (the console under
+# /console/) chooses its own caching.
+API_PATHS = ("/v1", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc")
+_API_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+
+def is_api_path(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in API_PATHS)
+
+
+class ResponseHeadersMiddleware:
+    """`Cache-Control: no-store` and `X-Content-Type-Options: nosniff` on API responses (a route that
+    sets its own Cache-Control keeps it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_api_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in _API_HEADERS if name not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -2,11 +2,13 @@
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
 from app.accounts.models import Account
@@ -14,6 +16,7 @@ from app.cli import migrate
 from app.core import idempotency
 from app.core.auth import Role
 from app.core.database import Database
+from app.core.errors import problem_response
 from app.core.idempotency_models import IdempotencyKey
 from app.core.settings import Settings
 from app.main import create_app
@@ -194,3 +197,121 @@ async def test_twenty_concurrent_posts_with_one_key_create_one_account(
     finally:
         await database.dispose()
     assert count == 1
+
+
+# -- only final answers are kept -------------------------------------------------------------------
+
+
+async def test_a_rate_limited_post_is_not_stored_and_runs_again(
+    client: httpx.AsyncClient, api: Api, settings: Settings
+) -> None:
+    """The issue's case: a 429 must not be replayed for 24 hours to every retry with its key."""
+    limited = create_app(settings.model_copy(update={"rate_limit_per_minute": 1}))
+    transport = httpx.ASGITransport(app=limited)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            spent = await http.post("/v1/accounts", json={"name": "Spends the limit"}, headers=api.billing)
+            assert spent.status_code == 201
+            headers = api.billing | {"Idempotency-Key": uuid.uuid4().hex}
+            body = {"name": "Rate Ltd.", "external_id": uuid.uuid4().hex}
+            refused = await http.post("/v1/accounts", json=body, headers=headers)
+            assert refused.status_code == 429
+            assert int(refused.headers["retry-after"]) >= 1
+            assert "idempotent-replayed" not in refused.headers
+            again = await http.post("/v1/accounts", json=body, headers=headers)
+            assert again.status_code == 429  # limited again, not a replay of the first 429
+            assert "idempotent-replayed" not in again.headers
+    finally:
+        await limited.state.database.dispose()
+    # Once the limit allows (here: a worker without a limit on the same database), it runs.
+    retried = await client.post("/v1/accounts", json=body, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers
+    replayed = await client.post("/v1/accounts", json=body, headers=headers)
+    assert replayed.status_code == 201 and replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json() == retried.json()
+
+
+@pytest.fixture(scope="module")
+async def probe_app(settings: Settings) -> AsyncIterator[tuple[FastAPI, list[str]]]:
+    """The real app and middleware, plus POST routes answering what a test needs, counting calls."""
+    application = create_app(settings)
+    calls: list[str] = []
+    answers: dict[str, list[Response]] = {}
+
+    async def probe(name: str) -> Response:
+        calls.append(name)
+        queue = answers[name]
+        if len(queue) > 1:
+            return queue.pop(0)
+        return queue[0]
+
+    async def crash() -> Response:
+        calls.append("crash")
+        if calls.count("crash") == 1:
+            raise RuntimeError("a bug")
+        return JSONResponse({"ok": True}, status_code=201)
+
+    answers["created"] = [
+        JSONResponse({"id": "p1"}, status_code=201, headers={"Location": "/v1/probes/p1", "X-Other": "1"})
+    ]
+    answers["later"] = [
+        JSONResponse({"queued": True}, status_code=202, headers={"Retry-After": "7"}),
+    ]
+    answers["busy"] = [
+        problem_response(503, "database_unavailable", "down", headers={"Retry-After": "2"}),
+        problem_response(502, "bad_gateway", "upstream"),
+        JSONResponse({"id": "p2"}, status_code=201),
+    ]
+    application.add_api_route("/v1/probes/{name}", probe, methods=["POST"])
+    application.add_api_route("/v1/crash", crash, methods=["POST"])
+    yield application, calls
+    await application.state.database.dispose()
+
+
+async def _probe(probe_app: tuple[FastAPI, list[str]], path: str, headers: dict[str, str]) -> httpx.Response:
+    transport = httpx.ASGITransport(app=probe_app[0])
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        return await http.post(path, json={"n": 1}, headers=headers)
+
+
+async def test_a_replay_carries_location_retry_after_and_content_type(
+    probe_app: tuple[FastAPI, list[str]], api: Api
+) -> None:
+    calls = probe_app[1]
+    for name, header in (("created", "location"), ("later", "retry-after")):
+        headers = api.billing | {"Idempotency-Key": uuid.uuid4().hex}
+        first = await _probe(probe_app, f"/v1/probes/{name}", headers)
+        before = calls.count(name)
+        second = await _probe(probe_app, f"/v1/probes/{name}", headers)
+        assert calls.count(name) == before  # replayed, not run
+        assert second.status_code == first.status_code
+        assert second.content == first.content
+        assert second.headers[header] == first.headers[header]
+        assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
+        assert second.headers["idempotent-replayed"] == "true"
+        assert "x-other" not in second.headers  # only the headers that matter are kept
+
+
+async def test_a_replayed_problem_keeps_its_content_type(client: httpx.AsyncClient, api: Api) -> None:
+    headers = api.billing | {"Idempotency-Key": uuid.uuid4().hex}
+    first = await client.post("/v1/accounts", json={"name": ""}, headers=headers)
+    second = await client.post("/v1/accounts", json={"name": ""}, headers=headers)
+    assert first.status_code == second.status_code == 422
+    assert second.headers["content-type"] == "application/problem+json"
+    assert second.headers["idempotent-replayed"] == "true"
+
+
+async def test_503_5xx_and_crashes_are_not_stored(probe_app: tuple[FastAPI, list[str]], api: Api) -> None:
+    calls = probe_app[1]
+    headers = api.billing | {"Idempotency-Key": uuid.uuid4().hex}
+    statuses = [(await _probe(probe_app, "/v1/probes/busy", headers)).status_code for _ in range(4)]
+    assert statuses == [503, 502, 201, 201]
+    assert calls.count("busy") == 3  # the 201 was the first final answer; the last call replayed it
+
+    headers = api.billing | {"Idempotency-Key": uuid.uuid4().hex}
+    crashed = await _probe(probe_app, "/v1/crash", headers)
+    assert crashed.status_code == 500
+    retried = await _probe(probe_app, "/v1/crash", headers)
+    assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
+    assert calls.count("crash") == 2

@@ -109,6 +109,52 @@ async def test_a_body_that_is_not_json_is_refused_whatever_its_type(
         assert_problem(response, 422)
 
 
+async def test_a_repeated_key_is_refused_not_resolved(client: httpx.AsyncClient, api: Api) -> None:
+    # Parsers disagree on which of two equal keys counts; the service takes neither.
+    customer = await api.customer()
+    body = (
+        b'{"recipient": "Li Lei", "recipient": "Mallory", "phone": "13812345678",'
+        b' "email": "invoices@acme.example"}'
+    )
+    response = await post_raw(client, "/v1/mailing-addresses", body, customer.key)
+    problem = assert_problem(response, 422)
+    assert problem["code"] == "validation_error"
+    assert problem["errors"] == [
+        {"field": "body", "message": 'is not valid JSON: the key "recipient" appears twice'}
+    ]
+    listed = await client.get("/v1/mailing-addresses", headers=customer.headers)
+    assert listed.json()["data"] == []
+    nested = b'{"name": "Acme", "metadata": {"a": 1, "a": 2}}'  # at any depth
+    problem = assert_problem(await post_raw(client, "/v1/accounts", nested, api.billing_key), 422)
+    assert problem["errors"][0]["message"] == 'is not valid JSON: the key "a" appears twice'
+    # The same key in sibling objects is not a repetition.
+    siblings = b'{"name": "Twins", "external_id": null}'
+    assert (await post_raw(client, "/v1/accounts", siblings, api.billing_key)).status_code == 201
+
+
+# -- response headers -------------------------------------------------------------------------------
+
+
+async def test_api_responses_are_not_cached_or_sniffed(client: httpx.AsyncClient, api: Api) -> None:
+    answers = [
+        await client.get("/v1/bills", headers=(await api.customer()).headers),
+        await client.get("/v1/bills"),  # 401
+        await client.post("/v1/accounts", json={"name": "Headers Ltd."}, headers=api.billing),
+        await client.get("/v1/nothing-here"),
+        await client.get("/healthz"),
+        await client.get("/readyz"),
+        await client.get("/metrics"),
+        await client.get("/openapi.json"),
+        await client.get("/docs"),
+    ]
+    for response in answers:
+        assert response.headers["cache-control"] == "no-store", response.request.url
+        assert response.headers["x-content-type-options"] == "nosniff", response.request.url
+    # Outside the API (the console's static pages and assets) the headers are the route's own.
+    elsewhere = await client.get("/console-assets-are-not-api/app.js")
+    assert "cache-control" not in elsewhere.headers
+
+
 # -- numbers ----------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,217 @@
+"""A database outage is 503 `database_unavailable` with Retry-After, never a 500, and the service
+recovers by itself with every acknowledged write kept.
+
+PostgreSQL: a private cluster (initdb/pg_ctl on a free port, run as the OS user `postgres`) under a
+real `invoicing serve --workers 2`, stopped with an immediate shutdown under a load of creations
+and started again. SQLite has no server to stop; what it can be is locked out (another process
+holding the write lock past the busy timeout), which takes the same path.
+"""
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.cli import migrate
+from app.core.auth import Role
+from app.core.settings import Settings
+from app.main import create_app
+from tests.conftest import POSTGRES_URL
+from tests.factories import bearer, issue_staff_key
+from tests.server import free_port, running_server
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _as_postgres(*command: str) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+def _missing_cluster_tools() -> str | None:
+    if not POSTGRES_URL:
+        return "PostgreSQL tests need INVOICING_TEST_POSTGRES_URL (CI sets it)"
+    if not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists():
+        return f"PostgreSQL server binaries are not in {PG_BIN}"
+    if os.geteuid() != 0 or shutil.which("runuser") is None:
+        return "running a private cluster needs root (to run initdb/pg_ctl as the OS user postgres)"
+    return None
+
+
+@dataclass
+class Cluster:
+    data: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data / "pgdata"), *args),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=on"
+        self._ctl("-l", str(self.data / "server.log"), "-o", options, "-w", "start")
+
+    def stop_immediately(self) -> None:
+        self._ctl("-m", "immediate", "-w", "stop")
+
+
+@contextmanager
+def private_cluster() -> Iterator[Cluster]:
+    root = Path(tempfile.mkdtemp(prefix="invoicing-outage-"))
+    shutil.chown(root, "postgres", "postgres")
+    cluster = Cluster(data=root, port=free_port())
+    subprocess.run(
+        _as_postgres(
+            str(PG_BIN / "initdb"), "-D", str(root / "pgdata"), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+        ),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        subprocess.run(
+            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(root / "pgdata"), "-m", "immediate", "stop"),
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class Load:
+    """Creations from several clients until told to stop; every answer kept."""
+
+    http: httpx.AsyncClient
+    headers: dict[str, str]
+    acknowledged: dict[str, str] = field(default_factory=dict)  # external_id -> account id
+    unavailable: list[httpx.Response] = field(default_factory=list)
+    other: list[httpx.Response] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def client(self, number: int) -> None:
+        while not self.stop.is_set():
+            external_id = f"outage-{number}-{uuid.uuid4().hex}"
+            headers = self.headers | {"Idempotency-Key": external_id}
+            try:
+                response = await self.http.post(
+                    "/v1/accounts", json={"name": "Outage Ltd.", "external_id": external_id}, headers=headers
+                )
+            except httpx.HTTPError as error:  # the server itself must stay up
+                self.errors.append(repr(error))
+                await asyncio.sleep(0.05)
+                continue
+            if response.status_code == 201:
+                self.acknowledged[external_id] = response.json()["id"]
+            elif response.status_code == 503:
+                self.unavailable.append(response)
+                await asyncio.sleep(0.02)
+            else:
+                self.other.append(response)
+
+    async def until(self, condition: Callable[[], bool], what: str) -> None:
+        for _ in range(1200):  # a minute at most: a hang fails, it does not time the service
+            if condition():
+                return
+            await asyncio.sleep(0.05)
+        pytest.fail(what)
+
+
+def _assert_unavailable(response: httpx.Response) -> None:
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "database_unavailable", response.text
+    assert int(response.headers["retry-after"]) >= 1
+
+
+@pytest.mark.slow
+async def test_postgres_outage_is_503_and_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    reason = _missing_cluster_tools()
+    if reason:
+        pytest.skip(reason)
+    with private_cluster() as cluster:
+        migrate(cluster.url)
+        app = create_app(Settings(database_url=cluster.url))
+        key = bearer(await issue_staff_key(app, Role.billing))
+        await app.state.database.dispose()
+        with running_server(cluster.url, tmp_path, workers=2) as server:
+            limits = httpx.Limits(max_connections=8)
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=30, limits=limits) as http:
+                load = Load(http, key)
+                clients = [asyncio.create_task(load.client(n)) for n in range(6)]
+                try:
+                    await load.until(lambda: len(load.acknowledged) >= 30, "no creation before the outage")
+                    cluster.stop_immediately()
+                    await load.until(lambda: len(load.unavailable) >= 30, "no 503 while the database is down")
+                    ready = await http.get("/readyz")
+                    assert ready.status_code == 503
+                    before_restart = len(load.acknowledged)
+                    cluster.start()
+                    await load.until(
+                        lambda: len(load.acknowledged) >= before_restart + 30, "no recovery after the restart"
+                    )
+                finally:
+                    load.stop.set()
+                    await asyncio.gather(*clients)
+                assert (await http.get("/readyz")).status_code == 200
+                assert load.errors == []
+                assert [(r.status_code, r.text[:200]) for r in load.other] == []
+                for response in load.unavailable:
+                    _assert_unavailable(response)
+                # Every acknowledged creation is there.
+                for external_id, account_id in load.acknowledged.items():
+                    found = await http.get(f"/v1/accounts/{account_id}", headers=key)
+                    assert found.status_code == 200, (external_id, found.text)
+                    assert found.json()["external_id"] == external_id
+        log = server.log()
+        assert "Traceback" not in log and "exc_info" not in log, log[-3000:]
+        warnings = log.count('"message": "database unavailable"')
+        assert 1 <= warnings <= len(load.unavailable) + 1, (warnings, len(load.unavailable), log[-3000:])
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_sqlite_locked_past_the_busy_timeout_is_503_then_recovers(
+    backend: str, fresh_database_url: object
+) -> None:
+    # SQLite has no server to stop, and an open file stays readable after it is renamed or its
+    # permissions change; the way it becomes unavailable to a writer is another process holding
+    # the write lock past the busy timeout.
+    url = fresh_database_url(backend)  # type: ignore[operator]
+    migrate(url)
+    app = create_app(Settings(database_url=url, sqlite_busy_timeout_ms=100, log_level="WARNING"))
+    key = bearer(await issue_staff_key(app, Role.billing))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        holder = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            for _ in range(3):
+                response = await http.post("/v1/accounts", json={"name": "Locked out"}, headers=key)
+                assert response.status_code == 503, response.text
+                _assert_unavailable(response)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        recovered = await http.post("/v1/accounts", json={"name": "Back"}, headers=key)
+        assert recovered.status_code == 201, recovered.text
+    await app.state.database.dispose()
