@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export INVOICING_DATABASE_URL ?= sqlite:///./invoicing.db
 
-.PHONY: install run test lint fmt clean bench bench-quick fuzz
+.PHONY: install run test lint fmt clean bench bench-quick fuzz console console-lint console-test console-api
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,11 +15,40 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-run: install
+# The console (web/, docs/CONSOLE.md) needs Node.js 20.19+; without it the API still runs.
+NODE_OK := $(shell node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null && echo yes)
+NO_NODE := Console skipped: it needs Node.js 20.19 or newer (https://nodejs.org/, or your package manager), then `make run` builds it. The API works without it.
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
+
+ifeq ($(NODE_OK),yes)
+web/node_modules/.installed-stamp: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed-stamp $(WEB_SOURCES)
+	cd web && npm run build
+
+console: web/dist/index.html
+
+console-lint: web/node_modules/.installed-stamp
+	cd web && npm run lint
+
+console-test: web/node_modules/.installed-stamp
+	cd web && npm test
+
+# Regenerate the console's API types from the app's OpenAPI document (tests/console checks they match).
+console-api: install web/node_modules/.installed-stamp
+	$(BIN)/python -m tests.console.openapi_types web/src/lib/api/schema.d.ts
+else
+console console-lint console-test console-api:
+	@echo "$(NO_NODE)"
+endif
+
+run: install console
 	$(BIN)/invoicing migrate
 	$(BIN)/invoicing serve --host 127.0.0.1 --port 8000 --with-worker
 
-lint: install
+lint: install console-lint
 	$(BIN)/ruff check app tests migrations
 	$(BIN)/ruff format --check app tests migrations
 	$(BIN)/mypy app
@@ -28,7 +57,8 @@ fmt: install
 	$(BIN)/ruff format app tests migrations
 	$(BIN)/ruff check --fix app tests migrations
 
-test: lint
+# The console's unit tests, then the suite (tests/console drives the built console in Chromium).
+test: lint console console-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The nightly kind of check (docs/RELIABILITY.md): the contract fuzzer and the state machine with many
@@ -55,4 +85,4 @@ bench-quick: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache invoicing.db*
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache invoicing.db* web/node_modules web/dist

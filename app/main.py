@@ -14,6 +14,8 @@ from app.bills.router import router as bills_router
 from app.bills.summary_router import router as summary_router
 from app.cards.router import router as cards_router
 from app.certification.router import router as certification_router
+from app.console.router import DEFAULT_DIST
+from app.console.router import build_router as build_console_router
 from app.core.auth import KeyCache
 from app.core.database import Database
 from app.core.errors import install_error_handlers
@@ -127,4 +129,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
     ):
         app.include_router(router)
+    app.include_router(build_console_router(settings.console_dir or DEFAULT_DIST))
     return app

@@ -1,6 +1,7 @@
 """Service configuration, read once from `INVOICING_*` environment variables."""
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,6 +86,9 @@ class Settings(BaseSettings):
         default=60,
         ge=0,
         description="Each worker writes a key's last_used_at at most once in this many seconds; 0 = never",
+    )
+    console_dir: Path | None = Field(
+        default=None, description="The console's built bundle; default web/dist beside the app package"
     )
     bench_routes: bool = Field(
         default=False, description="Mount the benchmark's floor routes under /bench (never in production)"

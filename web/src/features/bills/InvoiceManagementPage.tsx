@@ -1,0 +1,164 @@
+// Invoice Management: the invoiceable amount beside Request Now, the deficit, what blocks a request and
+// how to fix it, and the last 12 months.
+import { useQuery } from "@tanstack/react-query";
+import { Alert, Button, Card, Col, List, Row, Space, Statistic, Tag, Typography } from "antd";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate } from "react-router";
+import { Money } from "@/components/Money";
+import { ProblemAlert } from "@/components/ProblemAlert";
+import { api, call } from "@/lib/api/client";
+import { collectPages } from "@/lib/api/pages";
+import type { Blocker, Summary } from "@/lib/api/types";
+import { formatMoney, toFen } from "@/lib/money";
+import { lastTwelvePeriods, monthlyFigures } from "./monthly";
+import { MonthlyChart } from "./MonthlyChart";
+
+/** Where each blocker is fixed (none: the user cannot fix it in this console). */
+const FIX: Record<Blocker, string | null> = {
+  certification_required: "/certification",
+  cash_balance_not_positive: null,
+  no_usable_profile: "/invoice-information",
+  no_address: "/sending-addresses",
+  nothing_invoiceable: null,
+  invoice_deficit: null,
+};
+
+async function loadChart() {
+  const [bills, issued, delivered] = await Promise.all([
+    collectPages((cursor) => call(api.GET("/v1/bills", { params: { query: { limit: 100, cursor } } }))),
+    collectPages((cursor) =>
+      call(api.GET("/v1/invoice-requests", { params: { query: { limit: 100, cursor, status: "issued" } } })),
+    ),
+    collectPages((cursor) =>
+      call(api.GET("/v1/invoice-requests", { params: { query: { limit: 100, cursor, status: "delivered" } } })),
+    ),
+  ]);
+  const lines = [...issued, ...delivered].flatMap((request) => request.items);
+  return monthlyFigures(lastTwelvePeriods(new Date()), bills, lines);
+}
+
+export function InvoiceManagementPage() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const summary = useQuery({
+    queryKey: ["invoiceable-summary"],
+    queryFn: () => call(api.GET("/v1/invoiceable-summary")) as Promise<Summary>,
+  });
+  const account = useQuery({ queryKey: ["account"], queryFn: () => call(api.GET("/v1/account")) });
+  const certification = useQuery({ queryKey: ["certification"], queryFn: () => call(api.GET("/v1/certification")) });
+  const chart = useQuery({ queryKey: ["monthly-chart"], queryFn: loadChart });
+
+  const data = summary.data;
+  const deficit = data?.invoice_deficit && toFen(data.invoice_deficit) > 0n ? data.invoice_deficit : null;
+
+  return (
+    <Space orientation="vertical" size="large" style={{ width: "100%" }}>
+      <Typography.Title level={1} className="page-title" style={{ fontSize: 24 }}>
+        {t("nav.overview")}
+      </Typography.Title>
+      <ProblemAlert error={summary.error ?? account.error} />
+      {certification.data && (
+        <Tag color={certification.data.status === "certified" ? "green" : "orange"}>
+          {certification.data.status === "certified"
+            ? t("overview.certified", { name: certification.data.enterprise_name })
+            : t("overview.uncertified")}
+        </Tag>
+      )}
+      <Card loading={summary.isPending}>
+        {data && (
+          <Row gutter={[24, 24]} align="middle">
+            <Col xs={24} md={10}>
+              <Typography.Text type="secondary">{t("money.invoiceable")}</Typography.Text>
+              <div className="big-amount" data-testid="invoiceable-amount">
+                {formatMoney(data.invoiceable_amount)}
+              </div>
+              <Button
+                type="primary"
+                size="large"
+                style={{ marginTop: 12 }}
+                disabled={!data.can_request}
+                onClick={() => void navigate("/request")}
+              >
+                {t("overview.requestNow")}
+              </Button>
+            </Col>
+            <Col xs={12} md={5}>
+              <Statistic title={t("overview.bills")} value={t("overview.countAmount", { count: data.bills.count, amount: formatMoney(data.bills.amount) })} />
+            </Col>
+            <Col xs={12} md={5}>
+              <Statistic
+                title={t("overview.cards")}
+                value={t("overview.countAmount", { count: data.stored_value_cards.count, amount: formatMoney(data.stored_value_cards.amount) })}
+              />
+            </Col>
+            <Col xs={12} md={4}>
+              <Statistic title={t("money.cashBalance")} value={formatMoney(account.data?.cash_balance ?? data.cash_balance)} />
+            </Col>
+          </Row>
+        )}
+      </Card>
+
+      {deficit && (
+        <Alert
+          type="warning"
+          showIcon
+          title={t("overview.deficitTitle", { amount: formatMoney(deficit) })}
+          description={t("overview.deficitBody")}
+        />
+      )}
+
+      {data && data.blockers.length > 0 && (
+        <Card title={t("overview.blockersTitle")}>
+          <List
+            dataSource={data.blockers}
+            renderItem={(blocker) => {
+              const path = FIX[blocker];
+              return (
+                <List.Item
+                  data-blocker={blocker}
+                  actions={path ? [<Link key="fix" to={path}>{t("overview.fix")}</Link>] : []}
+                >
+                  {t(`blockers.${blocker}`)}
+                </List.Item>
+              );
+            }}
+          />
+        </Card>
+      )}
+      {data && data.can_request && (
+        <Alert type="success" showIcon title={t("overview.ready", { amount: formatMoney(data.invoiceable_amount) })} />
+      )}
+
+      <Card title={t("overview.chartTitle")}>
+        <Typography.Paragraph type="secondary">{t("overview.chartCaption")}</Typography.Paragraph>
+        <ProblemAlert error={chart.error} />
+        {chart.data && <MonthlyChart figures={chart.data} />}
+        {chart.data && (
+          <details>
+            <summary>{t("overview.chartTitle")}</summary>
+            <table className="chart-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("wizard.period")}</th>
+                  <th scope="col">{t("overview.billed")}</th>
+                  <th scope="col">{t("overview.requested")}</th>
+                  <th scope="col">{t("overview.invoiced")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {chart.data.map((month) => (
+                  <tr key={month.period}>
+                    <th scope="row">{month.period}</th>
+                    <td><Money amount={month.billed} /></td>
+                    <td><Money amount={month.requested} /></td>
+                    <td><Money amount={month.invoiced} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+        )}
+      </Card>
+    </Space>
+  );
+}

@@ -1,0 +1,89 @@
+// Real-name (enterprise) certification: the current state and the form that sets it.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { App, Alert, Button, Card, Descriptions, Form, Input, Space, Tag, Typography } from "antd";
+import { useTranslation } from "react-i18next";
+import { DateTime } from "@/components/DateTime";
+import { ProblemAlert } from "@/components/ProblemAlert";
+import { useFormProblem } from "@/components/useFormProblem";
+import { api, call } from "@/lib/api/client";
+
+const FIELDS = ["enterprise_name", "taxpayer_id"] as const;
+
+interface Values {
+  enterprise_name: string;
+  taxpayer_id: string;
+}
+
+export function CertificationPage() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [form] = Form.useForm<Values>();
+  const problem = useFormProblem(form, FIELDS);
+  const current = useQuery({ queryKey: ["certification"], queryFn: () => call(api.GET("/v1/certification")) });
+  const certify = useMutation({
+    mutationFn: (body: Values) => call(api.PUT("/v1/certification", { body })),
+    onMutate: problem.clear,
+    onError: problem.show,
+    onSuccess: async () => {
+      void message.success(t("certification.done"));
+      await queryClient.invalidateQueries();
+    },
+  });
+  const certified = current.data?.status === "certified";
+
+  return (
+    <Space orientation="vertical" size="large" style={{ width: "100%", maxWidth: 720 }}>
+      <Typography.Title level={1} className="page-title" style={{ fontSize: 24 }}>
+        {t("certification.title")}
+      </Typography.Title>
+      <Typography.Paragraph>{t("certification.intro")}</Typography.Paragraph>
+      <ProblemAlert error={current.error} />
+      {current.data && (
+        <Card>
+          <Descriptions
+            column={1}
+            items={[
+              {
+                key: "status",
+                label: t("certification.status"),
+                children: (
+                  <Tag color={certified ? "green" : "orange"} data-testid="certification-status">
+                    {certified ? t("certification.certified") : t("certification.uncertified")}
+                  </Tag>
+                ),
+              },
+              ...(certified
+                ? [
+                    { key: "name", label: t("certification.enterpriseName"), children: current.data.enterprise_name },
+                    { key: "tax", label: t("certification.taxpayerId"), children: current.data.taxpayer_id },
+                    { key: "at", label: t("certification.certifiedAt"), children: <DateTime value={current.data.certified_at} /> },
+                  ]
+                : []),
+            ]}
+          />
+        </Card>
+      )}
+      <Card title={certified ? t("certification.recertify") : t("certification.submit")}>
+        {certified && <Alert type="info" showIcon title={t("certification.recertifyWarning")} style={{ marginBottom: 16 }} />}
+        <ProblemAlert error={problem.error} rest={problem.rest} />
+        <Form form={form} layout="vertical" onFinish={(values) => certify.mutate(values)}>
+          <Form.Item name="enterprise_name" label={t("certification.enterpriseName")} rules={[{ required: true }]}>
+            <Input maxLength={100} />
+          </Form.Item>
+          <Form.Item
+            name="taxpayer_id"
+            label={t("certification.taxpayerId")}
+            extra={t("certification.taxpayerIdHelp")}
+            rules={[{ required: true }]}
+          >
+            <Input maxLength={18} />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={certify.isPending}>
+            {certified ? t("certification.recertify") : t("certification.submit")}
+          </Button>
+        </Form>
+      </Card>
+    </Space>
+  );
+}

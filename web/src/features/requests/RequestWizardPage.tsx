@@ -1,0 +1,259 @@
+// The two-step request: select bills and cards (running total, deficit settlement), then invoice
+// information, address and remark → Request Invoice. One Idempotency-Key per body: a double click or a
+// retry makes one request.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, App, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Steps, Table, Typography } from "antd";
+import { useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate } from "react-router";
+import { DateTime } from "@/components/DateTime";
+import { Money } from "@/components/Money";
+import { ProblemAlert } from "@/components/ProblemAlert";
+import { useFormProblem } from "@/components/useFormProblem";
+import { api, call } from "@/lib/api/client";
+import { collectPages } from "@/lib/api/pages";
+import type { Address, Bill, Card as StoredValueCard, Profile, Summary } from "@/lib/api/types";
+import { IdempotencyKeys } from "@/lib/idempotency";
+import { formatMoney } from "@/lib/money";
+import { selectionTotals } from "./selection";
+
+const FIELDS = ["bill_ids", "stored_value_card_ids", "profile_id", "address_id", "remark"] as const;
+
+interface Details {
+  profile_id: string;
+  address_id: string;
+  remark?: string;
+}
+
+function Totals({ amounts, deficit }: { amounts: string[]; deficit: string | undefined }) {
+  const { t } = useTranslation();
+  const totals = selectionTotals(amounts, deficit);
+  const owesDeficit = totals.settles !== "0.00";
+  return (
+    <Card size="small" aria-live="polite" data-testid="running-total">
+      <Descriptions
+        column={{ xs: 1, md: owesDeficit ? 4 : 2 }}
+        items={[
+          { key: "count", label: t("wizard.selected", { count: totals.count }), children: <Money amount={totals.selected} /> },
+          ...(owesDeficit
+            ? [
+                { key: "deficit", label: t("wizard.settlesDeficit"), children: <Money amount={totals.settles} /> },
+              ]
+            : []),
+          {
+            key: "request",
+            label: t("wizard.requestAmount"),
+            children: (
+              <strong data-testid="request-amount">
+                <Money amount={totals.request} />
+              </strong>
+            ),
+          },
+        ]}
+      />
+      {owesDeficit && totals.count > 0 && !totals.exceedsDeficit && (
+        <Alert type="warning" showIcon title={t("wizard.notAboveDeficit", { deficit: formatMoney(deficit ?? "0") })} />
+      )}
+    </Card>
+  );
+}
+
+export function RequestWizardPage() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [step, setStep] = useState(0);
+  const [billIds, setBillIds] = useState<string[]>([]);
+  const [cardIds, setCardIds] = useState<string[]>([]);
+  const [form] = Form.useForm<Details>();
+  const problem = useFormProblem(form, FIELDS);
+  const keys = useRef(new IdempotencyKeys());
+
+  const summary = useQuery({ queryKey: ["invoiceable-summary"], queryFn: () => call(api.GET("/v1/invoiceable-summary")) as Promise<Summary> });
+  const bills = useQuery({
+    queryKey: ["bills", "invoiceable"],
+    queryFn: () =>
+      collectPages((cursor) => call(api.GET("/v1/bills", { params: { query: { invoiceable: true, limit: 100, cursor } } }))),
+  });
+  const cards = useQuery({
+    queryKey: ["cards", "invoiceable"],
+    queryFn: () =>
+      collectPages((cursor) =>
+        call(api.GET("/v1/stored-value-cards", { params: { query: { invoiceable: true, limit: 100, cursor } } })),
+      ),
+  });
+  const profiles = useQuery({
+    queryKey: ["invoice-profiles"],
+    queryFn: () => call(api.GET("/v1/invoice-profiles", { params: { query: { limit: 100 } } })),
+  });
+  const addresses = useQuery({
+    queryKey: ["mailing-addresses"],
+    queryFn: () => call(api.GET("/v1/mailing-addresses", { params: { query: { limit: 100 } } })),
+  });
+
+  const amounts = useMemo(() => {
+    const bySelected = [
+      ...(bills.data ?? []).filter((bill) => billIds.includes(bill.id)).map((bill) => bill.invoiceable_amount),
+      ...(cards.data ?? []).filter((card) => cardIds.includes(card.id)).map((card) => card.invoiceable_amount),
+    ];
+    return bySelected;
+  }, [bills.data, cards.data, billIds, cardIds]);
+
+  const create = useMutation({
+    mutationFn: (body: { bill_ids: string[]; stored_value_card_ids: string[]; profile_id: string; address_id: string; remark?: string }) =>
+      call(
+        api.POST("/v1/invoice-requests", {
+          body,
+          headers: { "Idempotency-Key": keys.current.keyFor(body) },
+        }),
+      ),
+    onMutate: problem.clear,
+    onError: problem.show,
+    onSuccess: async (request) => {
+      void message.success(t("wizard.created"));
+      await queryClient.invalidateQueries();
+      void navigate(`/requests/${request.id}`);
+    },
+  });
+
+  const profileList = (profiles.data?.data ?? []) as Profile[];
+  const addressList = (addresses.data?.data ?? []) as Address[];
+  const defaultProfile = profileList.find((p) => p.is_default && p.usable) ?? profileList.find((p) => p.usable);
+  const defaultAddress = addressList.find((a) => a.is_default) ?? addressList[0];
+  const nothing = bills.data && cards.data && bills.data.length === 0 && cards.data.length === 0;
+
+  const submit = (details: Details) => {
+    if (create.isPending) return;
+    const remark = details.remark?.trim();
+    create.mutate({
+      bill_ids: billIds,
+      stored_value_card_ids: cardIds,
+      profile_id: details.profile_id,
+      address_id: details.address_id,
+      ...(remark ? { remark } : {}),
+    });
+  };
+
+  return (
+    <Space orientation="vertical" size="large" style={{ width: "100%" }}>
+      <Typography.Title level={1} className="page-title" style={{ fontSize: 24 }}>
+        {t("wizard.title")}
+      </Typography.Title>
+      <Steps current={step} items={[{ title: t("wizard.stepSelect") }, { title: t("wizard.stepDetails") }]} />
+      <ProblemAlert error={summary.error ?? bills.error ?? cards.error} />
+      <Totals amounts={amounts} deficit={summary.data?.invoice_deficit} />
+
+      {step === 0 && (
+        <>
+          <Alert type="info" showIcon title={t("wizard.noteCash")} />
+          {nothing && <Alert type="warning" showIcon title={t("wizard.nothing")} />}
+          <Card title={t("wizard.billsTitle")}>
+            <Table<Bill>
+              rowKey="id"
+              loading={bills.isPending}
+              dataSource={bills.data ?? []}
+              pagination={false}
+              scroll={{ x: true }}
+              rowSelection={{
+                selectedRowKeys: billIds,
+                onChange: (keys) => setBillIds(keys.map(String)),
+                getCheckboxProps: (bill) => ({ "aria-label": bill.period }),
+              }}
+              columns={[
+                { title: t("wizard.period"), dataIndex: "period" },
+                { title: t("wizard.totalAmount"), dataIndex: "total_amount", align: "right", render: (v: string) => <Money amount={v} /> },
+                { title: t("wizard.cashAmount"), dataIndex: "cash_amount", align: "right", render: (v: string) => <Money amount={v} /> },
+                { title: t("money.invoiceable"), dataIndex: "invoiceable_amount", align: "right", render: (v: string) => <Money amount={v} /> },
+              ]}
+            />
+          </Card>
+          <Card title={t("wizard.cardsTitle")}>
+            <Table<StoredValueCard>
+              rowKey="id"
+              loading={cards.isPending}
+              dataSource={cards.data ?? []}
+              pagination={false}
+              scroll={{ x: true }}
+              rowSelection={{
+                selectedRowKeys: cardIds,
+                onChange: (keys) => setCardIds(keys.map(String)),
+                getCheckboxProps: (card) => ({ "aria-label": card.card_no }),
+              }}
+              columns={[
+                { title: t("wizard.cardNo"), dataIndex: "card_no" },
+                { title: t("wizard.purchasedAt"), dataIndex: "purchased_at", render: (v: string) => <DateTime value={v} /> },
+                { title: t("money.invoiceable"), dataIndex: "invoiceable_amount", align: "right", render: (v: string) => <Money amount={v} /> },
+              ]}
+            />
+          </Card>
+          <Space>
+            <Button
+              type="primary"
+              disabled={billIds.length + cardIds.length === 0}
+              onClick={() => setStep(1)}
+            >
+              {t("wizard.next")}
+            </Button>
+            {billIds.length + cardIds.length === 0 && <Typography.Text type="secondary">{t("wizard.selectSomething")}</Typography.Text>}
+          </Space>
+        </>
+      )}
+
+      {step === 1 && (
+        <Card>
+          <ProblemAlert error={problem.error} rest={problem.rest} />
+          <Form
+            form={form}
+            layout="vertical"
+            onFinish={submit}
+            initialValues={{ profile_id: defaultProfile?.id, address_id: defaultAddress?.id }}
+          >
+            <Row gutter={16}>
+              <Col xs={24} md={12}>
+                <Form.Item
+                  name="profile_id"
+                  label={t("wizard.profile")}
+                  rules={[{ required: true }]}
+                  extra={<Link to="/invoice-information">{t("wizard.manageProfiles")}</Link>}
+                >
+                  <Select
+                    options={profileList.map((profile) => ({
+                      value: profile.id,
+                      disabled: !profile.usable,
+                      label: `${t(`invoiceType.${profile.invoice_type}`)} · ${profile.title}${profile.usable ? "" : ` (${t("profiles.unusable")})`}`,
+                    }))}
+                  />
+                </Form.Item>
+              </Col>
+              <Col xs={24} md={12}>
+                <Form.Item
+                  name="address_id"
+                  label={t("wizard.address")}
+                  rules={[{ required: true }]}
+                  extra={<Link to="/sending-addresses">{t("wizard.manageAddresses")}</Link>}
+                >
+                  <Select
+                    options={addressList.map((address) => ({
+                      value: address.id,
+                      label: [address.recipient, address.phone, address.email, address.address].filter(Boolean).join(" · "),
+                    }))}
+                  />
+                </Form.Item>
+              </Col>
+            </Row>
+            <Form.Item name="remark" label={t("wizard.remark")}>
+              <Input.TextArea rows={2} maxLength={500} placeholder={t("wizard.remarkPlaceholder")} />
+            </Form.Item>
+            <Space>
+              <Button onClick={() => setStep(0)}>{t("wizard.back")}</Button>
+              <Button type="primary" htmlType="submit" loading={create.isPending}>
+                {t("wizard.submit")}
+              </Button>
+            </Space>
+          </Form>
+        </Card>
+      )}
+    </Space>
+  );
+}

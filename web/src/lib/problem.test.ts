@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { ApiError, fieldPath, mapFieldErrors } from "./problem";
+
+describe("problem documents", () => {
+  it("turns the API's field names into form paths", () => {
+    expect(fieldPath("body.bank_account")).toEqual(["bank_account"]);
+    expect(fieldPath("body.invoices.1.amount")).toEqual(["invoices", 1, "amount"]);
+    expect(fieldPath("query.limit")).toEqual(["limit"]);
+  });
+
+  it("puts each error next to the field it names and keeps the rest", () => {
+    const mapped = mapFieldErrors(
+      {
+        status: 422,
+        code: "validation_error",
+        detail: "The request is not valid",
+        errors: [
+          { field: "body.taxpayer_id", message: "not a valid Unified Social Credit Code" },
+          { field: "body.taxpayer_id", message: "must be 18 characters" },
+          { field: "body.invoices.0.amount", message: "must be positive" },
+          { field: "body", message: "at least one of email and address" },
+        ],
+      },
+      ["taxpayer_id", "invoices"],
+    );
+    expect(mapped.fields).toEqual([
+      { name: ["taxpayer_id"], errors: ["not a valid Unified Social Credit Code", "must be 18 characters"] },
+      { name: ["invoices", 0, "amount"], errors: ["must be positive"] },
+    ]);
+    expect(mapped.rest).toEqual([{ field: "body", message: "at least one of email and address" }]);
+  });
+
+  it("a problem without errors maps to nothing", () => {
+    expect(mapFieldErrors({ status: 409, code: "header_mismatch" }, ["title"])).toEqual({ fields: [], rest: [] });
+  });
+
+  it("an ApiError reads as the problem's detail", () => {
+    const error = new ApiError({ status: 409, code: "invalid_transition", detail: "Only pending requests" });
+    expect(error.message).toBe("Only pending requests");
+    expect(error.code).toBe("invalid_transition");
+    expect(new ApiError({ status: 502 }).message).toBe("HTTP 502");
+  });
+});
