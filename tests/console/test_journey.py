@@ -1,0 +1,224 @@
+"""The customer and the finance desk, in a real browser, as the product page tells it: sign in, certify,
+add invoice information and an address, request an invoice for two bills and a card, then finance
+starts it, issues it split in two and delivers it, and the customer sees it delivered. Every page is
+checked with axe-core on the way."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.console.browser import TAXPAYER_ID, Pages, Service, new_context, screenshot_dir, session_storage_key
+
+
+def sign_in(page: Any, base_url: str, key: str, button: str = "Sign in", label: str = "API key") -> None:
+    page.goto(f"{base_url}/console/")
+    expect(page).to_have_url(f"{base_url}/console/sign-in")
+    page.get_by_label(label).fill(key)
+    page.get_by_role("button", name=button).click()
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    """Pick an option of an Ant Design select by its label."""
+    page.get_by_label(label).click()
+    page.locator(".ant-select-item-option", has_text=option).first.click()
+
+
+def test_customer_requests_and_finance_issues_and_delivers(browser: Any, service: Service, tmp_path: Path) -> None:
+    seeded = service.seed("Acme Cloud", bills=["1200.00", "800.50", "640.00"], card="1000.00")
+    shots = screenshot_dir(tmp_path)
+    ctx = new_context(browser, "en-US")
+    page = ctx.new_page()
+    pages = Pages(page, shots, "")
+    base = service.base_url
+
+    # Sign in: the key goes to sessionStorage, never into the URL.
+    page.goto(f"{base}/console/")
+    expect(page.get_by_role("heading", name="Sign in to the billing center")).to_be_visible()
+    pages.check("sign-in")
+    sign_in(page, base, seeded.customer_key)
+    expect(page.get_by_role("heading", name="Invoice Management")).to_be_visible()
+    assert seeded.customer_key not in page.url
+    assert seeded.customer_key in (session_storage_key(page) or "")
+
+    # What blocks a request, each with a link to what fixes it.
+    blockers = page.locator("[data-blocker]")
+    expect(page.locator('[data-blocker="certification_required"]')).to_be_visible()
+    expect(page.locator('[data-blocker="no_usable_profile"]')).to_be_visible()
+    expect(page.locator('[data-blocker="no_address"]')).to_be_visible()
+    expect(page.get_by_role("button", name="Request Now")).to_be_disabled()
+    expect(page.get_by_test_id("invoiceable-amount")).to_have_text("¥3,640.50")
+    assert blockers.count() == 3
+    pages.check("overview-blocked")
+
+    # Certify: a wrong taxpayer id is refused by the API and shown next to the field.
+    page.locator('[data-blocker="certification_required"]').get_by_role("link", name="Fix it").click()
+    expect(page.get_by_role("heading", name="Real-name Authentication")).to_be_visible()
+    page.get_by_label("Enterprise name").fill("Acme Cloud Technology Co., Ltd.")
+    page.get_by_label("Taxpayer identification number").fill("91350100M000100Y44")
+    page.get_by_role("button", name="Certify").click()
+    field_error = page.locator(".ant-form-item", has=page.get_by_label("Taxpayer identification number"))
+    expect(field_error.locator(".ant-form-item-explain-error")).to_be_visible()
+    pages.check("certification-error", screenshot=False)
+    page.get_by_label("Taxpayer identification number").fill(TAXPAYER_ID)
+    page.get_by_role("button", name="Certify").click()
+    expect(page.get_by_test_id("certification-status")).to_have_text("Certified")
+    pages.check("certification")
+
+    # Invoice information: the fields follow the type (a VAT special invoice needs the bank details).
+    page.get_by_role("link", name="Invoice Information").click()
+    page.get_by_role("button", name="New invoice information").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("VAT special invoice (paper)").click()
+    expect(dialog.get_by_text("A VAT special invoice needs the bank name")).to_be_visible()
+    dialog.get_by_text("Electronic ordinary invoice").click()
+    expect(dialog.get_by_text("A VAT special invoice needs the bank name")).to_be_hidden()
+    expect(dialog.get_by_text("Acme Cloud Technology Co., Ltd.")).to_be_visible()
+    pages.check("invoice-information-new")
+    dialog.get_by_label("Use as default").check()
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    row = page.get_by_role("row", name="Electronic ordinary invoice")
+    expect(row.get_by_text("Usable", exact=True)).to_be_visible()
+    pages.check("invoice-information")
+
+    # Sending address: a bad phone number is refused by the API next to the field, then fixed.
+    page.get_by_role("link", name="Sending Addresses").click()
+    page.get_by_role("button", name="New address").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Recipient").fill("Li Lei")
+    dialog.get_by_label("Telephone").fill("12345")
+    dialog.get_by_label("Email", exact=True).fill("finance@acme.example")
+    dialog.get_by_label("Detailed address").fill("1 Cloud Road, Fuzhou")
+    dialog.get_by_role("button", name="Save").click()
+    phone_item = dialog.locator(".ant-form-item", has=page.get_by_label("Telephone"))
+    expect(phone_item.locator(".ant-form-item-explain-error")).to_be_visible()
+    dialog.get_by_label("Telephone").fill("13812345678")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("cell", name="finance@acme.example")).to_be_visible()
+    pages.check("sending-addresses")
+
+    # Nothing blocks any more: the invoiceable amount beside Request Now, and the 12-month chart.
+    page.get_by_role("link", name="Invoice Management").click()
+    expect(page.get_by_role("button", name="Request Now")).to_be_enabled()
+    expect(page.locator("[data-blocker]")).to_have_count(0)
+    expect(page.get_by_role("img", name="Chart of cash billed")).to_be_visible()
+    pages.check("overview")
+
+    # The two-step request: two bills and the card, with the running total.
+    page.get_by_role("button", name="Request Now").click()
+    expect(page.get_by_role("heading", name="Request Invoice")).to_be_visible()
+    page.get_by_role("checkbox", name=seeded.periods[0]).check()
+    page.get_by_role("checkbox", name=seeded.periods[1]).check()
+    page.get_by_role("checkbox", name=seeded.card_no).check()
+    expect(page.get_by_test_id("request-amount")).to_have_text("¥3,000.50")
+    pages.check("request-select")
+    page.get_by_role("button", name="Next").click()
+    pages.check("request-details")
+    page.get_by_label("Remark").fill("Please issue before month end")
+
+    # A retry makes one request: the first answer is lost on the way back, the user clicks again, and
+    # the same Idempotency-Key replays the request the service already made.
+    sent_keys: list[str] = []
+
+    def lose_first_answer(route: Any) -> None:
+        sent_keys.append(route.request.headers.get("idempotency-key", ""))
+        route.fetch()
+        if len(sent_keys) == 1:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/v1/invoice-requests", lose_first_answer)
+    page.get_by_role("button", name="Request Invoice").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    page.get_by_role("button", name="Request Invoice").click()
+    expect(page).to_have_url(re.compile(r"/console/requests/[0-9a-f-]{36}$"))
+    expect(page.get_by_text("Lines", exact=True)).to_be_visible()
+    page.unroute("**/v1/invoice-requests")
+    assert len(sent_keys) == 2 and sent_keys[0] and sent_keys[0] == sent_keys[1]
+    requests = service.requests_of(seeded.account_id)
+    assert len(requests) == 1
+    request = requests[0]
+    assert request["amount"] == "3000.50"
+    assert request["status"] == "pending"
+    expect(page.get_by_text("Pending").first).to_be_visible()
+    pages.check("request-detail-pending")
+
+    # Requested invoices: the list with its status filter.
+    page.get_by_role("link", name="Requested Invoices").first.click()
+    expect(page.get_by_role("row").filter(has_text="¥3,000.50")).to_have_count(1)
+    pages.check("requests")
+
+    # Sign out clears the key.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to the billing center")).to_be_visible()
+    assert session_storage_key(page) is None
+
+    # Finance: the queue, the request, exactly the moves it allows.
+    sign_in(page, base, service.finance_key)
+    expect(page.get_by_role("heading", name="Invoice request queue")).to_be_visible()
+    page.get_by_label("Account ID").fill(seeded.account_id)
+    page.get_by_label("Account ID").press("Enter")
+    expect(page.get_by_role("row").filter(has_text="¥3,000.50")).to_have_count(1)
+    pages.check("finance-queue")
+    page.get_by_role("row").filter(has_text="¥3,000.50").get_by_role("link", name="View").click()
+    moves = page.get_by_test_id("moves")
+    expect(moves.get_by_role("button")).to_have_text(["Start processing", "Reject"])
+    moves.get_by_role("button", name="Start processing").click()
+    page.get_by_role("button", name="Confirm").click()
+    expect(moves.get_by_role("button")).to_have_text(["Issue invoices", "Reject"])
+    pages.check("finance-detail-processing")
+
+    # Issue it split in two: a wrong sum is refused before anything is sent.
+    moves.get_by_role("button", name="Issue invoices").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Invoice number 1").fill("25350000000000000101")
+    dialog.get_by_label("Amount 1").fill("1500.00")
+    dialog.get_by_role("button", name="Add an invoice").click()
+    expect(dialog.get_by_label("Amount 2")).to_have_value("1500.50")
+    dialog.get_by_label("Invoice number 2").fill("25350000000000000102")
+    dialog.get_by_label("Amount 2").fill("1500.00")
+    expect(dialog.get_by_test_id("issue-remaining")).to_contain_text("¥0.50")
+    dialog.get_by_role("button", name="Issue invoices").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("they must add up to ¥3,000.50")
+    assert service.requests_of(seeded.account_id)[0]["status"] == "processing"
+    pages.check("finance-issue", screenshot=True)
+    dialog.get_by_label("Amount 2").fill("1500.50")
+    expect(dialog.get_by_test_id("issue-remaining")).to_contain_text("¥0.00")
+    dialog.get_by_role("button", name="Issue invoices").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("cell", name="25350000000000000102")).to_be_visible()
+    expect(moves.get_by_role("button")).to_have_text(["Deliver", "Reverse (red-letter)"])
+
+    # Deliver (electronic: emailed to the customer).
+    moves.get_by_role("button", name="Deliver").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Electronic invoice")).to_be_visible()
+    dialog.get_by_role("button", name="Deliver").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_text("Delivered").first).to_be_visible()
+    pages.check("finance-detail-delivered")
+    page.get_by_role("button", name="Sign out").click()
+
+    # The customer sees it delivered, with both invoices and the timeline.
+    sign_in(page, base, seeded.customer_key)
+    page.get_by_role("link", name="Requested Invoices").first.click()
+    choose(page, "Status", "Delivered")
+    row = page.get_by_role("row").filter(has_text="¥3,000.50")
+    expect(row).to_have_count(1)
+    row.get_by_role("link", name="View").click()
+    expect(page.get_by_role("cell", name="25350000000000000101")).to_be_visible()
+    timeline = page.locator(".ant-timeline")
+    for status in ("Pending", "Processing", "Issued", "Delivered"):
+        expect(timeline.get_by_text(status, exact=True)).to_be_visible()
+    pages.check("request-detail-delivered")
+
+    page.goto(f"{base}/console/auto-invoicing")
+    pages.check("auto-invoicing")
+    page.goto(f"{base}/console/no-such-page")
+    expect(page.get_by_text("This page does not exist.")).to_be_visible()
+    ctx.close()
+    pages.assert_accessible()
