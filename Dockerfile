@@ -1,5 +1,14 @@
 # The invoicing service. ROLE=api (default): migrate, then serve. ROLE=worker: run background jobs
 # (or pass a command: `invoicing worker`). Configure with INVOICING_* variables (see README).
+
+# The console (web/): built here, and only its bundle is shipped (served at /console/).
+FROM node:20-slim AS console
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,6 +24,7 @@ WORKDIR /srv/invoicing
 COPY pyproject.toml requirements.lock alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
+COPY --from=console /web/dist ./web/dist
 # Editable install: the CLI finds alembic.ini and migrations/ beside the package. With the Redis
 # client, so replicas can share one rate limit (INVOICING_RATE_LIMIT_STORAGE_URI=async+redis://…).
 RUN pip install -c requirements.lock -e '.[redis]' \

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export INVOICING_DATABASE_URL ?= sqlite:///./invoicing.db
 
-.PHONY: install run test lint fmt clean bench bench-quick fuzz console console-lint console-test console-api
+.PHONY: install run test lint fmt clean bench bench-quick fuzz console console-lint console-test console-api console-screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ else
 console console-lint console-test console-api:
 	@echo "$(NO_NODE)"
 endif
+
+# The screenshots in docs/console (README, docs/CONSOLE.md), taken by the browser journeys.
+console-screenshots: install console
+	INVOICING_CONSOLE_SCREENSHOTS=docs/console $(BIN)/python -m pytest -q tests/console/test_journey.py tests/console/test_journey_zh.py
 
 run: install console
 	$(BIN)/invoicing migrate

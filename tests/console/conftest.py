@@ -1,4 +1,4 @@
-"""Browser fixtures: one real `invoicing serve` on SQLite per module and one Chromium per session;
+"""Browser fixtures: one real `invoicing serve` on SQLite per module and one Chromium per module;
 skipped, with the reason, where Chromium or the built console is missing."""
 
 from collections.abc import Iterator
@@ -10,7 +10,9 @@ from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, Service, cli, missing
 from tests.server import running_server
 
 
-@pytest.fixture(scope="session")
+# Module scope: sync Playwright runs its own event loop while open, which must be closed again before
+# the suite's asyncio tests run.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     reason = missing()
     if reason:
@@ -31,7 +33,9 @@ def service(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     billing = cli(database_url, "create-key", "--role", "billing")
     finance = cli(database_url, "create-key", "--role", "finance")
     mail_dir = tmp / "mail"
-    with running_server(database_url, tmp, extra_env={"INVOICING_MAIL_DIR": str(mail_dir)}) as server:
+    with running_server(
+        database_url, tmp, extra_env={"INVOICING_MAIL_DIR": str(mail_dir)}, extra_args=["--with-worker"]
+    ) as server:
         yield Service(base_url=server.base_url, billing_key=billing, finance_key=finance, mail_dir=mail_dir)
 
 

@@ -1,20 +1,18 @@
-import { Tag } from "antd";
 import { useTranslation } from "react-i18next";
-import type { Schemas } from "@/lib/api/client";
+import type { Status } from "@/lib/api/types";
+import { ToneTag, type Tone } from "./ToneTag";
 
-type Status = Schemas["Status"];
-
-const COLOURS: Record<Status, string> = {
-  pending: "gold",
-  processing: "blue",
-  issued: "cyan",
-  delivered: "green",
-  rejected: "red",
-  cancelled: "default",
+const TONE: Record<Status, Tone> = {
+  pending: "warning",
+  processing: "processing",
+  issued: "info",
+  delivered: "success",
+  rejected: "danger",
+  cancelled: "neutral",
   reversed: "magenta",
 };
 
 export function StatusTag({ status }: { status: Status }) {
   const { t } = useTranslation();
-  return <Tag color={COLOURS[status]}>{t(`status.${status}`)}</Tag>;
+  return <ToneTag tone={TONE[status]}>{t(`status.${status}`)}</ToneTag>;
 }

@@ -1,6 +1,7 @@
 // One invoice request as customers and finance both see it: lines, snapshots, invoices and files,
 // delivery, timeline. Actions are passed in by the page (they differ by role).
-import { Button, Card, Col, Descriptions, Row, Space, Table, Tag, Timeline, Typography } from "antd";
+import { Button, Card, Col, Descriptions, Row, Space, Table, Timeline, Typography } from "antd";
+import { ToneTag } from "@/components/ToneTag";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { DateTime } from "@/components/DateTime";
@@ -169,9 +170,9 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
                       key: "status",
                       label: t("requests.status"),
                       children: (
-                        <Tag color={request.delivery.status === "sent" ? "green" : request.delivery.status === "failed" ? "red" : "gold"}>
+                        <ToneTag tone={request.delivery.status === "sent" ? "success" : request.delivery.status === "failed" ? "danger" : "warning"}>
                           {t(`requests.deliveryStatus.${request.delivery.status}`)}
-                        </Tag>
+                        </ToneTag>
                       ),
                     },
                     { key: "to", label: t("requests.deliveryTo"), children: request.delivery.to.join(", ") },

@@ -1,7 +1,8 @@
 // Invoice Management: the invoiceable amount beside Request Now, the deficit, what blocks a request and
 // how to fix it, and the last 12 months.
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Button, Card, Col, List, Row, Space, Statistic, Tag, Typography } from "antd";
+import { Alert, Button, Card, Col, List, Row, Space, Statistic, Typography } from "antd";
+import { ToneTag } from "@/components/ToneTag";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { Money } from "@/components/Money";
@@ -58,11 +59,11 @@ export function InvoiceManagementPage() {
       </Typography.Title>
       <ProblemAlert error={summary.error ?? account.error} />
       {certification.data && (
-        <Tag color={certification.data.status === "certified" ? "green" : "orange"}>
+        <ToneTag tone={certification.data.status === "certified" ? "success" : "warning"}>
           {certification.data.status === "certified"
             ? t("overview.certified", { name: certification.data.enterprise_name })
             : t("overview.uncertified")}
-        </Tag>
+        </ToneTag>
       )}
       <Card loading={summary.isPending}>
         {data && (

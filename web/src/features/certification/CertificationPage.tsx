@@ -1,6 +1,7 @@
 // Real-name (enterprise) certification: the current state and the form that sets it.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Alert, Button, Card, Descriptions, Form, Input, Space, Tag, Typography } from "antd";
+import { App, Alert, Button, Card, Descriptions, Form, Input, Space, Typography } from "antd";
+import { ToneTag } from "@/components/ToneTag";
 import { useTranslation } from "react-i18next";
 import { DateTime } from "@/components/DateTime";
 import { ProblemAlert } from "@/components/ProblemAlert";
@@ -48,9 +49,9 @@ export function CertificationPage() {
                 key: "status",
                 label: t("certification.status"),
                 children: (
-                  <Tag color={certified ? "green" : "orange"} data-testid="certification-status">
+                  <ToneTag tone={certified ? "success" : "warning"} testId="certification-status">
                     {certified ? t("certification.certified") : t("certification.uncertified")}
-                  </Tag>
+                  </ToneTag>
                 ),
               },
               ...(certified

@@ -1,6 +1,7 @@
 // Invoice information: list, new, edit, delete; the fields follow the invoice type.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Alert, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Radio, Space, Table, Tag, Tooltip, Typography } from "antd";
+import { App, Alert, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Radio, Space, Table, Tooltip, Typography } from "antd";
+import { ToneTag } from "@/components/ToneTag";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -171,10 +172,10 @@ export function ProfilesPage() {
               dataIndex: "usable",
               render: (usable: boolean) =>
                 usable ? (
-                  <Tag color="green">{t("profiles.usable")}</Tag>
+                  <ToneTag tone="success">{t("profiles.usable")}</ToneTag>
                 ) : (
                   <Tooltip title={t("profiles.unusableHelp")}>
-                    <Tag color="red">{t("profiles.unusable")}</Tag>
+                    <span tabIndex={0}><ToneTag tone="danger">{t("profiles.unusable")}</ToneTag></span>
                   </Tooltip>
                 ),
             },

@@ -154,7 +154,6 @@ export function RequestWizardPage() {
               loading={bills.isPending}
               dataSource={bills.data ?? []}
               pagination={false}
-              scroll={{ x: true }}
               rowSelection={{
                 selectedRowKeys: billIds,
                 onChange: (keys) => setBillIds(keys.map(String)),
@@ -174,7 +173,6 @@ export function RequestWizardPage() {
               loading={cards.isPending}
               dataSource={cards.data ?? []}
               pagination={false}
-              scroll={{ x: true }}
               rowSelection={{
                 selectedRowKeys: cardIds,
                 onChange: (keys) => setCardIds(keys.map(String)),

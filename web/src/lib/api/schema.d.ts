@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description No auth. Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued. Summed over all workers.
+         * @description No auth. Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, read from the database.
          */
         get: operations["ops-metrics"];
         put?: never;
@@ -1205,6 +1205,15 @@ export interface components {
              */
             events: components["schemas"]["RequestEventOut"][];
             /**
+             * Allowed Moves
+             * @description The moves the calling key's role may make now (`POST …/{id}/<move>`), from the one transition table; any other move is 409 `invalid_transition`
+             * @example [
+             *       "start",
+             *       "reject"
+             *     ]
+             */
+            allowed_moves: components["schemas"]["Move"][];
+            /**
              * Created At
              * Format: date-time
              * @example 2026-01-31T08:00:00Z
@@ -1288,6 +1297,12 @@ export interface components {
              */
             amount: string;
         };
+        /**
+         * Move
+         * @description What a caller asks for (`POST /v1/invoice-requests/{id}/<move>`), each naming one target.
+         * @enum {string}
+         */
+        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse";
         /** MyAccountOut */
         MyAccountOut: {
             /**

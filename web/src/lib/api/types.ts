@@ -2,7 +2,7 @@
 // landed yet (SPEC §3); each entry goes when the regenerated schema.d.ts carries it.
 import type { Schemas } from "./client";
 
-export type Move = "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse";
+export type Move = Schemas["Move"];
 
 export interface InvoiceFile {
   format: "pdf" | "ofd" | "xml";
@@ -21,7 +21,6 @@ export interface Delivery {
 }
 
 interface PendingRequestFields {
-  allowed_moves?: Move[];
   delivery?: Delivery | null;
 }
 
