@@ -226,7 +226,19 @@ def test_customer_requests_and_finance_issues_and_delivers(
         expect(timeline.get_by_text(status, exact=True)).to_be_visible()
     pages.check("request-detail-delivered", screenshot=True)
 
-    page.goto(f"{base}/console/auto-invoicing")
+    # Automatic invoicing, with the invoice information and address just made.
+    page.get_by_role("link", name="Automatic Invoicing").click()
+    expect(page.get_by_role("heading", name="Automatic Invoicing")).to_be_visible()
+    page.get_by_label("Request invoices automatically every month").click()
+    choose(page, "Invoice information", "Electronic ordinary invoice")
+    choose(page, "Sending address", "Li Lei")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Automatic invoicing settings saved.")).to_be_visible()
+    settings = service.call("GET", "/v1/auto-invoicing", seeded.customer_key)
+    assert settings["enabled"] is True
+    assert settings["profile_id"] == request["profile"]["id"]
+    page.reload()
+    expect(page.get_by_label("Request invoices automatically every month")).to_be_checked()
     pages.check("auto-invoicing", screenshot=True)
     page.goto(f"{base}/console/no-such-page")
     expect(page.get_by_text("This page does not exist.")).to_be_visible()

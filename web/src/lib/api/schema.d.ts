@@ -131,7 +131,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List an account's API keys
+         * @description Billing role. The account's keys, newest first, revoked ones too: prefix, role, when created, last used (to within a minute) and revoked. Never the key itself: only its hash is stored.
+         */
+        get: operations["accounts-list_api_keys"];
         put?: never;
         /**
          * Issue a customer API key
@@ -139,6 +143,26 @@ export interface paths {
          */
         post: operations["accounts-create_api_key"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/{account_id}/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a customer API key
+         * @description Billing role. The key is refused (401) by every worker within INVOICING_AUTH_CACHE_SECONDS (each worker trusts a key it has checked that long). Revoking a revoked key is a 204 that changes nothing; a key of another account is 404. `invoicing revoke-key PREFIX` revokes any key.
+         */
+        delete: operations["accounts-revoke_api_key"];
         options?: never;
         head?: never;
         patch?: never;
@@ -606,6 +630,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auto-invoicing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's automatic monthly invoicing setting
+         * @description Customer role. `enabled: false` with null fields until the first `PUT`.
+         */
+        get: operations["auto_invoicing-get"];
+        /**
+         * Turn automatic monthly invoicing on or off
+         * @description Turns automatic monthly invoicing on or off. While on, from day `INVOICING_AUTO_INVOICING_DAY`
+         *     (default 8) of each month the service requests, once per month, every invoiceable bill of an earlier
+         *     period and every invoiceable stored-value card bought before that month, with this profile and address,
+         *     exactly as a customer's request would be made. A refused month is skipped and the customer is emailed why.
+         *
+         *     Enabling needs a profile and an address (omitted: the ones chosen before, else the account's defaults),
+         *     checked in this order:
+         *     1. 404 `not_found`: the profile or address is not this account's (or was deleted), or there is none to use.
+         *     2. 409 `profile_not_usable`: the profile's header no longer matches the certification, or it lacks fields.
+         *     3. 422 `address_incomplete`: electronic invoices need an email, paper ones a postal address.
+         *
+         *     Disabling keeps the chosen profile and address unchecked (any given must be this account's).
+         */
+        put: operations["auto_invoicing-put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -805,6 +864,41 @@ export interface components {
              */
             role: "customer";
         };
+        /**
+         * ApiKeyInfoOut
+         * @description A key as listed: never the secret (only its hash is stored).
+         */
+        ApiKeyInfoOut: {
+            /**
+             * Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to tell keys apart
+             * @example ik_Xk2pQ9vA
+             */
+            prefix: string;
+            /** Role */
+            role: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            created_at: string;
+            /**
+             * Last Used At
+             * @description When the key was last accepted, to within a minute; null if never
+             */
+            last_used_at: string | null;
+            /**
+             * Revoked At
+             * @description Null while the key is valid
+             */
+            revoked_at: string | null;
+        };
         /** ApiKeyOut */
         ApiKeyOut: {
             /**
@@ -827,6 +921,47 @@ export interface components {
              * @example 2026-01-31T08:00:00Z
              */
             created_at: string;
+        };
+        /** AutoInvoicingOut */
+        AutoInvoicingOut: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Profile Id
+             * @description The invoice profile automatic requests use
+             */
+            profile_id: string | null;
+            /**
+             * Address Id
+             * @description The mailing address automatic requests use
+             */
+            address_id: string | null;
+            /**
+             * Updated At
+             * @description Null until the setting is first saved
+             */
+            updated_at: string | null;
+        };
+        /** AutoInvoicingPut */
+        AutoInvoicingPut: {
+            /**
+             * Enabled
+             * @description Request the earlier months' invoices automatically each month
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * Profile Id
+             * @description The invoice profile to invoice to; needed to enable (omitted: the one already chosen)
+             * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+             */
+            profile_id?: string | null;
+            /**
+             * Address Id
+             * @description The mailing address to send to; needed to enable (omitted: the one already chosen)
+             * @example 16fd2706-8baf-433b-82eb-8c7fada847da
+             */
+            address_id?: string | null;
         };
         /** BillOut */
         BillOut: {
@@ -1336,6 +1471,18 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[ApiKeyInfoOut] */
+        Page_ApiKeyInfoOut_: {
+            /** Data */
+            data: components["schemas"]["ApiKeyInfoOut"][];
+            /** Has More */
+            has_more: boolean;
+            /**
+             * Next Cursor
+             * @description Pass back as `cursor` for the next page; null at the end
+             */
+            next_cursor: string | null;
+        };
         /** Page[BillOut] */
         Page_BillOut_: {
             /** Data */
@@ -1572,9 +1719,10 @@ export interface components {
             at: string;
             /**
              * Actor Role
+             * @description Who made the move; `system` for what the service did by itself (automatic invoicing)
              * @enum {string}
              */
-            actor_role: "customer" | "billing" | "finance";
+            actor_role: "customer" | "billing" | "finance" | "system";
             /** Note */
             note: string | null;
         };
@@ -1962,6 +2110,82 @@ export interface operations {
             };
         };
     };
+    "accounts-list_api_keys": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description From `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApiKeyInfoOut_"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "accounts-create_api_key": {
         parameters: {
             query?: never;
@@ -2022,6 +2246,76 @@ export interface operations {
             };
             /** @description Request body too large (`payload_too_large`) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "accounts-revoke_api_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4340,6 +4634,164 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auto_invoicing-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoInvoicingOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auto_invoicing-put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "profile_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                 *       "address_id": "16fd2706-8baf-433b-82eb-8c7fada847da"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AutoInvoicingPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoInvoicingOut"];
                 };
             };
             /** @description Missing or unknown API key (`unauthenticated`) */

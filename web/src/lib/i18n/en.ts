@@ -281,7 +281,6 @@ export const en = {
     address: "Sending address",
     updatedAt: "Last changed",
     saved: "Automatic invoicing settings saved.",
-    notAvailable: "Automatic invoicing is not available on this service yet.",
   },
   errors: {
     title: "The request failed",

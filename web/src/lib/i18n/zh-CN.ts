@@ -283,7 +283,6 @@ export const zhCN: Catalogue = {
     address: "寄送地址",
     updatedAt: "最近修改",
     saved: "自动开票设置已保存。",
-    notAvailable: "本服务尚未提供自动开票。",
   },
   errors: {
     title: "请求失败",
