@@ -11,26 +11,12 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-
+from app.core.migrations import alembic_config, migrate
 from app.core.settings import get_settings
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def alembic_config(database_url: str | None = None) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["database_url"] = database_url or get_settings().database_url
-    return config
-
-
-def migrate(database_url: str | None = None, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+__all__ = ["alembic_config", "main", "migrate"]
 
 
 async def _create_key(role: str, account: str | None) -> str:

@@ -12,10 +12,10 @@ from app.addresses.service import create_address
 from app.bills.service import BillAmounts, upsert_bill
 from app.cards.service import CardPurchase, record_purchase
 from app.certification.service import certify
-from app.cli import migrate
 from app.core.auth import Role
 from app.core.clock import utcnow
 from app.core.database import Database
+from app.core.migrations import migrate
 from app.core.money import format_money
 from app.core.settings import get_settings
 from app.profiles.schemas import ProfileCreate

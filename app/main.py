@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.accounts.keys import find_key
 from app.accounts.router import router as accounts_router
 from app.accounts.usage import KeyUsage
 from app.addresses.router import router as addresses_router
@@ -13,12 +14,13 @@ from app.autoinvoicing.router import router as autoinvoicing_router
 from app.bills.router import router as bills_router
 from app.bills.summary_router import router as summary_router
 from app.cards.router import router as cards_router
+from app.certification.router import account_router
 from app.certification.router import router as certification_router
 from app.console.router import DEFAULT_DIST
 from app.console.router import build_router as build_console_router
-from app.core.auth import KeyCache
+from app.core.auth import KeyCache, KeyResolver
 from app.core.database import Database
-from app.core.errors import install_error_handlers
+from app.core.handlers import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import (
     BodyLimit,
@@ -96,13 +98,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     app.state.key_usage = key_usage
+    app.state.key_resolver = KeyResolver(find_key, app.state.key_cache)
     install_error_handlers(app)
     install_openapi(app)
     # Added innermost first: ResponseHeaders → RequestContext → BodyLimit → Idempotency → Transaction
     # → the route (app/core/middleware.py).
     app.add_middleware(TransactionMiddleware, database=database)
     app.add_middleware(
-        IdempotencyMiddleware, database=database, settings=settings, key_cache=app.state.key_cache
+        IdempotencyMiddleware, database=database, settings=settings, key_resolver=app.state.key_resolver
     )
     app.add_middleware(
         BodyLimitMiddleware,
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         ops_router,
         accounts_router,
+        account_router,
         certification_router,
         profiles_router,
         addresses_router,

@@ -10,13 +10,13 @@ from app.accounts.schemas import (
     ApiKeyInfoOut,
     ApiKeyOut,
     CashBalanceSet,
-    MyAccountOut,
 )
-from app.core.auth import Billing, BillingOrFinance, Customer, Role
+from app.core.auth import Role
+from app.core.dependencies import Billing, BillingOrFinance, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
-from app.core.pagination import Page, Pagination
+from app.core.pagination import Page
 from app.core.session import Session
 
 router = APIRouter(tags=["accounts"], route_class=ExactJSONRoute)
@@ -122,24 +122,3 @@ async def list_api_keys(
 async def revoke_api_key(account_id: str, key_id: str, session: Session, _auth: Billing) -> Response:
     await service.revoke_key(session, parse_id(account_id), parse_id(key_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get(
-    "/v1/account",
-    response_model=MyAccountOut,
-    operation_id="account-get_mine",
-    description=(
-        "Customer role. The account the key is bound to, its cash balance and whether the "
-        "enterprise is certified."
-    ),
-    summary="The calling customer's account",
-    responses=problems(),
-)
-async def my_account(session: Session, auth: Customer) -> MyAccountOut:
-    account, certified = await service.my_account(session, auth.customer_account_id)
-    return MyAccountOut(
-        id=account.id,
-        name=account.name,
-        cash_balance=account.cash_balance,
-        certification_status="certified" if certified else "uncertified",
-    )

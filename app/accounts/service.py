@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account, ApiKey
-from app.certification.models import Certification
 from app.core.auth import NewKey, Role, generate_key, hash_key
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound
@@ -35,6 +34,13 @@ async def create_account(session: AsyncSession, name: str, external_id: str | No
     except IntegrityError:
         raise DuplicateExternalId() from None
     return account
+
+
+async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    """Lock the account's row for this transaction (changes per account are serialized on it;
+    SQLite already holds the write lock). False when there is no such account."""
+    locked = await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    return locked.scalar_one_or_none() is not None
 
 
 async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account:
@@ -64,14 +70,6 @@ async def issue_key(session: AsyncSession, role: Role, account_id: uuid.UUID | N
     session.add(record)
     await session.flush()
     return IssuedKey(record=record, key=new.key)
-
-
-async def my_account(session: AsyncSession, account_id: uuid.UUID) -> tuple[Account, bool]:
-    account = await get_account(session, account_id)
-    certified = (
-        await session.execute(select(Certification.account_id).where(Certification.account_id == account_id))
-    ).first() is not None
-    return account, certified
 
 
 _KEY_ORDER = (ApiKey.created_at, ApiKey.id)

@@ -4,11 +4,11 @@ from fastapi import APIRouter, Response, status
 
 from app.addresses import service
 from app.addresses.schemas import AddressCreate, AddressOut, AddressUpdate
-from app.core.auth import Customer
+from app.core.dependencies import Customer, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
-from app.core.pagination import Page, Pagination
+from app.core.pagination import Page
 from app.core.session import Session
 
 router = APIRouter(tags=["mailing addresses"], route_class=ExactJSONRoute)

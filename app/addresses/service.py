@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.defaults import flush_guarding_default, make_default
 from app.addresses.models import MailingAddress
 from app.addresses.schemas import AddressCreate, AddressOut, AddressUpdate
 from app.core.clock import utcnow
-from app.core.defaults import flush_guarding_default, make_default
 from app.core.errors import DomainError, NotFound
 from app.core.pagination import PageParams, keyset, paginate
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from app.autoinvoicing import service
 from app.autoinvoicing.schemas import AutoInvoicingOut, AutoInvoicingPut
-from app.core.auth import Customer
+from app.core.dependencies import Customer
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.session import Session

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.bills import service
 from app.bills.schemas import PERIOD_PATTERN, BillOut, BillUpsert
-from app.core.auth import Billing, Customer
+from app.core.dependencies import Billing, Customer, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
-from app.core.pagination import Page, Pagination
+from app.core.pagination import Page
 from app.core.session import Session
 
 router = APIRouter(tags=["bills"], route_class=ExactJSONRoute)

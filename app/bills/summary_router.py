@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 
-from app.core.auth import Customer
+from app.core.dependencies import Customer
 from app.core.openapi import problems
 from app.core.session import Session
 from app.core.settings import Settings

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query, status
 
 from app.cards import service
 from app.cards.schemas import CardCreate, CardOut
-from app.core.auth import Billing, Customer
+from app.core.dependencies import Billing, Customer, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
-from app.core.pagination import Page, Pagination
+from app.core.pagination import Page
 from app.core.session import Session
 
 router = APIRouter(tags=["stored-value cards"], route_class=ExactJSONRoute)

@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
+from app.accounts.service import get_account, lock_account
 from app.certification.models import Certification
 from app.certification.schemas import CertificationOut
 from app.core.clock import utcnow
@@ -41,10 +42,7 @@ async def certify(
 ) -> CertificationOut:
     """Create or replace the account's certification; identical data changes nothing."""
     # Serialize concurrent certifications of one account on its row (SQLite: the write lock).
-    locked = (
-        await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
-    ).scalar_one_or_none()
-    if locked is None:
+    if not await lock_account(session, account_id):
         raise NotFound("No such account.")
     certification = await get_certification(session, account_id)
     if certification is not None and (
@@ -70,3 +68,9 @@ async def certify(
     out = to_out(certification)
     await events.record(session, "certification.updated", account_id, out.model_dump(mode="json"))
     return out
+
+
+async def my_account(session: AsyncSession, account_id: uuid.UUID) -> tuple[Account, bool]:
+    """The customer's account and whether its enterprise is certified."""
+    account = await get_account(session, account_id)
+    return account, await get_certification(session, account_id) is not None

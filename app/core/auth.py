@@ -1,24 +1,21 @@
-"""API-key authentication and role checks; keys are random, shown once, stored as SHA-256."""
+"""API keys and who is calling: plain data and rules, no web framework (services import this).
+
+Keys are random, shown once, and stored as SHA-256. The lookup of a key's row belongs to the
+accounts package (`app/accounts/keys.py`); `KeyResolver` receives it as a function, so this
+module knows no domain model. The FastAPI dependencies that authenticate a request and check its
+role are in `app/core/dependencies.py`.
+"""
 
 import hashlib
-import hmac
 import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Protocol
+from typing import Protocol
 
-from fastapi import Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.accounts.models import ApiKey
-from app.core.errors import Forbidden, Unauthenticated
-from app.core.ratelimit import RateLimiter
-from app.core.session import get_session
 
 KEY_PREFIX = "ik_"
 
@@ -88,75 +85,34 @@ class KeyCache:
         self._entries[digest] = (time.monotonic() + self.ttl_seconds, auth)
 
 
-_KEY_BY_HASH = select(ApiKey.id, ApiKey.role, ApiKey.account_id, ApiKey.key_hash).where(
-    ApiKey.key_hash == bindparam("digest"), ApiKey.revoked_at.is_(None)
-)
+# Finds the live (unrevoked) key whose SHA-256 is `digest`: app/accounts/keys.find_key.
+KeyLookup = Callable[[AsyncSession, str], Awaitable[AuthContext | None]]
 
 
-async def resolve_key(session: AsyncSession, key: str, cache: KeyCache | None = None) -> AuthContext | None:
-    if not key.startswith(KEY_PREFIX) or len(key) > 128:
-        return None
-    digest = hash_key(key)
-    if cache is not None and (cached := cache.get(digest)) is not None:
-        return cached
-    row = (await session.execute(_KEY_BY_HASH, {"digest": digest})).one_or_none()
-    if row is None or not hmac.compare_digest(row.key_hash, digest):
-        return None
-    auth = AuthContext(key_id=row.id, role=Role(row.role), account_id=row.account_id)
-    if cache is not None:
-        cache.put(digest, auth)
-    return auth
+class KeyResolver:
+    """From the key a caller sent to who is calling: a shape check, the cache, then the lookup.
+
+    The key is found by its SHA-256 digest (an indexed equality); the digest of a guess reveals
+    nothing about a stored key, so no constant-time comparison is needed after the lookup.
+    """
+
+    def __init__(self, lookup: KeyLookup, cache: KeyCache) -> None:
+        self.lookup = lookup
+        self.cache = cache
+
+    async def resolve(self, session: AsyncSession, key: str) -> AuthContext | None:
+        if not key.startswith(KEY_PREFIX) or len(key) > 128:
+            return None
+        digest = hash_key(key)
+        if (cached := self.cache.get(digest)) is not None:
+            return cached
+        auth = await self.lookup(session, digest)
+        if auth is not None:
+            self.cache.put(digest, auth)
+        return auth
 
 
 class KeyUsageRecorder(Protocol):
     """Told of every authenticated request (app/accounts/usage.py keeps `last_used_at`)."""
 
     def seen(self, key_id: uuid.UUID) -> None: ...
-
-
-_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ik_…`")
-
-
-async def authenticate(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> AuthContext:
-    state = request.scope.setdefault("state", {})
-    auth = state.get("auth")
-    if not isinstance(auth, AuthContext):
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise Unauthenticated()
-        auth = await resolve_key(session, credentials.credentials, request.app.state.key_cache)
-        if auth is None:
-            raise Unauthenticated("The API key is unknown or revoked.")
-        state["auth"] = auth
-    if not state.get("rate_checked"):
-        state["rate_checked"] = True
-        usage: KeyUsageRecorder = request.app.state.key_usage
-        usage.seen(auth.key_id)
-        limiter: RateLimiter = request.app.state.rate_limiter
-        await limiter.check(str(auth.key_id))
-    return auth
-
-
-def require_role(*roles: Role) -> Callable[..., Awaitable[AuthContext]]:
-    """The key must have one of `roles`. The OpenAPI document lists them as the role names of the
-    operation's bearer requirement (`security: [{HTTPBearer: [customer]}]`, as OpenAPI 3.1 allows
-    for non-OAuth schemes), so integrators and tests read who may call what from the document."""
-    allowed = frozenset(roles)
-    names = sorted(role.value for role in allowed)
-
-    async def dependency(auth: Annotated[AuthContext, Security(authenticate, scopes=names)]) -> AuthContext:
-        if auth.role not in allowed:
-            raise Forbidden(f"This operation needs a {' or '.join(sorted(allowed))} key.")
-        return auth
-
-    return dependency
-
-
-Customer = Annotated[AuthContext, Depends(require_role(Role.customer))]
-Billing = Annotated[AuthContext, Depends(require_role(Role.billing))]
-Finance = Annotated[AuthContext, Depends(require_role(Role.finance))]
-BillingOrFinance = Annotated[AuthContext, Depends(require_role(Role.billing, Role.finance))]
-CustomerOrFinance = Annotated[AuthContext, Depends(require_role(Role.customer, Role.finance))]

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import idempotency, metrics
-from app.core.auth import AuthContext, KeyCache, resolve_key
+from app.core.auth import AuthContext, KeyResolver
 from app.core.context import request_id_var
 from app.core.database import Database, is_unavailable
 from app.core.errors import (
@@ -272,11 +272,13 @@ class IdempotencyMiddleware:
     stored with the work's commit (2xx/3xx) or on its own (other final answers), or forgotten (429,
     5xx, an exception) so that a retry with the same key runs again."""
 
-    def __init__(self, app: ASGIApp, database: Database, settings: Settings, key_cache: KeyCache) -> None:
+    def __init__(
+        self, app: ASGIApp, database: Database, settings: Settings, key_resolver: KeyResolver
+    ) -> None:
         self.app = app
         self.database = database
         self.settings = settings
-        self.key_cache = key_cache
+        self.key_resolver = key_resolver
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -325,7 +327,7 @@ class IdempotencyMiddleware:
         if scheme.lower() != "bearer" or not token:
             return None
         async with self.database.read_session() as session:
-            return await resolve_key(session, token.strip(), self.key_cache)
+            return await self.key_resolver.resolve(session, token.strip())
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, record_id: uuid.UUID) -> None:
         stored = False

@@ -58,10 +58,6 @@ def format_money(fen: int) -> str:
     return f"{sign}{yuan}.{cents:02d}"
 
 
-def to_decimal(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
-
-
 _IN_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "pattern": _PATTERN, "examples": ["1024.50"]},

@@ -7,9 +7,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Integer, Select, bindparam, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -32,19 +31,6 @@ class Page(BaseModel, Generic[T]):
 class PageParams:
     limit: int
     cursor: str | None
-
-
-async def page_params(
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-    cursor: Annotated[
-        str | None,
-        Query(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="From `next_cursor`"),
-    ] = None,
-) -> PageParams:
-    return PageParams(limit=limit, cursor=cursor)
-
-
-Pagination = Annotated[PageParams, Depends(page_params)]
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

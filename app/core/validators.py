@@ -90,7 +90,6 @@ class _BlankIsNull:
         return {"anyOf": [*branches, blank]}
 
 
-SingleLine = AfterValidator(_single_line)
 BlankIsNull = _BlankIsNull()
 
 # What trimming removes (Unicode White_Space; the other white-space characters are forbidden

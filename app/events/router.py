@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.core.auth import BillingOrFinance
+from app.core.dependencies import BillingOrFinance
 from app.core.openapi import problems
 from app.core.session import Session
 from app.events import service

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from sqlalchemy import bindparam, select
 
 from app.accounts.models import Account
-from app.core.auth import Customer
+from app.core.dependencies import Customer
 from app.core.errors import NotFound
 from app.core.ids import Id
 from app.core.money import MoneyOut

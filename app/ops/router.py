@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request, Response
 
 from app.core import metrics
-from app.core.errors import problem_response
+from app.core.handlers import problem_response
 from app.core.openapi import problems
 from app.core.session import Session
 from app.ops.readiness import check_ready

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.core.auth import Customer
+from app.core.dependencies import Customer, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
-from app.core.pagination import Page, Pagination
+from app.core.pagination import Page
 from app.core.session import Session
 from app.profiles import service
 from app.profiles.schemas import ProfileCreate, ProfileOut, ProfileUpdate

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.defaults import flush_guarding_default, make_default
 from app.certification.models import Certification
 from app.certification.service import get_certification
 from app.core.clock import utcnow
-from app.core.defaults import flush_guarding_default, make_default
 from app.core.errors import Conflict, DomainError, NotFound
 from app.core.pagination import PageParams, keyset, paginate
 from app.profiles import rules

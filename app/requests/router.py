@@ -4,13 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, status
 
-from app.core.auth import Customer, CustomerOrFinance, Finance
 from app.core.clock import TimestampIn
+from app.core.dependencies import Customer, CustomerOrFinance, Finance, Pagination
 from app.core.errors import ValidationFailed
 from app.core.ids import parse_id, try_parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
-from app.core.pagination import Page, Pagination
+from app.core.pagination import Page
 from app.core.session import Session
 from app.requests import create, lifecycle, queries
 from app.requests.schemas import DeliverIn, InvoiceRequestCreate, InvoiceRequestOut, IssueIn, ReasonIn

@@ -16,7 +16,7 @@ from app.cli import migrate
 from app.core import idempotency
 from app.core.auth import Role
 from app.core.database import Database
-from app.core.errors import problem_response
+from app.core.handlers import problem_response
 from app.core.idempotency_models import IdempotencyKey
 from app.core.settings import Settings
 from app.main import create_app
@@ -102,10 +102,8 @@ async def test_key_in_flight_is_409(client: httpx.AsyncClient, api: Api, app: Fa
     auth_response = await client.get("/v1/accounts/" + str(uuid.uuid4()), headers=api.billing)
     assert auth_response.status_code == 404
     # Claim the key as a concurrent worker would, then send the request.
-    from app.core.auth import resolve_key
-
     async with app.state.database.read_session() as session:
-        auth = await resolve_key(session, api.billing_key)
+        auth = await app.state.key_resolver.resolve(session, api.billing_key)
     assert auth is not None
     body = b'{"name":"Busy"}'
     outcome = await idempotency.claim(
@@ -127,10 +125,8 @@ async def test_key_in_flight_is_409(client: httpx.AsyncClient, api: Api, app: Fa
 
 
 async def test_stale_claim_of_a_crashed_worker_is_taken_over(app: FastAPI, api: Api) -> None:
-    from app.core.auth import resolve_key
-
     async with app.state.database.read_session() as session:
-        auth = await resolve_key(session, api.billing_key)
+        auth = await app.state.key_resolver.resolve(session, api.billing_key)
     assert auth is not None
     args = (app.state.database, auth.key_id, uuid.uuid4().hex, "f" * 64)
     first = await idempotency.claim(*args, ttl_seconds=3600, lock_seconds=60)

@@ -7,11 +7,11 @@ unique index on (account_id) WHERE is_default AND deleted_at IS NULL backs the r
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Account
+from app.accounts.service import lock_account
 from app.core.clock import utcnow
 from app.core.errors import Conflict
 
@@ -28,7 +28,7 @@ async def make_default(session: AsyncSession, model: Any, account_id: uuid.UUID,
     (InvoiceProfile, MailingAddress); typed loosely because a Protocol cannot describe
     SQLAlchemy's class-level column attributes.
     """
-    await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    await lock_account(session, account_id)
     await session.execute(
         update(model)
         .where(
