@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from tests.conftest import POSTGRES_URL
 from tests.factories import bearer, issue_staff_key
+from tests.reliability.world import record_figures
 from tests.server import free_port, running_server
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -166,7 +168,10 @@ async def test_postgres_outage_is_503_and_loses_nothing_acknowledged(tmp_path: P
                     ready = await http.get("/readyz")
                     assert ready.status_code == 503
                     before_restart = len(load.acknowledged)
+                    restarted = time.monotonic()
                     cluster.start()
+                    await load.until(lambda: len(load.acknowledged) > before_restart, "no recovery")
+                    first_after_restart = time.monotonic() - restarted
                     await load.until(
                         lambda: len(load.acknowledged) >= before_restart + 30, "no recovery after the restart"
                     )
@@ -183,6 +188,12 @@ async def test_postgres_outage_is_503_and_loses_nothing_acknowledged(tmp_path: P
                     found = await http.get(f"/v1/accounts/{account_id}", headers=key)
                     assert found.status_code == 200, (external_id, found.text)
                     assert found.json()["external_id"] == external_id
+        record_figures(
+            "postgres_outage",
+            acknowledged=len(load.acknowledged),
+            unavailable=len(load.unavailable),
+            first_2xx_after_start_s=round(first_after_restart, 2),  # pg_ctl start -w included
+        )
         log = server.log()
         assert "Traceback" not in log and "exc_info" not in log, log[-3000:]
         warnings = log.count('"message": "database unavailable"')
