@@ -11,6 +11,7 @@ JOB_MODULES = (
     "app.worker.housekeeping",
     "app.mail.jobs",
     "app.autoinvoicing.tasks",
+    "app.requests.delivery",
 )
 
 

@@ -10,7 +10,14 @@ from app.core.database import Base
 from app.core.idempotency_models import IdempotencyKey
 from app.events.models import Event
 from app.profiles.models import InvoiceProfile
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.models import (
+    Invoice,
+    InvoiceFile,
+    InvoiceRequest,
+    InvoiceRequestEvent,
+    InvoiceRequestItem,
+)
+from app.requests.storage import FileBlob
 from app.worker.models import Job
 
 __all__ = [
@@ -22,8 +29,10 @@ __all__ = [
     "Bill",
     "Certification",
     "Event",
+    "FileBlob",
     "IdempotencyKey",
     "Invoice",
+    "InvoiceFile",
     "InvoiceProfile",
     "InvoiceRequest",
     "InvoiceRequestEvent",

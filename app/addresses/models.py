@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
-from app.core.database import Base, UTCDateTime
+from app.core.database import Base, JSONDocument, UTCDateTime
 
 
 class MailingAddress(Base):
@@ -18,6 +18,8 @@ class MailingAddress(Base):
     recipient: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    # Copies of electronic invoices (up to 5 addresses); NULL means none.
+    cc_emails: Mapped[list[str] | None] = mapped_column(JSONDocument)
     address: Mapped[str | None] = mapped_column(String(300))
     postal_code: Mapped[str | None] = mapped_column(String(6))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)

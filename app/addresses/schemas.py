@@ -14,6 +14,7 @@ Recipient = Annotated[str, Text(1, 100)]
 PostalAddress = Annotated[str, Text(1, 300)]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$", max_length=6)]
 
+MAX_CC_EMAILS = 5
 _EITHER = "At least one of email (electronic invoices) and address (paper invoices)"
 
 
@@ -24,12 +25,26 @@ class _AddressFields(RequestModel):
     email: Annotated[Email | None, BlankIsNull] = Field(
         default=None, description=_EITHER, examples=["invoices@acme.example"]
     )
+    cc_emails: list[Email] | None = Field(
+        default=None,
+        max_length=MAX_CC_EMAILS,
+        json_schema_extra={"uniqueItems": True},
+        description="Up to 5 more addresses that get a copy of electronic invoices (null or [] for none)",
+        examples=[["finance@acme.example"]],
+    )
     address: Annotated[PostalAddress | None, BlankIsNull] = Field(
         default=None, description=_EITHER, examples=["1 Software Ave, Gulou District, Fuzhou"]
     )
     postal_code: Annotated[PostalCode | None, BlankIsNull] = Field(
         default=None, description="6 digits", examples=["350001"]
     )
+
+    @field_validator("cc_emails")
+    @classmethod
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("must not list an address twice")
+        return value
 
 
 class AddressCreate(_AddressFields):
@@ -55,10 +70,16 @@ class AddressUpdate(_AddressFields):
 
 
 class AddressOut(ResponseModel):
+    @field_validator("cc_emails", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
     id: Id
     recipient: str
     phone: str
     email: str | None
+    cc_emails: list[str] = Field(description="Copies of electronic invoices go here too")
     address: str | None
     postal_code: str | None
     is_default: bool

@@ -14,7 +14,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError, NotFound
 from app.core.pagination import PageParams, keyset, paginate
 
-REPLACEABLE_FIELDS = ("recipient", "phone", "email", "address", "postal_code")
+REPLACEABLE_FIELDS = ("recipient", "phone", "email", "cc_emails", "address", "postal_code")
 
 
 class NoDestination(DomainError):
@@ -49,6 +49,7 @@ def address_snapshot(address: MailingAddress) -> dict[str, Any]:
         "recipient": address.recipient,
         "phone": address.phone,
         "email": address.email,
+        "cc_emails": list(address.cc_emails or []),
         "address": address.address,
         "postal_code": address.postal_code,
     }
@@ -105,6 +106,7 @@ async def create_address(session: AsyncSession, account_id: uuid.UUID, body: Add
         recipient=body.recipient,
         phone=body.phone,
         email=body.email,
+        cc_emails=body.cc_emails,
         address=body.address,
         postal_code=body.postal_code,
         is_default=body.is_default,

@@ -15,6 +15,7 @@ _DESCRIPTIONS = {
     404: "No such resource for this caller (`not_found`)",
     409: "Refused by the resource's current state",
     413: "Request body too large (`payload_too_large`)",
+    415: "The body's Content-Type is not one this operation takes (`unsupported_media_type`)",
     422: "Invalid input (`validation_error` with `errors`), or a refused value",
     429: "Too many requests (`rate_limited`)",
 }

@@ -21,6 +21,7 @@ EVENT_TYPES = frozenset(
         "invoice_request.cancelled",
         "invoice_request.reversed",
         "auto_invoicing.skipped",
+        "invoice_request.delivery_failed",
     }
 )
 

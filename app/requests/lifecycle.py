@@ -5,11 +5,13 @@ conditional `UPDATE … WHERE id = :id AND status = :expected`: of two racing mo
 lets exactly one through and the other is told 409 `invalid_transition`.
 """
 
+import math
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,19 +20,34 @@ from app.cards.models import StoredValueCard
 from app.core import metrics
 from app.core.auth import AuthContext
 from app.core.clock import utcnow
-from app.core.errors import Conflict, ValidationFailed
+from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.money import format_money
 from app.events import service as events
 from app.profiles.rules import PAPER_TYPES, is_electronic
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests import delivery
+from app.requests.filetypes import invoices_missing_pdf
+from app.requests.models import Invoice, InvoiceFile, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.queries import event_data, get_request, load_request
 from app.requests.schemas import InvoiceIn, InvoiceRequestOut
 from app.requests.states import RELEASING, TARGET, Move, Status, may_move
+
+RESENDS_PER_DAY = 5
 
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
     detail = "The invoice request cannot make this move from its current status."
+
+
+class InvoiceFileMissing(Conflict):
+    code = "invoice_file_missing"
+    detail = "Electronic invoices are delivered by email with their PDF: upload a pdf for every invoice."
+
+
+class ResendLimit(DomainError):
+    code = "rate_limited"
+    status = 429
+    detail = f"A request's invoices can be resent at most {RESENDS_PER_DAY} times a day (UTC)."
 
 
 class DuplicateInvoiceNumber(Conflict):
@@ -79,9 +96,15 @@ async def deliver(
     request = await _load_for_move(session, auth, request_id, Status.delivered)
     if request.invoice_type in PAPER_TYPES and tracking_number is None:
         raise ValidationFailed("body.tracking_number", "is required to deliver paper invoices")
+    electronic = is_electronic(request.invoice_type)
+    if electronic:
+        missing = await _invoices_missing_pdf(session, request)
+        if missing:
+            raise InvoiceFileMissing(f"Invoice {missing[0]} has no pdf file yet.", invoices=missing)
+    to, cc = delivery.recipients(request.address_snapshot)
     parts = []
-    if is_electronic(request.invoice_type):
-        parts.append(f"Emailed to {request.address_snapshot.get('email')}")
+    if electronic:
+        parts.append(f"Emailed to {', '.join([*to, *cc])}")
     if carrier is not None:
         parts.append(f"Carrier: {carrier}")
     if tracking_number is not None:
@@ -95,7 +118,72 @@ async def deliver(
         carrier=carrier,
         tracking_number=tracking_number,
     )
+    if electronic:
+        await delivery.queue_email_delivery(session, request, to, cc)
+    else:
+        await delivery.announce_paper_shipment(session, request, carrier, tracking_number)
     return await _finish(session, auth, request, Status.delivered)
+
+
+async def resend(
+    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, email: str | None
+) -> InvoiceRequestOut:
+    """Email a delivered electronic request's invoices again (to `email`, or the snapshot's)."""
+    request = await load_request(session, auth, request_id)
+    if request.status != Status.delivered or not is_electronic(request.invoice_type):
+        raise InvalidTransition(
+            "Only a delivered electronic invoice request can be resent.", current_status=request.status
+        )
+    await _count_resend(session, request.id)
+    to, cc = ([email], []) if email is not None else delivery.recipients(request.address_snapshot)
+    await delivery.queue_email_delivery(session, request, to, cc)
+    await session.flush()
+    return await get_request(session, auth, request.id)
+
+
+async def _count_resend(session: AsyncSession, request_id: uuid.UUID) -> None:
+    """At most RESENDS_PER_DAY per UTC day, decided by one conditional UPDATE (no race lets a 6th by)."""
+    now = utcnow()
+    today = now.date().isoformat()
+    same_day = InvoiceRequest.resend_day == today
+    result = await session.execute(
+        update(InvoiceRequest)
+        .where(
+            InvoiceRequest.id == request_id,
+            or_(
+                InvoiceRequest.resend_day.is_(None),
+                InvoiceRequest.resend_day != today,
+                func.coalesce(InvoiceRequest.resend_count, 0) < RESENDS_PER_DAY,
+            ),
+        )
+        .values(
+            resend_day=today,
+            resend_count=case((same_day, func.coalesce(InvoiceRequest.resend_count, 0) + 1), else_=1),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0), UTC)
+        retry_after = max(1, math.ceil((tomorrow - now).total_seconds()))
+        raise ResendLimit(headers={"Retry-After": str(retry_after)})
+
+
+async def _invoices_missing_pdf(session: AsyncSession, request: InvoiceRequest) -> list[str]:
+    rows = (
+        await session.execute(
+            select(Invoice.number, InvoiceFile.format)
+            .outerjoin(InvoiceFile, InvoiceFile.invoice_id == Invoice.id)
+            .where(Invoice.request_id == request.id)
+            .order_by(Invoice.position)
+        )
+    ).all()
+    invoices: dict[str, list[dict[str, str]]] = {}
+    for number, file_format in rows:
+        invoices.setdefault(number, [])
+        if file_format is not None:
+            invoices[number].append({"format": file_format})
+    shaped = [{"number": number, "files": files} for number, files in invoices.items()]
+    return invoices_missing_pdf(request.invoice_type, shaped)
 
 
 async def end(
@@ -109,6 +197,8 @@ async def end(
     target = TARGET[move]
     request = await _load_for_move(session, auth, request_id, target)
     await _move(session, auth, request, target, note=reason)
+    if target is Status.rejected:
+        await delivery.announce_rejection(session, request, reason)
     return await _finish(session, auth, request, target)
 
 

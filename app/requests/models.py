@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,6 +37,12 @@ class InvoiceRequest(Base):
     remark: Mapped[str | None] = mapped_column(String(500))
     carrier: Mapped[str | None] = mapped_column(String(100))
     tracking_number: Mapped[str | None] = mapped_column(String(100))
+    # Email delivery of an electronic request: {channel, to, status, attempts, last_error, sent_at,
+    # job_id}; NULL until it is delivered. Only the job named by job_id updates it (resend replaces it).
+    delivery: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    # Resends on the UTC day `resend_day` (at most RESENDS_PER_DAY), decided by a conditional UPDATE.
+    resend_day: Mapped[str | None] = mapped_column(String(10))
+    resend_count: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -129,3 +136,26 @@ class Invoice(Base):
     request: Mapped[InvoiceRequest] = relationship(back_populates="invoices", lazy="raise")
 
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class InvoiceFile(Base):
+    """One file of an invoice (pdf, ofd or xml): its metadata; the bytes are in a FileStorage."""
+
+    __tablename__ = "invoice_file"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice.id"))
+    format: Mapped[str] = mapped_column(String(8))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage: Mapped[str] = mapped_column(String(16))  # which FileStorage holds the bytes
+    storage_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "format"),
+        CheckConstraint("format IN ('pdf', 'ofd', 'xml')", name="format"),
+        CheckConstraint("size >= 0", name="size"),
+    )

@@ -38,9 +38,16 @@ from app.core.auth import AuthContext, Role
 from app.core.database import UTCDateTime
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, keyset, paginate
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.filetypes import FileFormat, invoices_missing_pdf
+from app.requests.models import (
+    Invoice,
+    InvoiceFile,
+    InvoiceRequest,
+    InvoiceRequestEvent,
+    InvoiceRequestItem,
+)
 from app.requests.schemas import InvoiceRequestOut
-from app.requests.states import Status, allowed_moves
+from app.requests.states import Move, Status, allowed_moves
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,7 @@ _REQUEST_COLUMNS = (
     InvoiceRequest.remark,
     InvoiceRequest.carrier,
     InvoiceRequest.tracking_number,
+    InvoiceRequest.delivery,
     InvoiceRequest.created_at,
     InvoiceRequest.updated_at,
 )
@@ -117,6 +125,17 @@ def event_data(out: InvoiceRequestOut) -> dict[str, Any]:
     return out.model_dump(mode="json", exclude={"allowed_moves"})
 
 
+def file_url(request_id: uuid.UUID | str, number: str, file_format: str) -> str:
+    return f"/v1/invoice-requests/{request_id}/invoices/{number}/files/{file_format}"
+
+
+def _moves(request: Mapping[str, Any], children: Children, role: Role) -> list[Move]:
+    moves = allowed_moves(Status(request["status"]), role)
+    if Move.deliver in moves and invoices_missing_pdf(request["invoice_type"], children.invoices):
+        moves.remove(Move.deliver)  # electronic: every invoice needs its PDF first
+    return moves
+
+
 def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[str, Any]:
     return {
         "id": request["id"],
@@ -132,7 +151,8 @@ def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[
         "tracking_number": request["tracking_number"],
         "invoices": children.invoices,
         "events": children.events,
-        "allowed_moves": allowed_moves(Status(request["status"]), role),
+        "delivery": request.get("delivery"),  # absent for a request just created
+        "allowed_moves": _moves(request, children, role),
         "created_at": request["created_at"],
         "updated_at": request["updated_at"],
     }
@@ -141,7 +161,7 @@ def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[
 def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
     """Selects of items, events and invoices (in their timeline order) of the requests `where` picks.
 
-    All three share one column shape, tagged by `part`, so they can also run as one UNION ALL.
+    All four share one column shape, tagged by `part`, so they can also run as one UNION ALL.
     """
     item, event, invoice = InvoiceRequestItem, InvoiceRequestEvent, Invoice
     return [
@@ -178,6 +198,20 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             invoice.amount.label("amount"),
             invoice.issued_at.label("at"),
         ).where(where(invoice.request_id)),
+        select(
+            literal_column("3", Integer).label("part"),
+            invoice.request_id.label("request_id"),
+            invoice.position.label("ord"),
+            invoice.number.label("name"),
+            InvoiceFile.format.label("text"),
+            InvoiceFile.sha256.label("note"),
+            type_coerce(null(), Uuid).label("target"),
+            InvoiceFile.size.label("amount"),
+            InvoiceFile.updated_at.label("at"),
+        )
+        .select_from(InvoiceFile)
+        .join(invoice, invoice.id == InvoiceFile.invoice_id)
+        .where(where(invoice.request_id)),
     ]
 
 
@@ -186,8 +220,8 @@ def _one_union(parts: list[Select[Any]]) -> Select[Any]:
     return select(children).order_by(children.c.part, children.c.ord)
 
 
-# Built once; only bound values change per request. A page reads the three parts separately
-# (on SQLite a 50-request UNION costs more than three plain IN lookups); one request reads
+# Built once; only bound values change per request. A page reads the four parts separately
+# (on SQLite a 50-request UNION costs more than four plain IN lookups); one request reads
 # them in one UNION ALL, one round trip.
 _PAGE_CHILDREN = [
     part.order_by(part.selected_columns.ord)
@@ -195,6 +229,7 @@ _PAGE_CHILDREN = [
 ]
 _ONE_REQUEST_CHILDREN = _one_union(_children(lambda column: column == bindparam("request_id")))
 _KEYS = (InvoiceRequest.created_at, InvoiceRequest.id)
+_FORMAT_ORDER = {file_format.value: position for position, file_format in enumerate(FileFormat)}
 
 
 def _scope(auth: AuthContext) -> tuple[bool, dict[str, Any]]:
@@ -238,7 +273,7 @@ async def _outs(
 ) -> list[InvoiceRequestOut]:
     """The response for request rows: their children, then one validation in Rust.
 
-    A page always reads its children in three statements (the count does not depend on the page
+    A page always reads its children in four statements (the count does not depend on the page
     size); a single request (GET by id) reads them in one.
     """
     if not rows:
@@ -249,6 +284,7 @@ async def _outs(
         ids = {"ids": [row.id for row in rows]}
         results = [await connection.execute(part, ids) for part in _PAGE_CHILDREN]
     children: defaultdict[uuid.UUID, Children] = defaultdict(Children)
+    files: defaultdict[tuple[uuid.UUID, str], list[dict[str, Any]]] = defaultdict(list)
     for child in (child for result in results for child in result):
         of = children[child.request_id]
         if child.part == 0:
@@ -259,10 +295,28 @@ async def _outs(
             of.events.append(
                 {"status": child.name, "at": child.at, "actor_role": child.text, "note": child.note}
             )
-        else:
+        elif child.part == 2:
             of.invoices.append(
-                {"number": child.name, "amount": child.amount, "issued_at": child.at, "file_url": child.text}
+                {
+                    "number": child.name,
+                    "amount": child.amount,
+                    "issued_at": child.at,
+                    "file_url": child.text,
+                    "files": [],
+                }
             )
+        else:
+            files[(child.request_id, child.name)].append(
+                {
+                    "format": child.text,
+                    "size": child.amount,
+                    "sha256": child.note,
+                    "url": file_url(child.request_id, child.name, child.text),
+                }
+            )
+    for (request_id, number), found in files.items():
+        invoice = next(item for item in children[request_id].invoices if item["number"] == number)
+        invoice["files"] = sorted(found, key=lambda file: _FORMAT_ORDER[file["format"]])
     return to_outs([row._mapping for row in rows], children, role)
 
 

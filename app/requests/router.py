@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 
 from app.core.clock import TimestampIn
 from app.core.dependencies import Customer, CustomerOrFinance, Finance, Pagination
@@ -12,8 +12,16 @@ from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
-from app.requests import create, lifecycle, queries
-from app.requests.schemas import DeliverIn, InvoiceRequestCreate, InvoiceRequestOut, IssueIn, ReasonIn
+from app.requests import create, files, lifecycle, queries
+from app.requests.filetypes import ACCEPTED_TYPES, FileFormat
+from app.requests.schemas import (
+    DeliverIn,
+    InvoiceRequestCreate,
+    InvoiceRequestOut,
+    IssueIn,
+    ReasonIn,
+    ResendIn,
+)
 from app.requests.states import Move, Status
 
 router = APIRouter(tags=["invoice requests"], route_class=ExactJSONRoute)
@@ -202,3 +210,117 @@ async def reverse_request(
     request_id: str, body: ReasonIn, session: Session, auth: Finance
 ) -> InvoiceRequestOut:
     return await lifecycle.end(session, auth, parse_id(request_id), Move.reverse, body.reason)
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-resend",
+    summary="Email a delivered electronic request's invoices again",
+    description=(
+        "Customer role. Queues the invoice email again, to `email` if given, else to the snapshot's email "
+        "and cc_emails; `delivery` shows its progress. Only for a delivered electronic request (409 "
+        "`invalid_transition`); at most 5 resends per request per UTC day (429 `rate_limited`, with "
+        "`Retry-After`). The body may be omitted."
+    ),
+    responses=problems(404, 409, 422, 429),
+)
+async def resend_request(
+    request_id: str, session: Session, auth: Customer, body: Annotated[ResendIn | None, Body()] = None
+) -> InvoiceRequestOut:
+    body = body or ResendIn()
+    return await lifecycle.resend(session, auth, parse_id(request_id), body.email)
+
+
+_FILE_PATH = "/v1/invoice-requests/{request_id}/invoices/{number}/files/{file_format}"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The file itself: pdf as application/pdf, ofd as application/ofd, xml as "
+        "application/xml",
+        "content": {media: _BINARY for types in ACCEPTED_TYPES.values() for media in sorted(types)},
+    }
+}
+
+
+@router.put(
+    _FILE_PATH,
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-upload_file",
+    summary="Upload (or replace) an invoice's pdf, ofd or xml file",
+    description=(
+        "Finance role. The body is the file, with the format's Content-Type (else 415). At most "
+        "INVOICING_MAX_FILE_BYTES (10 MiB) else 413; a body that is not a file of that format is 422 "
+        "(PDF: starts with %PDF-; OFD: a ZIP container with OFD.xml; XML: well-formed, no DTD). Only "
+        "while the request is issued or delivered (409 `invalid_transition`). Answers the request, whose "
+        "invoice now lists the file."
+    ),
+    responses=problems(404, 409, 413, 415, 422),
+    openapi_extra=_UPLOAD_BODY,
+)
+async def upload_file(
+    request_id: str,
+    number: str,
+    file_format: FileFormat,
+    request: Request,
+    session: Session,
+    auth: Finance,
+) -> InvoiceRequestOut:
+    return await files.upload(
+        session,
+        auth,
+        parse_id(request_id),
+        number,
+        file_format,
+        request.headers.get("content-type"),
+        await request.body(),
+        max_bytes=request.app.state.settings.max_file_bytes,
+    )
+
+
+@router.get(
+    _FILE_PATH,
+    response_class=Response,
+    operation_id="invoice_requests-download_file",
+    summary="Download an invoice's pdf, ofd or xml file",
+    description=(
+        "The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, "
+        '`Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the '
+        "SHA-256); `If-None-Match` with that tag answers 304 without the body."
+    ),
+    responses={
+        200: {
+            "description": "The file",
+            "content": {
+                media: _BINARY for media in ("application/pdf", "application/ofd", "application/xml")
+            },
+            "headers": {
+                "ETag": {"schema": {"type": "string"}, "description": "The quoted hex SHA-256"},
+                "Content-Disposition": {"schema": {"type": "string"}},
+            },
+        },
+        304: {"description": "Not modified (If-None-Match matched)"},
+        **problems(404),
+    },
+)
+async def download_file(
+    request_id: str,
+    number: str,
+    file_format: FileFormat,
+    session: Session,
+    auth: CustomerOrFinance,
+    if_none_match: Annotated[str | None, Header(description="An ETag from an earlier download")] = None,
+) -> Response:
+    stored = await files.find(session, auth, parse_id(request_id), number, file_format)
+    headers = {
+        "ETag": stored.etag,
+        "Cache-Control": "private, no-cache",
+    }
+    if files.matches(if_none_match, stored.etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
+    return Response(
+        content=await files.read(session, stored), media_type=stored.content_type, headers=headers
+    )

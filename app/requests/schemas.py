@@ -8,7 +8,7 @@ from app.core.clock import Timestamp, TimestampIn
 from app.core.ids import Id
 from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
-from app.core.validators import VISIBLE, Text
+from app.core.validators import VISIBLE, Email, Text
 from app.requests.states import Move, Status
 
 # Bounds that keep a hostile body cheap to refuse; the product limits (at most 500 items, no
@@ -113,8 +113,21 @@ class AddressSnapshotOut(ResponseModel):
     recipient: str
     phone: str
     email: str | None
+    cc_emails: list[str] = Field(default_factory=list, description="Copies of electronic invoices")
     address: str | None
     postal_code: str | None
+
+
+class InvoiceFileOut(ResponseModel):
+    format: Literal["pdf", "ofd", "xml"]
+    size: int = Field(description="Bytes")
+    sha256: str = Field(description="Hex SHA-256 of the bytes (also the download's ETag)")
+    url: str = Field(
+        description="Where the request's customer and finance download it",
+        examples=[
+            "/v1/invoice-requests/0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10/invoices/24352000000012345678/files/pdf"
+        ],
+    )
 
 
 class InvoiceOut(ResponseModel):
@@ -122,6 +135,26 @@ class InvoiceOut(ResponseModel):
     amount: MoneyOut
     issued_at: Timestamp
     file_url: str | None
+    files: list[InvoiceFileOut] = Field(description="Uploaded files, in the order pdf, ofd, xml")
+
+
+class DeliveryOut(ResponseModel):
+    """Email delivery of an electronic request (null until it is delivered)."""
+
+    channel: Literal["email"]
+    to: list[str] = Field(description="Every recipient (the snapshot email and cc_emails, or a resend's)")
+    status: Literal["queued", "sent", "failed"]
+    attempts: int = Field(description="Tries so far")
+    last_error: str | None = Field(description="Why the last try failed")
+    sent_at: Timestamp | None
+
+
+class ResendIn(RequestModel):
+    email: Email | None = Field(
+        default=None,
+        description="Send to this address instead of the snapshot's email and cc_emails",
+        examples=["accounts@acme.example"],
+    )
 
 
 class RequestEventOut(ResponseModel):
@@ -147,6 +180,7 @@ class InvoiceRequestOut(ResponseModel):
     tracking_number: str | None
     invoices: list[InvoiceOut]
     events: list[RequestEventOut] = Field(description="The timeline, oldest first; append-only")
+    delivery: DeliveryOut | None = Field(description="Email delivery (electronic invoices); null before")
     allowed_moves: list[Move] = Field(
         description=(
             "The moves the calling key's role may make now (`POST …/{id}/<move>`), from the one "

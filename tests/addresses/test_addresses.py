@@ -64,12 +64,14 @@ async def test_create_and_read_back(client: httpx.AsyncClient, api: Api) -> None
         "recipient",
         "phone",
         "email",
+        "cc_emails",
         "address",
         "postal_code",
         "is_default",
         "created_at",
         "updated_at",
     }
+    assert body["cc_emails"] == []
     assert (await client.get(f"{URL}/{body['id']}", headers=customer.headers)).json() == body
 
 

@@ -128,3 +128,42 @@ async def to_status(client: httpx.AsyncClient, api: Api, ready: Ready, status: s
         request = response.json()
     assert request["status"] == status
     return request
+
+
+# Smallest bodies each format check accepts (app/requests/filetypes.py).
+PDF_BYTES = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+XML_BYTES = b'<?xml version="1.0" encoding="UTF-8"?><EInvoice><Number>1</Number></EInvoice>'
+
+
+def ofd_bytes() -> bytes:
+    """An OFD container: a ZIP with OFD.xml at its root."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("OFD.xml", '<?xml version="1.0"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"/>')
+        archive.writestr("Doc_0/Document.xml", "<Document/>")
+    return buffer.getvalue()
+
+
+CONTENT_TYPES = {"pdf": "application/pdf", "ofd": "application/ofd", "xml": "application/xml"}
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    api: Api,
+    request: dict[str, Any],
+    file_format: str = "pdf",
+    data: bytes = PDF_BYTES,
+    *,
+    number: str | None = None,
+    content_type: str | None = None,
+) -> httpx.Response:
+    """PUT a file for one of the request's invoices (the first unless `number` is given)."""
+    number = number or request["invoices"][0]["number"]
+    return await client.put(
+        f"/v1/invoice-requests/{request['id']}/invoices/{number}/files/{file_format}",
+        content=data,
+        headers={**api.finance, "Content-Type": content_type or CONTENT_TYPES[file_format]},
+    )

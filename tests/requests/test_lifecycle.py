@@ -17,6 +17,7 @@ from tests.requests.helpers import (
     move_body,
     ready_customer,
     to_status,
+    upload,
 )
 
 
@@ -266,12 +267,30 @@ async def test_electronic_invoice_is_delivered_to_the_snapshot_email(
     )
     assert patched.status_code == 200, patched.text
 
+    # Electronic invoices go by email with their PDF: not deliverable until every invoice has one.
+    assert "deliver" not in request["allowed_moves"]
+    response = await move(client, api, request["id"], "deliver")
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "invoice_file_missing"
+    assert response.json()["invoices"] == [request["invoices"][0]["number"]]
+    uploaded = await upload(client, api, request)
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["allowed_moves"] == ["deliver", "reverse"]
+
     response = await move(client, api, request["id"], "deliver")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "delivered"
     assert body["tracking_number"] is None
     assert "finance@acme.example" in body["events"][-1]["note"]
+    assert body["delivery"] == {
+        "channel": "email",
+        "to": ["finance@acme.example"],
+        "status": "queued",
+        "attempts": 0,
+        "last_error": None,
+        "sent_at": None,
+    }
 
 
 @pytest.mark.parametrize("action", ["reject", "reverse"])

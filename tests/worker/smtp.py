@@ -29,31 +29,36 @@ class Received:
 
 @dataclass
 class Recorder:
-    """aiosmtpd handler. `plan` holds what to do with the next DATA commands, in order: an SMTP
-    reply such as "451 4.3.0 try later" or "550 5.7.1 no", or "drop" to close the connection."""
+    """aiosmtpd handler. `plans[address]` holds what to do with the next messages to `address`, in
+    order: an SMTP reply such as "451 4.3.0 try later" or "550 5.7.1 no", or "drop" to close the
+    connection without an answer. Every message offered is kept in `offered`, accepted or not."""
 
     received: list[Received] = field(default_factory=list)
-    plan: list[str] = field(default_factory=list)
-    refusals: int = 0
+    offered: list[Received] = field(default_factory=list)
+    plans: dict[str, list[str]] = field(default_factory=dict)
     lock: Lock = field(default_factory=Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        item = Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
         with self.lock:
-            action = self.plan.pop(0) if self.plan else None
+            self.offered.append(item)
+            plan = next((self.plans[rcpt] for rcpt in item.rcpt_tos if self.plans.get(rcpt)), None)
+            action = plan.pop(0) if plan else None
             if action is None:
-                self.received.append(
-                    Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
-                )
+                self.received.append(item)
                 return "250 2.0.0 OK"
-            self.refusals += 1
         if action == "drop":
-            session.transport.abort()
+            server.transport.abort()
             return "421 4.4.2 connection dropped"
         return action
 
     def to(self, address: str) -> list[Received]:
         with self.lock:
             return [item for item in self.received if address in item.rcpt_tos]
+
+    def offered_to(self, address: str) -> list[Received]:
+        with self.lock:
+            return [item for item in self.offered if address in item.rcpt_tos]
 
 
 @contextmanager
