@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import app.core.database
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_invoice_files_delivery"
 down_revision: str | None = "0002_worker_jobs"
