@@ -14,7 +14,7 @@ from app.core.auth import Role
 from app.core.settings import Settings
 from app.main import create_app
 from tests.factories import Api, bearer, issue_staff_key
-from tests.requests.helpers import Ready, create, issue_whole, move, ready_customer
+from tests.requests.helpers import Ready, create, issue_whole, move, ready_customer, upload
 
 # The two customers whose objects must stay private to each other.
 CUSTOMERS = ("alice", "bob")
@@ -55,12 +55,15 @@ async def _customer_world(api: Api, client: httpx.AsyncClient) -> tuple[Ready, d
     assert response.status_code == 200, response.text
     keys = await client.get(f"/v1/accounts/{ready.customer.account_id}/api-keys", headers=api.billing)
     assert keys.status_code == 200, keys.text
+    assert (await upload(client, api, delivered)).status_code == 200  # a PDF to download
     owned = {
         "bills": [bill["id"] for bill in ready.bills],
         "cards": [card["id"] for card in ready.cards],
         "profiles": [ready.profile["id"]],
         "addresses": [ready.address["id"]],
-        "requests": [pending["id"], processing["id"], issued["id"], delivered["id"]],
+        # The delivered one first: its invoice and file are the ones the file paths name.
+        "requests": [delivered["id"], pending["id"], processing["id"], issued["id"]],
+        "invoices": [delivered["invoices"][0]["number"]],
         "keys": [key["id"] for key in keys.json()["data"]],
     }
     return ready, owned

@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) for tests: records what it accepts, or refuses on request."""
 
+import asyncio
 import email
 import email.policy
 from collections.abc import Iterator
@@ -36,12 +37,16 @@ class Recorder:
     received: list[Received] = field(default_factory=list)
     offered: list[Received] = field(default_factory=list)
     plans: dict[str, list[str]] = field(default_factory=dict)
+    delay: float = 0.0  # seconds each message takes to accept (a slow server)
     lock: Lock = field(default_factory=Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         item = Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
         with self.lock:
             self.offered.append(item)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self.lock:
             plan = next((self.plans[rcpt] for rcpt in item.rcpt_tos if self.plans.get(rcpt)), None)
             action = plan.pop(0) if plan else None
             if action is None:
