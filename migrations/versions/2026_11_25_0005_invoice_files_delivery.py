@@ -1,7 +1,7 @@
 """invoice files (metadata and database-stored bytes), email delivery state and resend counters, cc_emails
 
 Revision ID: 0003_invoice_files_delivery
-Revises: 0002_worker_jobs
+Revises: auto_invoicing
 Create Date: 2026-11-25 09:34:25.573533
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import app.core.database
 
 revision: str = "0003_invoice_files_delivery"
-down_revision: str | None = "0002_worker_jobs"
+down_revision: str | None = "auto_invoicing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
