@@ -1,7 +1,7 @@
 """invoice files (metadata and database-stored bytes), email delivery state and resend counters, cc_emails
 
-Revision ID: 0003_invoice_files_delivery
-Revises: auto_invoicing
+Revision ID: 0006_invoice_files_delivery
+Revises: 0005_api_key_last_used
 Create Date: 2026-11-25 09:34:25.573533
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 import app.core.database
 
-revision: str = "0003_invoice_files_delivery"
-down_revision: str | None = "auto_invoicing"
+revision: str = "0006_invoice_files_delivery"
+down_revision: str | None = "0005_api_key_last_used"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
