@@ -12,7 +12,6 @@ from app.accounts.usage import KeyUsage
 from app.addresses.router import router as addresses_router
 from app.autoinvoicing.router import router as autoinvoicing_router
 from app.bills.router import router as bills_router
-from app.bills.summary_router import router as summary_router
 from app.cards.router import router as cards_router
 from app.certification.router import account_router
 from app.certification.router import router as certification_router
@@ -34,6 +33,7 @@ from app.core.openapi import install_openapi
 from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, get_settings
 from app.events.router import router as events_router
+from app.invoiceable.router import router as summary_router
 from app.ops.router import router as ops_router
 from app.profiles.router import router as profiles_router
 from app.requests.router import router as requests_router

@@ -4,7 +4,7 @@ from app.accounts.models import Account, ApiKey
 from app.addresses.models import MailingAddress
 from app.autoinvoicing.models import AutoInvoicingRun, AutoInvoicingSetting
 from app.bills.models import Bill
-from app.cards.models import StoredValueCard
+from app.cards.models import StoredValueCard, StoredValueCardRefund
 from app.certification.models import Certification
 from app.core.database import Base
 from app.core.idempotency_models import IdempotencyKey
@@ -40,4 +40,5 @@ __all__ = [
     "Job",
     "MailingAddress",
     "StoredValueCard",
+    "StoredValueCardRefund",
 ]

@@ -15,6 +15,7 @@ async def test_billing_creates_account_and_customer_reads_it(client: httpx.Async
         "name": "Acme Cloud Ltd.",
         "cash_balance": "12.30",
         "certification_status": "uncertified",
+        "invoice_deficit": "0.00",
     }
     assert response.headers["x-request-id"]
 

@@ -18,10 +18,16 @@ class Account(Base):
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     # Integer fen; negative means arrears.
     cash_balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Integer fen: the sum of the account's items' over-invoiced amounts (app/accounts/ledger.py),
+    # kept by every change that moves it, under the account's row lock.
+    invoice_deficit: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_account_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        CheckConstraint("invoice_deficit >= 0", name="invoice_deficit"),
+        Index("ix_account_created_at_id", "created_at", "id"),
+    )
 
 
 class ApiKey(Base):

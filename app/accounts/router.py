@@ -43,7 +43,10 @@ async def create_account(body: AccountCreate, session: Session, _auth: Billing) 
     "/v1/accounts/{account_id}",
     response_model=AccountOut,
     operation_id="accounts-get",
-    description="Billing or finance role. The account with its current cash balance.",
+    description=(
+        "Billing or finance role. The account with its current cash balance and invoice deficit "
+        "(what was invoiced beyond what was finally paid, settled by its next invoice request)."
+    ),
     summary="Read an account",
     responses=problems(404),
 )

@@ -11,6 +11,10 @@ from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import Text
 
 Name = Annotated[str, Text(1, 200)]
+_DEFICIT = (
+    "Invoiced beyond what was finally paid (欠票): the sum of the account's bills' and cards' "
+    "over_invoiced_amount; the next invoice request settles it"
+)
 
 
 class AccountCreate(RequestModel):
@@ -33,6 +37,7 @@ class AccountOut(ResponseModel):
     name: str
     external_id: str | None
     cash_balance: MoneyOut
+    invoice_deficit: MoneyOut = Field(description=_DEFICIT)
     created_at: Timestamp
 
 
@@ -64,3 +69,4 @@ class MyAccountOut(ResponseModel):
     name: str
     cash_balance: MoneyOut
     certification_status: Literal["uncertified", "certified"]
+    invoice_deficit: MoneyOut = Field(description=_DEFICIT)

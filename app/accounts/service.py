@@ -26,7 +26,7 @@ class IssuedKey:
 
 
 async def create_account(session: AsyncSession, name: str, external_id: str | None) -> Account:
-    account = Account(name=name, external_id=external_id, cash_balance=0)
+    account = Account(name=name, external_id=external_id, cash_balance=0, invoice_deficit=0)
     try:
         async with session.begin_nested():
             session.add(account)

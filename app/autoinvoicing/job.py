@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Final
 
 from sqlalchemy import Select, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +37,7 @@ from app.requests.schemas import InvoiceRequestCreate
 
 logger = logging.getLogger("invoicing.autoinvoicing")
 
-SYSTEM = "system"
+SYSTEM: Final = "system"
 # A refusal that only means another request took the items between our read and our lock: look again.
 _RACED = "item_not_invoiceable"
 _ATTEMPTS = 3
@@ -177,7 +178,11 @@ async def _request(
                 out = await create.create_request(
                     session,
                     account_id,
-                    body,
+                    create.Selection(
+                        bill_ids=body.bill_ids, stored_value_card_ids=body.stored_value_card_ids
+                    ),
+                    profile_id=body.profile_id,
+                    address_id=body.address_id,
                     require_positive_cash_balance=settings.require_positive_cash_balance,
                     actor_role=SYSTEM,
                     note=automatic_note(month),
@@ -207,16 +212,18 @@ async def _selection(
     )
     bill_ids = [
         str(bill.id)
-        for bill in await session.scalars(bill_stmt.order_by(Bill.period, Bill.id))
-        if bills.invoiceable_amount(bill) > 0
-    ][:limit]
+        for bill in await session.scalars(
+            bill_stmt.where(Bill.invoiceable_amount > 0).order_by(Bill.period, Bill.id).limit(limit)
+        )
+    ]
     card_ids = [
         str(card.id)
         for card in await session.scalars(
-            card_stmt.order_by(StoredValueCard.purchased_at, StoredValueCard.id)
+            card_stmt.where(StoredValueCard.invoiceable_amount > 0)
+            .order_by(StoredValueCard.purchased_at, StoredValueCard.id)
+            .limit(limit)
         )
-        if cards.invoiceable_amount(card) > 0
-    ][:limit]
+    ]
     if not bill_ids and not card_ids:
         return None
     assert setting.profile_id is not None and setting.address_id is not None  # CHECK when enabled

@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
+from app.accounts.ledger import invoiceable, over_invoiced
 from app.core.clock import utcnow
 from app.core.database import Base, UTCDateTime
 
@@ -20,8 +21,12 @@ class Bill(Base):
     cash_amount: Mapped[int] = mapped_column(BigInteger)
     voucher_amount: Mapped[int] = mapped_column(BigInteger)
     stored_value_card_amount: Mapped[int] = mapped_column(BigInteger)
-    # Sum of the amounts of this bill's items in active (not cancelled/rejected/reversed) requests.
+    # Sum of this bill's lines in active requests (negative lines too); above the cash part after
+    # an amendment lowered it, below zero when a settling request outlives the over-invoiced one.
     requested_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The cash part is the base: vouchers are never invoiced, card deductions were at purchase.
+    invoiceable_amount: Mapped[int] = column_property(invoiceable(cash_amount, requested_amount))
+    over_invoiced_amount: Mapped[int] = column_property(over_invoiced(cash_amount, requested_amount))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -33,6 +38,5 @@ class Bill(Base):
         CheckConstraint(
             "total_amount = cash_amount + voucher_amount + stored_value_card_amount", name="total"
         ),
-        CheckConstraint("requested_amount >= 0 AND requested_amount <= cash_amount", name="requested"),
         Index("ix_bill_account_id_period_id", "account_id", "period", "id"),
     )

@@ -30,14 +30,15 @@ PeriodQuery = Annotated[
     operation_id="bills-upsert",
     summary="Create or replace an account's bill for a month",
     description=(
-        "201 when the bill is new, 200 when it replaced (or repeated) the month's bill. "
-        "`total_amount` must equal the sum of the three parts. Once any amount of the bill has "
-        "been requested for invoicing its amounts are locked (409 `bill_locked`); repeating the "
-        "same amounts is still 200."
+        "201 when the bill is new, 200 when it amended (or repeated) the month's bill. "
+        "`total_amount` must equal the sum of the three parts. A bill may be amended at any time "
+        "(a refund, a re-rating, a correction); an amendment never takes back an amount already "
+        "requested: a cash part lowered below it makes the difference over-invoiced "
+        "(`over_invoiced_amount`), added to the account's `invoice_deficit`."
     ),
     responses={
         status.HTTP_201_CREATED: {"model": BillOut, "description": "The bill was created"},
-        **problems(404, 409, 422),
+        **problems(404, 422),
     },
 )
 async def upsert_bill(
@@ -87,8 +88,8 @@ async def list_bills(
     response_model=BillOut,
     operation_id="bills-get",
     description=(
-        "Customer role. One bill with `requested_amount` and `invoiceable_amount` (cash part minus "
-        "requested)."
+        "Customer role. One bill with `requested_amount`, `invoiceable_amount` (cash part minus "
+        "requested, at least zero) and `over_invoiced_amount` (requested beyond the cash part)."
     ),
     summary="One of the customer's bills",
     responses=problems(404),

@@ -34,6 +34,12 @@ class BillOut(ResponseModel):
     cash_amount: MoneyOut
     voucher_amount: MoneyOut
     stored_value_card_amount: MoneyOut
-    requested_amount: MoneyOut = Field(description="Cash already in active invoice requests")
-    invoiceable_amount: MoneyOut = Field(description="cash_amount - requested_amount")
+    requested_amount: MoneyOut = Field(
+        description="The sum of this bill's lines in active invoice requests (negative lines too)"
+    )
+    invoiceable_amount: MoneyOut = Field(description="max(0, cash_amount - requested_amount)")
+    over_invoiced_amount: MoneyOut = Field(
+        description="max(0, requested_amount - cash_amount): invoiced beyond what was finally paid"
+    )
     created_at: Timestamp
+    updated_at: Timestamp

@@ -1,4 +1,4 @@
-"""Bill rules: the billing engine's upsert, the lock once an amount is requested, customer reads."""
+"""Bill rules: the billing engine's upsert (an amendment at any time) and the customer's reads."""
 
 import uuid
 from dataclasses import dataclass
@@ -6,20 +6,14 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import BindParameter, Row, Select, bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.service import get_account
+from app.accounts import ledger
 from app.bills.models import Bill
 from app.bills.schemas import BillOut
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import PageParams, keyset, paginate
-
-
-class BillLocked(Conflict):
-    code = "bill_locked"
-    detail = "Part of this bill has already been requested for invoicing; its amounts can no longer change."
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +31,6 @@ class BillFilters:
     period_to: str | None = None
 
 
-def invoiceable_amount(bill: Bill | Row[Any]) -> int:
-    """Only the cash part is invoiced: vouchers never are, card deductions were at purchase."""
-    return bill.cash_amount - bill.requested_amount
-
-
 def bill_label(bill: Bill) -> str:
     return f"Bill {bill.period}"
 
@@ -55,23 +44,16 @@ def bill_out(bill: Bill) -> BillOut:
         voucher_amount=bill.voucher_amount,
         stored_value_card_amount=bill.stored_value_card_amount,
         requested_amount=bill.requested_amount,
-        invoiceable_amount=invoiceable_amount(bill),
+        invoiceable_amount=bill.invoiceable_amount,
+        over_invoiced_amount=bill.over_invoiced_amount,
         created_at=bill.created_at,
-    )
-
-
-def _same_amounts(bill: Bill, amounts: BillAmounts) -> bool:
-    return (
-        bill.total_amount == amounts.total_amount
-        and bill.cash_amount == amounts.cash_amount
-        and bill.voucher_amount == amounts.voucher_amount
-        and bill.stored_value_card_amount == amounts.stored_value_card_amount
+        updated_at=bill.updated_at,
     )
 
 
 async def _locked_bill(session: AsyncSession, account_id: uuid.UUID, period: str) -> Bill | None:
-    # FOR UPDATE: a concurrent invoice request (which locks bills in id order before reserving)
-    # either sees our new amounts or we see its requested_amount; SQLite serialises writers anyway.
+    # FOR UPDATE after the account's row (app/accounts/ledger.py): a request being created or
+    # released over this bill either sees our new amounts or we see its requested amount.
     stmt = (
         select(Bill)
         .where(Bill.account_id == account_id, Bill.period == period)
@@ -81,46 +63,34 @@ async def _locked_bill(session: AsyncSession, account_id: uuid.UUID, period: str
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def _update(bill: Bill, amounts: BillAmounts) -> None:
-    if _same_amounts(bill, amounts):
-        return  # a repeated PUT is harmless even on a locked bill
-    if bill.requested_amount > 0:
-        raise BillLocked()
-    bill.total_amount = amounts.total_amount
-    bill.cash_amount = amounts.cash_amount
-    bill.voucher_amount = amounts.voucher_amount
-    bill.stored_value_card_amount = amounts.stored_value_card_amount
-
-
 async def upsert_bill(
     session: AsyncSession, account_id: uuid.UUID, period: str, amounts: BillAmounts
 ) -> tuple[Bill, bool]:
-    """Create or replace the account's bill for `period`; returns (bill, created)."""
+    """Create or amend the account's bill for `period`; returns (bill, created).
+
+    An amendment never takes back an amount already requested: when the new cash part is below
+    it, the difference is over-invoiced and the account's invoice deficit grows by it.
+    """
     parts = amounts.cash_amount + amounts.voucher_amount + amounts.stored_value_card_amount
     if amounts.total_amount != parts:
         raise ValidationFailed(
             "body.total_amount", "must equal cash_amount + voucher_amount + stored_value_card_amount"
         )
-    await get_account(session, account_id)
+    await ledger.lock_account(session, account_id)  # 404 for an unknown account
     bill = await _locked_bill(session, account_id, period)
     if bill is None:
+        # The account's lock serializes upserts of its bills: no other PUT can create this period now.
         bill = Bill(account_id=account_id, period=period, requested_amount=0, **_columns(amounts))
-        try:
-            # add() inside the savepoint: a failed flush then discards only the savepoint, not
-            # the whole transaction (an object added outside it deactivates the outer one).
-            async with session.begin_nested():
-                session.add(bill)
-                await session.flush()
-        except IntegrityError:
-            # Another PUT created this period first: treat ours as an update of that bill.
-            existing = await _locked_bill(session, account_id, period)
-            if existing is None:
-                raise
-            bill = existing
-        else:
-            return bill, True
-    _update(bill, amounts)
+        session.add(bill)
+        await session.flush()
+        await session.refresh(bill)
+        return bill, True
+    over_before = bill.over_invoiced_amount
+    for name, value in _columns(amounts).items():
+        setattr(bill, name, value)
     await session.flush()
+    await session.refresh(bill)  # the invoiceable and over-invoiced amounts, from the database
+    await ledger.move_deficit(session, account_id, bill.over_invoiced_amount - over_before)
     return bill, False
 
 
@@ -146,7 +116,10 @@ _BILL_COLUMNS = (
     Bill.voucher_amount,
     Bill.stored_value_card_amount,
     Bill.requested_amount,
+    Bill.invoiceable_amount.label("invoiceable_amount"),
+    Bill.over_invoiced_amount.label("over_invoiced_amount"),
     Bill.created_at,
+    Bill.updated_at,
 )
 _KEYS = (Bill.period, Bill.id)
 _OUT_LIST = TypeAdapter(list[BillOut])
@@ -157,9 +130,9 @@ def _list_statement(invoiceable: bool | None, period_from: bool, period_to: bool
     """One statement per combination of filters, built on first use; only bound values vary."""
     stmt = select(*_BILL_COLUMNS).where(Bill.account_id == bindparam("account_id"))
     if invoiceable is True:
-        stmt = stmt.where(Bill.cash_amount - Bill.requested_amount > 0)
+        stmt = stmt.where(Bill.invoiceable_amount > 0)
     elif invoiceable is False:
-        stmt = stmt.where(Bill.cash_amount - Bill.requested_amount <= 0)
+        stmt = stmt.where(Bill.invoiceable_amount == 0)
     if period_from:
         stmt = stmt.where(Bill.period >= bindparam("period_from"))
     if period_to:
@@ -184,9 +157,7 @@ async def list_bills(
     }
     connection = await session.connection()  # plain columns: no ORM result machinery
     rows, has_more, cursor = await paginate(connection, stmt, params, *_KEYS, values=values)
-    bills = _OUT_LIST.validate_python(
-        [{**row._mapping, "invoiceable_amount": invoiceable_amount(row)} for row in rows]
-    )
+    bills = _OUT_LIST.validate_python([row._mapping for row in rows])
     return bills, has_more, cursor
 
 

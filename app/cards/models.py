@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
+from app.accounts.ledger import invoiceable, over_invoiced
 from app.core.clock import utcnow
 from app.core.database import Base, UTCDateTime
 
@@ -18,14 +19,37 @@ class StoredValueCard(Base):
     card_no: Mapped[str] = mapped_column(String(64))
     face_value: Mapped[int] = mapped_column(BigInteger)
     paid_amount: Mapped[int] = mapped_column(BigInteger)
-    # Sum of the amounts of this card's items in active requests.
+    # Sum of the refunds recorded by the billing engine (stored_value_card_refund).
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Sum of this card's lines in active requests (negative lines too).
     requested_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A card is invoiced at what was paid for it, less what was refunded.
+    invoiceable_amount: Mapped[int] = column_property(
+        invoiceable(paid_amount - refunded_amount, requested_amount)
+    )
+    over_invoiced_amount: Mapped[int] = column_property(
+        over_invoiced(paid_amount - refunded_amount, requested_amount)
+    )
     purchased_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("account_id", "card_no"),
         CheckConstraint("face_value >= 0 AND paid_amount >= 0", name="amounts"),
-        CheckConstraint("requested_amount >= 0 AND requested_amount <= paid_amount", name="requested"),
+        CheckConstraint("refunded_amount >= 0 AND refunded_amount <= paid_amount", name="refunded"),
         Index("ix_stored_value_card_account_id_created_at_id", "account_id", "created_at", "id"),
     )
+
+
+class StoredValueCardRefund(Base):
+    """One refund of a card recorded by the billing engine; append-only."""
+
+    __tablename__ = "stored_value_card_refund"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stored_value_card.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)

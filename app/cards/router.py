@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.cards import service
-from app.cards.schemas import CardCreate, CardOut
+from app.cards.schemas import CardCreate, CardOut, CardRefundCreate
 from app.core.dependencies import Billing, Customer, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
@@ -33,6 +33,29 @@ async def create_card(account_id: str, body: CardCreate, session: Session, _auth
         purchased_at=body.purchased_at,
     )
     card = await service.record_purchase(session, parse_id(account_id), purchase)
+    return service.card_out(card)
+
+
+@router.post(
+    "/v1/accounts/{account_id}/stored-value-cards/{card_id}/refunds",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CardOut,
+    operation_id="stored_value_cards-refund",
+    summary="Record a refund of a stored-value card",
+    description=(
+        "Billing role. Refunds part of what was paid for the card; `amount` above `paid_amount - "
+        "refunded_amount` is 422. An amount already requested for invoicing is never taken back: "
+        "what was requested beyond the card's new base becomes `over_invoiced_amount` and is added "
+        "to the account's `invoice_deficit`, settled by the account's next invoice request. "
+        "Returns the card."
+    ),
+    responses=problems(404, 422),
+)
+async def refund_card(
+    account_id: str, card_id: str, body: CardRefundCreate, session: Session, _auth: Billing
+) -> CardOut:
+    refund = service.CardRefund(amount=body.amount, reason=body.reason)
+    card = await service.record_refund(session, parse_id(account_id), parse_id(card_id), refund)
     return service.card_out(card)
 
 
@@ -67,8 +90,8 @@ async def list_cards(
     response_model=CardOut,
     operation_id="stored_value_cards-get",
     description=(
-        "Customer role. One card; it is invoiced at the amount paid (`invoiceable_amount = "
-        "paid_amount - requested_amount`)."
+        "Customer role. One card; it is invoiced at the amount paid less refunds "
+        "(`invoiceable_amount = max(0, paid_amount - refunded_amount - requested_amount)`)."
     ),
     summary="One of the customer's stored-value cards",
     responses=problems(404),

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from app.core.clock import Timestamp, TimestampIn
 from app.core.ids import Id
-from app.core.money import MoneyOut, NonNegativeMoneyIn
+from app.core.money import MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import Text
 
@@ -22,12 +22,30 @@ class CardCreate(RequestModel):
     purchased_at: TimestampIn
 
 
+class CardRefundCreate(RequestModel):
+    amount: PositiveMoneyIn = Field(
+        description="Refunded to the customer; at most paid_amount - refunded_amount", examples=["200.00"]
+    )
+    reason: Annotated[str, Text(1, 500, single_line=False)] | None = Field(
+        default=None, examples=["Unused balance refunded on request"]
+    )
+
+
 class CardOut(ResponseModel):
     id: Id
     card_no: str
     face_value: MoneyOut
     paid_amount: MoneyOut
+    refunded_amount: MoneyOut = Field(description="Refunded to the customer so far")
     purchased_at: Timestamp
-    requested_amount: MoneyOut = Field(description="Already in active invoice requests")
-    invoiceable_amount: MoneyOut = Field(description="paid_amount - requested_amount")
+    requested_amount: MoneyOut = Field(
+        description="The sum of this card's lines in active invoice requests (negative lines too)"
+    )
+    invoiceable_amount: MoneyOut = Field(
+        description="max(0, paid_amount - refunded_amount - requested_amount)"
+    )
+    over_invoiced_amount: MoneyOut = Field(
+        description="max(0, requested_amount - (paid_amount - refunded_amount)): invoiced beyond "
+        "what the customer finally paid"
+    )
     created_at: Timestamp

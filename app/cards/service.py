@@ -1,4 +1,4 @@
-"""Stored-value card rules: purchases recorded by the billing engine, customer reads."""
+"""Stored-value card rules: purchases and refunds recorded by the billing engine, customer reads."""
 
 import uuid
 from dataclasses import dataclass
@@ -8,10 +8,12 @@ from sqlalchemy import BindParameter, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import ledger
 from app.accounts.service import get_account
-from app.cards.models import StoredValueCard
+from app.cards.models import StoredValueCard, StoredValueCardRefund
 from app.cards.schemas import CardOut
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.money import format_money
 from app.core.pagination import PageParams, keyset, paginate
 
 
@@ -28,9 +30,10 @@ class CardPurchase:
     purchased_at: datetime
 
 
-def invoiceable_amount(card: StoredValueCard) -> int:
-    """A card is invoiced at the amount paid for it, once."""
-    return card.paid_amount - card.requested_amount
+@dataclass(frozen=True, slots=True)
+class CardRefund:
+    amount: int
+    reason: str | None
 
 
 def card_label(card: StoredValueCard) -> str:
@@ -43,9 +46,11 @@ def card_out(card: StoredValueCard) -> CardOut:
         card_no=card.card_no,
         face_value=card.face_value,
         paid_amount=card.paid_amount,
+        refunded_amount=card.refunded_amount,
         purchased_at=card.purchased_at,
         requested_amount=card.requested_amount,
-        invoiceable_amount=invoiceable_amount(card),
+        invoiceable_amount=card.invoiceable_amount,
+        over_invoiced_amount=card.over_invoiced_amount,
         created_at=card.created_at,
     )
 
@@ -59,6 +64,7 @@ async def record_purchase(
         card_no=purchase.card_no,
         face_value=purchase.face_value,
         paid_amount=purchase.paid_amount,
+        refunded_amount=0,
         requested_amount=0,
         purchased_at=purchase.purchased_at,
     )
@@ -68,6 +74,37 @@ async def record_purchase(
             await session.flush()
     except IntegrityError:
         raise DuplicateCard() from None
+    await session.refresh(card)  # the invoiceable and over-invoiced amounts, from the database
+    return card
+
+
+async def record_refund(
+    session: AsyncSession, account_id: uuid.UUID, card_id: uuid.UUID, refund: CardRefund
+) -> StoredValueCard:
+    """Record a refund of part of what was paid for the card. Its base (paid less refunded) drops;
+    an amount already requested is never taken back, so what was requested beyond the new base
+    becomes over-invoiced and the account's invoice deficit grows by it."""
+    await ledger.lock_account(session, account_id)  # 404 for an unknown account
+    stmt = (
+        customer_cards(account_id)
+        .where(StoredValueCard.id == card_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    card = (await session.execute(stmt)).scalar_one_or_none()
+    if card is None:
+        raise NotFound("No such stored-value card.")
+    refundable = card.paid_amount - card.refunded_amount
+    if refund.amount > refundable:
+        raise ValidationFailed(
+            "body.amount", f"must not exceed what is left to refund ({format_money(refundable)})"
+        )
+    over_before = card.over_invoiced_amount
+    card.refunded_amount += refund.amount
+    session.add(StoredValueCardRefund(card_id=card.id, amount=refund.amount, reason=refund.reason))
+    await session.flush()
+    await session.refresh(card)
+    await ledger.move_deficit(session, account_id, card.over_invoiced_amount - over_before)
     return card
 
 
@@ -80,11 +117,10 @@ async def list_cards(
     session: AsyncSession, account_id: uuid.UUID, invoiceable: bool | None, params: PageParams
 ) -> tuple[list[StoredValueCard], bool, str | None]:
     stmt = customer_cards(account_id)
-    remaining = StoredValueCard.paid_amount - StoredValueCard.requested_amount
     if invoiceable is True:
-        stmt = stmt.where(remaining > 0)
+        stmt = stmt.where(StoredValueCard.invoiceable_amount > 0)
     elif invoiceable is False:
-        stmt = stmt.where(remaining <= 0)
+        stmt = stmt.where(StoredValueCard.invoiceable_amount == 0)
     keys = (StoredValueCard.created_at, StoredValueCard.id)
     return await paginate(session, keyset(stmt, *keys, after=params.cursor is not None), params, *keys)
 

@@ -51,8 +51,8 @@ account_router = APIRouter(tags=["accounts"], route_class=ExactJSONRoute)
     response_model=MyAccountOut,
     operation_id="account-get_mine",
     description=(
-        "Customer role. The account the key is bound to, its cash balance and whether the "
-        "enterprise is certified."
+        "Customer role. The account the key is bound to, its cash balance, whether the "
+        "enterprise is certified, and its invoice deficit."
     ),
     summary="The calling customer's account",
     responses=problems(),
@@ -64,4 +64,5 @@ async def my_account(session: Session, auth: Customer) -> MyAccountOut:
         name=account.name,
         cash_balance=account.cash_balance,
         certification_status="certified" if certified else "uncertified",
+        invoice_deficit=account.invoice_deficit,
     )

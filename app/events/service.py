@@ -22,6 +22,7 @@ EVENT_TYPES = frozenset(
         "invoice_request.reversed",
         "auto_invoicing.skipped",
         "invoice_request.delivery_failed",
+        "account.invoice_deficit_changed",
     }
 )
 

@@ -1,41 +1,41 @@
 """Creating an invoice request: the refusals in their fixed order, then the reservation.
 
-Reservation is decided by the database. The selected bills and cards are locked with
-SELECT … FOR UPDATE in id order (bills, then cards: one global order, so no deadlock), their
-invoiceable amounts are read from the locked rows, and one UPDATE per table sets
-requested_amount to its base. On SQLite the write transaction is BEGIN IMMEDIATE, so creations
-are serialized; on PostgreSQL a second request over the same item waits for the first to commit
-and then sees nothing left. CHECK constraints bound 0 <= requested_amount <= base.
+`create_request` is the one way a request is made, by the customer's API call or by the service
+itself (automatic invoicing). Refusals come from `app/invoiceable/blockers.py`, the function the
+invoiceable summary asks too; the locking and the lines' effect on the items and the invoice
+deficit are in `reservations.py`.
 """
 
 import uuid
-from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
 
-from sqlalchemy import Select, bindparam, insert, update
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import ledger
 from app.accounts.service import get_account
 from app.addresses.models import MailingAddress
 from app.addresses.service import address_snapshot, get_address_for_request
-from app.bills.models import Bill
-from app.bills.service import bill_label, customer_bills
-from app.cards.models import StoredValueCard
-from app.cards.service import card_label, customer_cards
-from app.certification.models import Certification
 from app.certification.service import get_certification
 from app.core import metrics
 from app.core.auth import Role
 from app.core.clock import utcnow
 from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.ids import try_parse_id
+from app.core.money import format_money
 from app.events import service as events
+from app.invoiceable.blockers import Blocker, Facts, blockers
 from app.profiles import rules
 from app.profiles.models import InvoiceProfile
+from app.profiles.rules import CertificationLike
 from app.profiles.service import CertificationRequired, get_profile_for_request, profile_snapshot
+from app.requests import reservations
 from app.requests.models import InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.queries import Children, event_data, to_outs
-from app.requests.schemas import InvoiceRequestCreate, InvoiceRequestOut
+from app.requests.reservations import ItemNotInvoiceable, Line
+from app.requests.schemas import InvoiceRequestOut
 from app.requests.states import Status
 
 MAX_ITEMS = 500
@@ -60,32 +60,62 @@ class AddressIncomplete(DomainError):
     detail = "Electronic invoices need an address with an email; paper invoices a postal address."
 
 
-class ItemNotInvoiceable(Conflict):
-    code = "item_not_invoiceable"
-    detail = "Nothing is left to invoice on some of the selected items."
+class InvoiceDeficit(Conflict):
+    code = "invoice_deficit"
+    detail = (
+        "The selected items do not add up to more than the account's invoice deficit, which a new "
+        "request settles first; select more to invoice."
+    )
+
+
+ItemId = str | uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
-class _Reserved:
-    kind: str
-    id: uuid.UUID
-    label: str
-    amount: int
+class Selection:
+    """What to invoice: bill and stored-value-card ids (strings from an API body, or UUIDs)."""
+
+    bill_ids: Sequence[ItemId] = ()
+    stored_value_card_ids: Sequence[ItemId] = ()
 
 
 async def create_request(
     session: AsyncSession,
     account_id: uuid.UUID,
-    body: InvoiceRequestCreate,
+    selection: Selection,
     *,
-    require_positive_cash_balance: bool,
-    actor_role: str = Role.customer.value,
+    profile_id: ItemId,
+    address_id: ItemId,
+    remark: str | None = None,
+    actor_role: Literal["customer", "system"] = "customer",
     note: str | None = None,
+    require_positive_cash_balance: bool,
 ) -> InvoiceRequestOut:
-    """The one way a request is made, by the customer or by the service for them (automatic
-    invoicing: `actor_role` system and a `note` on the first event)."""
+    """Request invoices for `selection` on `account_id`, as the customer would.
+
+    Checks, in the contract's order (the first that fails raises its `DomainError`):
+    certification_required, cash_balance_not_positive, validation_error (empty, repeated or more
+    than 500 items), not_found (profile, address, item), profile_not_usable, address_incomplete,
+    item_not_invoiceable, invoice_deficit. Then each selected item is taken for its whole
+    invoiceable amount and every over-invoiced item of the account is settled by a negative line;
+    the request's amount is the sum of all lines, and `invoice_request.created` (and
+    `account.invoice_deficit_changed` when a deficit was settled) are recorded in the caller's
+    transaction, which the caller commits.
+
+    `actor_role` and `note` go on the request's first (`pending`) event: `"customer"` for an API
+    call, `"system"` with a note for what the service does by itself (automatic invoicing).
+    """
     try:
-        out = await _create(session, account_id, body, require_positive_cash_balance, actor_role, note)
+        out = await _create(
+            session,
+            account_id,
+            selection,
+            profile_id=profile_id,
+            address_id=address_id,
+            remark=remark,
+            first_event=(actor_role, note),
+            require_positive_cash_balance=require_positive_cash_balance,
+        )
     except DomainError as refusal:
         metrics.INVOICE_REQUESTS_REFUSED.labels(refusal.code).inc()
         raise
@@ -96,156 +126,122 @@ async def create_request(
 async def _create(
     session: AsyncSession,
     account_id: uuid.UUID,
-    body: InvoiceRequestCreate,
+    selection: Selection,
+    *,
+    profile_id: ItemId,
+    address_id: ItemId,
+    remark: str | None,
+    first_event: tuple[str, str | None],
     require_positive_cash_balance: bool,
-    actor_role: str,
-    note: str | None,
 ) -> InvoiceRequestOut:
     # The checks run in the order the contract lists them; the first that fails answers.
     certification = await get_certification(session, account_id)
-    if certification is None:
+    standing = Facts(
+        certified=certification is not None,
+        cash_balance=(await get_account(session, account_id)).cash_balance,
+        require_positive_cash_balance=require_positive_cash_balance,
+    )
+    _refuse(blockers(standing))
+    _check_selection(selection)
+
+    profile = await get_profile_for_request(session, account_id, _parse(profile_id, "invoice profile"))
+    address = await get_address_for_request(session, account_id, _parse(address_id, "mailing address"))
+    bill_ids = [_parse(value, "bill") for value in selection.bill_ids]
+    card_ids = [_parse(value, "stored-value card") for value in selection.stored_value_card_ids]
+    await ledger.lock_account(session, account_id)  # the first lock of every money move
+    locked = await reservations.lock_items(session, account_id, bill_ids, card_ids)
+
+    lines = locked.lines(bill_ids, card_ids)
+    selected = [line for line in lines if line.amount >= 0]
+    exhausted = [line for line in selected if line.amount == 0]
+    facts = replace(
+        _choice(standing, profile, certification, address),
+        invoiceable=sum(line.amount for line in selected),
+        exhausted_item=bool(exhausted),
+        invoice_deficit=-sum(line.amount for line in lines if line.amount < 0),
+    )
+    _refuse(blockers(facts), exhausted=exhausted, facts=facts)
+    await reservations.reserve(session, account_id, lines)
+    return await _insert(session, account_id, profile, address, remark, lines, first_event)
+
+
+def _choice(
+    standing: Facts, profile: InvoiceProfile, certification: CertificationLike | None, address: MailingAddress
+) -> Facts:
+    """The account's standing and what the chosen profile and address allow."""
+    return replace(
+        standing,
+        usable_profile=rules.is_usable(profile, certification),
+        address=rules.address_serves(address, profile.invoice_type),
+    )
+
+
+def check_usable(
+    profile: InvoiceProfile, certification: CertificationLike | None, address: MailingAddress
+) -> None:
+    """Raise what creation would answer for this profile and address (profile_not_usable,
+    address_incomplete), whatever the account's standing: automatic invoicing checks its choice."""
+    chosen = _choice(
+        Facts(certified=True, cash_balance=1, require_positive_cash_balance=False),
+        profile,
+        certification,
+        address,
+    )
+    _refuse(blockers(chosen))
+
+
+def _refuse(found: list[Blocker], *, exhausted: Sequence[Line] = (), facts: Facts | None = None) -> None:
+    """Raise the refusal of the first blocker, if any (the summary lists the same blockers)."""
+    if not found:
+        return
+    first = found[0]
+    if first == "certification_required":
         raise CertificationRequired()
-    if require_positive_cash_balance and (await get_account(session, account_id)).cash_balance <= 0:
+    if first == "cash_balance_not_positive":
         raise CashBalanceNotPositive()
-    _check_selection(body)
+    if first == "no_usable_profile":
+        raise ProfileNotUsable()
+    if first == "no_address":
+        raise AddressIncomplete()
+    if first == "nothing_invoiceable":
+        items = [{"kind": line.kind, "id": str(line.id)} for line in exhausted]
+        names = ", ".join(item["id"] for item in items)
+        raise ItemNotInvoiceable(f"Nothing is left to invoice on: {names}.", items=items)
+    assert facts is not None and facts.invoiceable is not None
+    raise InvoiceDeficit(
+        f"The selected items add up to {format_money(facts.invoiceable)}, which does not exceed the "
+        f"account's invoice deficit of {format_money(facts.invoice_deficit)}.",
+        invoice_deficit=format_money(facts.invoice_deficit),
+        selected_amount=format_money(facts.invoiceable),
+    )
 
-    profile = await get_profile_for_request(session, account_id, _parse(body.profile_id, "invoice profile"))
-    address = await get_address_for_request(session, account_id, _parse(body.address_id, "mailing address"))
-    bill_ids = [_parse(value, "bill") for value in body.bill_ids]
-    card_ids = [_parse(value, "stored-value card") for value in body.stored_value_card_ids]
-    bills = await _lock(session, _LOCK_BILLS, account_id, bill_ids, "bill")
-    cards = await _lock(session, _LOCK_CARDS, account_id, card_ids, "stored-value card")
 
-    check_usable(profile, certification, address)
-    reserved = _amounts(bill_ids, card_ids, bills, cards)
-    await _reserve(session, bill_ids, card_ids)
-    return await _insert(session, account_id, profile, address, body.remark, reserved, actor_role, note)
-
-
-def _check_selection(body: InvoiceRequestCreate) -> None:
-    count = len(body.bill_ids) + len(body.stored_value_card_ids)
+def _check_selection(selection: Selection) -> None:
+    count = len(selection.bill_ids) + len(selection.stored_value_card_ids)
     if count == 0:
         raise ValidationFailed("body", "select at least one bill or stored-value card")
     if count > MAX_ITEMS:
         raise ValidationFailed("body", f"at most {MAX_ITEMS} bills and stored-value cards per request")
     for field, values in (
-        ("body.bill_ids", body.bill_ids),
-        ("body.stored_value_card_ids", body.stored_value_card_ids),
+        ("body.bill_ids", selection.bill_ids),
+        ("body.stored_value_card_ids", selection.stored_value_card_ids),
     ):
         seen: set[object] = set()
         for value in values:
-            key = try_parse_id(value) or value  # the same id in another spelling is still a repeat
+            # The same id in another spelling is still a repeat.
+            key = value if isinstance(value, uuid.UUID) else try_parse_id(value) or value
             if key in seen:
                 raise ValidationFailed(field, f"lists {value} more than once")
             seen.add(key)
 
 
-def _parse(value: str, what: str) -> uuid.UUID:
+def _parse(value: ItemId, what: str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
     parsed = try_parse_id(value)
     if parsed is None:
         raise NotFound(f"No such {what}: {value}.")
     return parsed
-
-
-class _Row(Protocol):
-    id: uuid.UUID
-
-
-RowT = TypeVar("RowT", bound=_Row)
-
-
-def _locking(stmt: Select[RowT], key: Any) -> Select[RowT]:
-    """The account's selected rows in id order, locked (SELECT … FOR UPDATE) and re-read."""
-    return (
-        stmt.where(key.in_(bindparam("ids", expanding=True)))
-        .order_by(key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-# Built once (only the bound account and ids vary): bills, then cards, is the one global lock order.
-_LOCK_BILLS = _locking(customer_bills(bindparam("account_id")), Bill.id)
-_LOCK_CARDS = _locking(customer_cards(bindparam("account_id")), StoredValueCard.id)
-
-
-async def _lock(
-    session: AsyncSession, stmt: Select[RowT], account_id: uuid.UUID, ids: list[uuid.UUID], what: str
-) -> dict[uuid.UUID, RowT]:
-    """Lock the selected rows in id order; any id not found is a 404."""
-    if not ids:
-        return {}
-    found = {
-        row.id: row for row in (await session.execute(stmt, {"account_id": account_id, "ids": ids})).scalars()
-    }
-    for item_id in ids:
-        if item_id not in found:
-            raise NotFound(f"No such {what}: {item_id}.")
-    return found
-
-
-def check_usable(
-    profile: InvoiceProfile, certification: Certification | None, address: MailingAddress
-) -> None:
-    """The profile and address could serve a request now (also checked when automatic invoicing is set)."""
-    if not rules.is_usable(profile, certification):
-        raise ProfileNotUsable()
-    if not rules.address_serves(address, profile.invoice_type):
-        raise AddressIncomplete()
-
-
-def _amounts(
-    bill_ids: list[uuid.UUID],
-    card_ids: list[uuid.UUID],
-    bills: dict[uuid.UUID, Bill],
-    cards: dict[uuid.UUID, StoredValueCard],
-) -> list[_Reserved]:
-    """Each item is requested for all that is left of it, read from the locked row."""
-    reserved = [
-        _Reserved("bill", bill.id, bill_label(bill), bill.cash_amount - bill.requested_amount)
-        for bill in (bills[bill_id] for bill_id in bill_ids)
-    ] + [
-        _Reserved("stored_value_card", card.id, card_label(card), card.paid_amount - card.requested_amount)
-        for card in (cards[card_id] for card_id in card_ids)
-    ]
-    exhausted = [{"kind": item.kind, "id": str(item.id)} for item in reserved if item.amount <= 0]
-    if exhausted:
-        names = ", ".join(item["id"] for item in exhausted)
-        raise ItemNotInvoiceable(f"Nothing is left to invoice on: {names}.", items=exhausted)
-    return reserved
-
-
-_RESERVE_BILLS = (
-    update(Bill)
-    .where(Bill.id.in_(bindparam("ids", expanding=True)), Bill.requested_amount < Bill.cash_amount)
-    .values(requested_amount=Bill.cash_amount)
-)
-_RESERVE_CARDS = (
-    update(StoredValueCard)
-    .where(
-        StoredValueCard.id.in_(bindparam("ids", expanding=True)),
-        StoredValueCard.requested_amount < StoredValueCard.paid_amount,
-    )
-    .values(requested_amount=StoredValueCard.paid_amount)
-)
-
-
-async def _reserve(session: AsyncSession, bill_ids: list[uuid.UUID], card_ids: list[uuid.UUID]) -> None:
-    """One UPDATE per table; the rows are locked, so what we read is what we take."""
-    connection = await session.connection()  # plain UPDATEs: the ORM keeps no copy of these rows
-    if bill_ids:
-        result = await connection.execute(_RESERVE_BILLS, {"ids": bill_ids})
-        _all_reserved(result.rowcount, len(bill_ids))
-    if card_ids:
-        result = await connection.execute(_RESERVE_CARDS, {"ids": card_ids})
-        _all_reserved(result.rowcount, len(card_ids))
-
-
-def _all_reserved(rowcount: int, expected: int) -> None:
-    # Unreachable while every writer locks the rows first; if one ever does not, refuse rather
-    # than invoice an amount twice (the transaction is rolled back).
-    if rowcount != expected:
-        raise ItemNotInvoiceable("The selected items changed while the request was being made; retry.")
 
 
 # Plain INSERTs built once: the new rows need none of the ORM's unit-of-work bookkeeping.
@@ -260,9 +256,8 @@ async def _insert(
     profile: InvoiceProfile,
     address: MailingAddress,
     remark: str | None,
-    reserved: list[_Reserved],
-    actor_role: str,
-    note: str | None,
+    lines: list[Line],
+    first_event: tuple[str, str | None],
 ) -> InvoiceRequestOut:
     now = utcnow()
     request_id = uuid.uuid4()
@@ -270,7 +265,7 @@ async def _insert(
         "id": request_id,
         "account_id": account_id,
         "status": Status.pending.value,
-        "amount": sum(item.amount for item in reserved),
+        "amount": sum(line.amount for line in lines),
         "invoice_type": profile.invoice_type,
         "profile_id": profile.id,
         "address_id": address.id,
@@ -293,19 +288,19 @@ async def _insert(
             "label": item.label,
             "amount": item.amount,
         }
-        for position, item in enumerate(reserved)
+        for position, item in enumerate(lines)
     ]
-    event = {"request_id": request_id, "status": Status.pending.value, "actor_role": actor_role}
+    actor_role, note = first_event
+    event = {"request_id": request_id, "status": Status.pending.value, "actor_role": actor_role, "note": note}
     connection = await session.connection()
     await connection.execute(_INSERT_REQUEST, request)
     await connection.execute(_INSERT_ITEM, items)  # one executemany
-    await connection.execute(_INSERT_EVENT, {**event, "note": note, "at": now})
+    await connection.execute(_INSERT_EVENT, {**event, "at": now})
     children = Children(
         items=[
-            {"kind": item.kind, "id": item.id, "label": item.label, "amount": item.amount}
-            for item in reserved
+            {"kind": item.kind, "id": item.id, "label": item.label, "amount": item.amount} for item in lines
         ],
-        events=[{"status": event["status"], "at": now, "actor_role": event["actor_role"], "note": note}],
+        events=[{"status": event["status"], "at": now, "actor_role": actor_role, "note": note}],
     )
     (out,) = to_outs([request], {request_id: children}, Role.customer)
     await events.record(session, "invoice_request.created", account_id, event_data(out))

@@ -9,14 +9,13 @@ import math
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import Literal, cast
+from typing import Literal
 
-from sqlalchemy import Table, bindparam, case, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bills.models import Bill
-from app.cards.models import StoredValueCard
+from app.accounts import ledger
 from app.core import metrics
 from app.core.auth import AuthContext
 from app.core.clock import utcnow
@@ -24,9 +23,9 @@ from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.money import format_money
 from app.events import service as events
 from app.profiles.rules import PAPER_TYPES, is_electronic
-from app.requests import delivery
+from app.requests import delivery, reservations
 from app.requests.filetypes import invoices_missing_pdf
-from app.requests.models import Invoice, InvoiceFile, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.models import Invoice, InvoiceFile, InvoiceRequest, InvoiceRequestEvent
 from app.requests.queries import event_data, get_request, load_request
 from app.requests.schemas import InvoiceIn, InvoiceRequestOut
 from app.requests.states import RELEASING, TARGET, Move, Status, may_move
@@ -225,6 +224,9 @@ async def _move(
     carrier: str | None = None,
     tracking_number: str | None = None,
 ) -> None:
+    if target in RELEASING:
+        # Before the status UPDATE: the account's row is the first lock of every money move.
+        await ledger.lock_account(session, request.account_id)
     now = utcnow()
     values: dict[str, object] = {"status": target.value, "updated_at": now}
     if target is Status.delivered:
@@ -243,30 +245,7 @@ async def _move(
         )
     )
     if target in RELEASING:
-        await _release(session, request.items)
-
-
-async def _release(session: AsyncSession, items: Sequence[InvoiceRequestItem]) -> None:
-    """Give the items' amounts back: one executemany UPDATE per table, rows in id order."""
-    bills = sorted((item.bill_id, item.amount) for item in items if item.bill_id is not None)
-    cards = sorted(
-        (item.stored_value_card_id, item.amount) for item in items if item.stored_value_card_id is not None
-    )
-    await _give_back(session, cast(Table, Bill.__table__), bills)
-    await _give_back(session, cast(Table, StoredValueCard.__table__), cards)
-
-
-async def _give_back(session: AsyncSession, table: Table, amounts: list[tuple[uuid.UUID, int]]) -> None:
-    if not amounts:
-        return
-    # Core on the session's connection: an executemany of an UPDATE with a WHERE clause.
-    connection = await session.connection()
-    await connection.execute(
-        update(table)
-        .where(table.c.id == bindparam("item_id"))
-        .values(requested_amount=table.c.requested_amount - bindparam("item_amount")),
-        [{"item_id": item_id, "item_amount": amount} for item_id, amount in amounts],
-    )
+        await reservations.release(session, request.account_id, request.items)
 
 
 async def _refuse_taken_numbers(session: AsyncSession, numbers: list[str]) -> None:

@@ -83,6 +83,7 @@ class InvoiceRequestItem(Base):
         ForeignKey("stored_value_card.id"), index=True
     )
     label: Mapped[str] = mapped_column(String(200))
+    # Positive: invoiced by the request. Negative: settles an amount over-invoiced earlier.
     amount: Mapped[int] = mapped_column(BigInteger)
 
     request: Mapped[InvoiceRequest] = relationship(back_populates="items", lazy="raise")
@@ -94,7 +95,10 @@ class InvoiceRequestItem(Base):
             " OR (kind = 'stored_value_card' AND stored_value_card_id IS NOT NULL AND bill_id IS NULL)",
             name="one_target",
         ),
-        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        # One line per item per request: an item is either invoiced or settled by it, once.
+        UniqueConstraint("request_id", "bill_id"),
+        UniqueConstraint("request_id", "stored_value_card_id"),
     )
 
     @property

@@ -30,6 +30,11 @@ _CREATE_DESCRIPTION = """
 Each selected bill or stored-value card is requested for its whole current `invoiceable_amount`;
 the amounts are reserved atomically, so no amount is ever requested twice.
 
+The account's invoice deficit (what was invoiced beyond what was finally paid, after an amendment
+or a refund) is settled first: the request also carries one negative line for every over-invoiced
+bill or card of the account, of minus its `over_invoiced_amount`, and its `amount` is the sum of
+all lines. Finance issues invoices that sum to that amount.
+
 Refusals, in the order they are checked (the first that applies answers):
 1. 409 `certification_required`: the enterprise is not certified.
 2. 409 `cash_balance_not_positive`: the cash balance is zero or negative.
@@ -38,6 +43,7 @@ Refusals, in the order they are checked (the first that applies answers):
 5. 409 `profile_not_usable`: the profile's header no longer matches, or it lacks required fields.
 6. 422 `address_incomplete`: electronic invoices need an email, paper ones a postal address.
 7. 409 `item_not_invoiceable`: nothing is left to invoice on an item; `items` names them.
+8. 409 `invoice_deficit`: the selected items add up to no more than the account's invoice deficit.
 """
 
 
@@ -89,7 +95,10 @@ async def create_request(
     return await create.create_request(
         session,
         auth.customer_account_id,
-        body,
+        create.Selection(bill_ids=body.bill_ids, stored_value_card_ids=body.stored_value_card_ids),
+        profile_id=body.profile_id,
+        address_id=body.address_id,
+        remark=body.remark,
         require_positive_cash_balance=request.app.state.settings.require_positive_cash_balance,
     )
 
@@ -132,7 +141,10 @@ async def get_request(request_id: str, session: Session, auth: CustomerOrFinance
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-cancel",
     summary="Cancel a pending invoice request",
-    description="Only while `pending`; the items' amounts can then be requested again.",
+    description=(
+        "Only while `pending`; every line is given back: the items' amounts can be requested again "
+        "and a deficit the request settled is the account's again."
+    ),
     responses=problems(404, 409),
 )
 async def cancel_request(request_id: str, session: Session, auth: Customer) -> InvoiceRequestOut:
@@ -189,7 +201,10 @@ async def deliver_request(
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-reject",
     summary="Reject a pending or processing request",
-    description="The items' amounts can then be requested again.",
+    description=(
+        "Every line is given back: the items' amounts can be requested again and a deficit the "
+        "request settled is the account's again."
+    ),
     responses=problems(404, 409),
 )
 async def reject_request(
@@ -203,7 +218,11 @@ async def reject_request(
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-reverse",
     summary="Reverse (red-letter) an issued or delivered request",
-    description="The items' amounts can then be requested again.",
+    description=(
+        "Every line is given back: the items' amounts can be requested again (an amount the "
+        "request over-invoiced is no longer owed) and a deficit the request settled is the "
+        "account's again."
+    ),
     responses=problems(404, 409),
 )
 async def reverse_request(

@@ -90,7 +90,10 @@ class ItemOut(ResponseModel):
     kind: ItemKind
     id: Id = Field(description="The bill or stored-value card id")
     label: str
-    amount: MoneyOut = Field(description="What this request invoices of the item")
+    amount: MoneyOut = Field(
+        description="What this request invoices of the item; negative on a line that settles an "
+        "amount over-invoiced earlier (the label says so)"
+    )
 
 
 class ProfileSnapshotOut(ResponseModel):
@@ -170,7 +173,7 @@ class InvoiceRequestOut(ResponseModel):
     id: Id
     account_id: Id
     status: Status
-    amount: MoneyOut
+    amount: MoneyOut = Field(description="The sum of all lines: what finance invoices")
     invoice_type: Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
     items: list[ItemOut]
     profile: ProfileSnapshotOut

@@ -1,4 +1,4 @@
-"""The billing engine's bill upsert: amounts, validation, and the lock once an amount is requested."""
+"""The billing engine's bill upsert: amounts, validation, and amendments at any time."""
 
 import asyncio
 from typing import Any
@@ -42,8 +42,11 @@ async def test_new_period_is_created_then_replaced(client: httpx.AsyncClient, ap
         "stored_value_card_amount",
         "requested_amount",
         "invoiceable_amount",
+        "over_invoiced_amount",
         "created_at",
+        "updated_at",
     }
+    assert body["over_invoiced_amount"] == "0.00"
 
     replaced = await client.put(url, json=amounts("80.00", "80.00"), headers=api.billing)
     assert replaced.status_code == 200, replaced.text
@@ -175,7 +178,7 @@ async def test_only_the_billing_role_may_upsert(client: httpx.AsyncClient, api: 
     assert anonymous.status_code == 401
 
 
-async def test_bill_with_a_requested_amount_is_locked(
+async def test_a_bill_with_a_requested_amount_can_still_be_amended(
     client: httpx.AsyncClient, api: Api, app: FastAPI
 ) -> None:
     customer = await api.customer()
@@ -183,18 +186,18 @@ async def test_bill_with_a_requested_amount_is_locked(
     await force_requested_amount(app, "bill", bill["id"], 1)  # 0.01 requested
     url = f"/v1/accounts/{customer.account_id}/bills/2026-08"
 
-    changed = await client.put(url, json=amounts("120.00", "110.00", "10.00"), headers=api.billing)
-    assert changed.status_code == 409
-    assert changed.json()["code"] == "bill_locked"
+    raised = await client.put(url, json=amounts("120.00", "110.00", "10.00"), headers=api.billing)
+    assert raised.status_code == 200, raised.text
+    assert raised.json()["requested_amount"] == "0.01"  # an amendment never takes back a requested amount
+    assert raised.json()["invoiceable_amount"] == "109.99"
+    assert raised.json()["over_invoiced_amount"] == "0.00"
 
-    same = await client.put(url, json=amounts("110.00", "100.00", "10.00"), headers=api.billing)
+    same = await client.put(url, json=amounts("120.00", "110.00", "10.00"), headers=api.billing)
     assert same.status_code == 200, same.text
-    assert same.json()["requested_amount"] == "0.01"
-    assert same.json()["invoiceable_amount"] == "99.99"
+    assert same.json() == raised.json()
 
     shown = await client.get(f"/v1/bills/{bill['id']}", headers=customer.headers)
-    assert shown.json()["cash_amount"] == "100.00"
-    assert shown.json()["requested_amount"] == "0.01"
+    assert shown.json() == raised.json()
 
 
 async def test_concurrent_creation_of_one_period_makes_one_bill(client: httpx.AsyncClient, api: Api) -> None:

@@ -39,11 +39,14 @@ async def test_billing_records_a_purchase(client: httpx.AsyncClient, api: Api) -
         "card_no",
         "face_value",
         "paid_amount",
+        "refunded_amount",
         "purchased_at",
         "requested_amount",
         "invoiceable_amount",
+        "over_invoiced_amount",
         "created_at",
     }
+    assert body["refunded_amount"] == body["over_invoiced_amount"] == "0.00"
 
 
 async def test_purchase_time_is_normalised_to_utc(client: httpx.AsyncClient, api: Api) -> None:

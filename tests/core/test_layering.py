@@ -29,15 +29,6 @@ HTTP_MODULES = frozenset(
     }
 )
 
-# Package cycles being removed elsewhere; each names the issue that removes it.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # issue 11: the invoiceable summary (app/requests/summary.py, served by bills' summary router)
-        # and the creation's bill lookups; removed with the one invoiceable expression.
-        frozenset({"bills", "requests"}),
-    }
-)
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(APP.parent).with_suffix("").parts)
@@ -149,7 +140,7 @@ def test_no_import_cycles_between_domain_packages() -> None:
         for target in targets
         if reaches(target, source)
     }
-    assert cycles - KNOWN_CYCLES == set()
+    assert cycles == set()
 
 
 def test_the_command_line_and_the_demo_do_not_import_each_other() -> None:

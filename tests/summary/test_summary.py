@@ -44,6 +44,7 @@ async def test_a_new_account_shows_every_blocker(client: httpx.AsyncClient, api:
         "invoiceable_amount": "0.00",
         "bills": {"count": 0, "amount": "0.00"},
         "stored_value_cards": {"count": 0, "amount": "0.00"},
+        "invoice_deficit": "0.00",
         "cash_balance": "1000.00",
         "can_request": False,
         # Without a certification no profile can match it, so both are reported.

@@ -1,9 +1,8 @@
 """The invoiceable summary: the figure beside "Request Now" and why a request would be refused."""
 
 import uuid
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field
 from sqlalchemy import Row, Select, Subquery, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,34 +12,10 @@ from app.bills.models import Bill
 from app.cards.models import StoredValueCard
 from app.certification.models import Certification
 from app.core.errors import NotFound
-from app.core.money import MoneyOut
-from app.core.schemas import ResponseModel
+from app.invoiceable.blockers import Facts, blockers
+from app.invoiceable.schemas import InvoiceableSummaryOut, ItemTotals
 from app.profiles.models import InvoiceProfile
 from app.profiles.rules import CertificationLike, is_usable
-
-Blocker = Literal[
-    "certification_required",
-    "cash_balance_not_positive",
-    "no_usable_profile",
-    "no_address",
-    "nothing_invoiceable",
-]
-
-
-class ItemTotals(ResponseModel):
-    count: int = Field(ge=0, description="Items with something left to invoice")
-    amount: MoneyOut = Field(description="What is left to invoice on them")
-
-
-class InvoiceableSummaryOut(ResponseModel):
-    invoiceable_amount: MoneyOut = Field(description="bills.amount + stored_value_cards.amount")
-    bills: ItemTotals
-    stored_value_cards: ItemTotals
-    cash_balance: MoneyOut
-    can_request: bool = Field(description="True when there are no blockers")
-    blockers: list[Blocker] = Field(
-        max_length=5, description="Why an invoice request would be refused now, in the order checked"
-    )
 
 
 def _totals(remaining: Any, account_column: Any) -> Subquery:
@@ -54,10 +29,8 @@ def _totals(remaining: Any, account_column: Any) -> Subquery:
 
 def _facts_statement() -> Select[Any]:
     """Balance, both totals, the certification's header and whether an address exists."""
-    bills = _totals(Bill.cash_amount - Bill.requested_amount, Bill.account_id)
-    cards = _totals(
-        StoredValueCard.paid_amount - StoredValueCard.requested_amount, StoredValueCard.account_id
-    )
+    bills = _totals(Bill.invoiceable_amount, Bill.account_id)
+    cards = _totals(StoredValueCard.invoiceable_amount, StoredValueCard.account_id)
     has_address = (
         select(MailingAddress.id)
         .where(MailingAddress.account_id == bindparam("account_id"), MailingAddress.deleted_at.is_(None))
@@ -66,6 +39,7 @@ def _facts_statement() -> Select[Any]:
     return (
         select(
             Account.cash_balance,
+            Account.invoice_deficit,
             bills.c.count.label("bill_count"),
             bills.c.amount.label("bill_amount"),
             cards.c.count.label("card_count"),
@@ -135,24 +109,23 @@ async def invoiceable_summary(
     bills = ItemTotals(count=int(facts.bill_count), amount=int(facts.bill_amount))
     cards = ItemTotals(count=int(facts.card_count), amount=int(facts.card_amount))
     total = bills.amount + cards.amount
-
-    # Every blocker that applies, in the order an invoice request checks them.
-    blockers: list[Blocker] = []
-    if certification is None:
-        blockers.append("certification_required")
-    if require_positive_cash_balance and facts.cash_balance <= 0:
-        blockers.append("cash_balance_not_positive")
-    if not await _has_usable_profile(session, account_id, certification):
-        blockers.append("no_usable_profile")
-    if not facts.has_address:
-        blockers.append("no_address")
-    if total == 0:
-        blockers.append("nothing_invoiceable")
+    found = blockers(
+        Facts(
+            certified=certification is not None,
+            cash_balance=facts.cash_balance,
+            require_positive_cash_balance=require_positive_cash_balance,
+            usable_profile=await _has_usable_profile(session, account_id, certification),
+            address=bool(facts.has_address),
+            invoiceable=total,
+            invoice_deficit=facts.invoice_deficit,
+        )
+    )
     return InvoiceableSummaryOut(
-        invoiceable_amount=total,
+        invoiceable_amount=max(0, total - facts.invoice_deficit),
         bills=bills,
         stored_value_cards=cards,
+        invoice_deficit=facts.invoice_deficit,
         cash_balance=facts.cash_balance,
-        can_request=not blockers,
-        blockers=blockers,
+        can_request=not found,
+        blockers=found,
     )
