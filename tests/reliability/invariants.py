@@ -5,10 +5,11 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, create_engine, func, select
 
+from app.accounts.models import Account
 from app.bills.models import Bill
-from app.cards.models import StoredValueCard
+from app.cards.models import StoredValueCard, StoredValueCardRefund
 from app.core.auth import Role
 from app.core.database import sync_url
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
@@ -27,7 +28,7 @@ class Checked:
 
 def _legal_path(statuses: list[tuple[str, str]], final: str) -> str | None:
     """Why a request's timeline is not a legal path of the state table (None when it is)."""
-    if not statuses or statuses[0] != (Status.pending, Role.customer):
+    if not statuses or statuses[0] not in ((Status.pending, Role.customer), (Status.pending, "system")):
         return f"does not start with pending by the customer: {statuses[:1]}"
     for (current, _), (following, role) in itertools.pairwise(statuses):
         allowed = TRANSITIONS[Status(current)].get(Status(following))
@@ -39,10 +40,15 @@ def _legal_path(statuses: list[tuple[str, str]], final: str) -> str | None:
 
 
 def check_invariants(database: str | Engine, account_ids: list[str] | None = None) -> Checked:
-    """Assert, for every item and request (of the given accounts, or all):
+    """Assert, for every item, request and account (of the given accounts, or all):
 
-    - no item's requested amount is below zero or above its invoiceable base (cash part / paid);
-    - each item's requested amount equals the sum of its amounts over active requests;
+    - each item's requested amount equals the sum of its lines (negative ones too) over active
+      requests, and its invoiceable and over-invoiced amounts are max(0, base - requested) and
+      max(0, requested - base) (base: a bill's cash part, a card's paid amount less refunds);
+    - a card's refunded amount is the sum of its refunds, within 0..paid;
+    - each account's stored invoice deficit is the sum of its items' over-invoiced amounts (so
+      never negative), and the money balances: the sum of its active request amounts plus the sum
+      of its invoiceable amounts, less its deficit, equals the sum of its bases;
     - a request's amount is the sum of its items, it has items and a timeline, and the timeline is
       a legal path of the state table ending in the request's status;
     - issued, delivered and reversed requests have invoices summing to their amount; others none.
@@ -56,17 +62,55 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
                 return stmt if accounts is None else stmt.where(column.in_(accounts))
 
             bills = conn.execute(
-                scoped(select(Bill.id, Bill.cash_amount, Bill.requested_amount), Bill.account_id)
+                scoped(
+                    select(
+                        Bill.id,
+                        Bill.account_id,
+                        Bill.cash_amount.label("base"),
+                        Bill.requested_amount,
+                        Bill.invoiceable_amount.label("invoiceable"),
+                        Bill.over_invoiced_amount.label("over"),
+                    ),
+                    Bill.account_id,
+                )
             ).all()
             cards = conn.execute(
                 scoped(
-                    select(StoredValueCard.id, StoredValueCard.paid_amount, StoredValueCard.requested_amount),
+                    select(
+                        StoredValueCard.id,
+                        StoredValueCard.account_id,
+                        (StoredValueCard.paid_amount - StoredValueCard.refunded_amount).label("base"),
+                        StoredValueCard.requested_amount,
+                        StoredValueCard.invoiceable_amount.label("invoiceable"),
+                        StoredValueCard.over_invoiced_amount.label("over"),
+                    ),
                     StoredValueCard.account_id,
                 )
             ).all()
+            refunds = conn.execute(
+                scoped(
+                    select(
+                        StoredValueCard.id,
+                        StoredValueCard.paid_amount,
+                        StoredValueCard.refunded_amount,
+                        func.coalesce(func.sum(StoredValueCardRefund.amount), 0).label("refunds"),
+                    )
+                    .outerjoin(StoredValueCardRefund, StoredValueCardRefund.card_id == StoredValueCard.id)
+                    .group_by(
+                        StoredValueCard.id, StoredValueCard.paid_amount, StoredValueCard.refunded_amount
+                    ),
+                    StoredValueCard.account_id,
+                )
+            ).all()
+            deficits = conn.execute(scoped(select(Account.id, Account.invoice_deficit), Account.id)).all()
             requests = conn.execute(
                 scoped(
-                    select(InvoiceRequest.id, InvoiceRequest.status, InvoiceRequest.amount),
+                    select(
+                        InvoiceRequest.id,
+                        InvoiceRequest.account_id,
+                        InvoiceRequest.status,
+                        InvoiceRequest.amount,
+                    ),
                     InvoiceRequest.account_id,
                 )
             ).all()
@@ -100,18 +144,35 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
         item_sum[request_id] += amount
         if status_of[request_id] in ACTIVE:
             held[bill_id or card_id] += amount
-    for item_id, base, requested in [*bills, *cards]:
-        assert 0 <= requested <= base, f"item {item_id}: requested {requested} outside 0..{base}"
-        assert requested == held.get(item_id, 0), (
-            f"item {item_id}: requested {requested} but active requests hold {held.get(item_id, 0)}"
+    over: dict[uuid.UUID, int] = defaultdict(int)
+    balance: dict[uuid.UUID, int] = defaultdict(int)  # active + invoiceable - deficit - bases: 0
+    for item in [*bills, *cards]:
+        holding = held.get(item.id, 0)
+        assert item.requested_amount == holding, (
+            f"item {item.id}: requested {item.requested_amount} but active requests hold {holding}"
         )
+        assert item.invoiceable == max(0, item.base - item.requested_amount), item
+        assert item.over == max(0, item.requested_amount - item.base), item
+        over[item.account_id] += item.over
+        balance[item.account_id] += item.invoiceable - item.base
+    for card_id, paid, refunded, refunded_sum in refunds:
+        assert 0 <= refunded <= paid and refunded == refunded_sum, (card_id, paid, refunded, refunded_sum)
+    for account_id, deficit in deficits:
+        assert deficit == over.get(account_id, 0) >= 0, (
+            f"account {account_id}: deficit {deficit}, items over-invoiced by {over.get(account_id, 0)}"
+        )
+        balance[account_id] -= deficit
+    for row in requests:
+        if row.status in ACTIVE:
+            balance[row.account_id] += row.amount
+    assert all(value == 0 for value in balance.values()), f"money does not balance: {dict(balance)}"
     timelines: dict[uuid.UUID, list[tuple[str, str]]] = defaultdict(list)
     for request_id, status, role in events:
         timelines[request_id].append((status, role))
     invoiced: dict[uuid.UUID, int] = defaultdict(int)
     for request_id, amount in invoices:
         invoiced[request_id] += amount
-    for request_id, status, amount in requests:
+    for request_id, _account_id, status, amount in requests:
         assert item_sum.get(request_id) == amount, (
             f"request {request_id}: items {item_sum.get(request_id)} != {amount}"
         )

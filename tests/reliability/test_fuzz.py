@@ -60,6 +60,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "invoice_requests-issue": "the invoices' amounts sum to the request's amount",
     "invoice_requests-deliver": "paper invoices need a tracking number",
     "invoice_requests-upload_file": "the body is a file of the path's format (magic bytes, OFD.xml, XML)",
+    "stored_value_cards-refund": "the amount is at most what is left to refund on the card",
 }
 # The upload's Content-Type must be the one of the format named in the path (else 415): one path
 # parameter choosing the media type is beyond what an OpenAPI document can state.

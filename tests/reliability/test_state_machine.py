@@ -1,8 +1,11 @@
 """Stateful property test: hypothesis drives random sequences of everything that moves money or a
-request (bill upserts, card purchases, balance changes, requests over random subsets, cancels, starts,
-split issues, deliveries, rejects, reversals, re-certifications) through the HTTP API, keeps a model
-of what each answer must be, and after every step checks the database invariants and that the
-summary, the lists and the requests agree with the model.
+request (bill upserts and amendments at any time, card purchases and refunds, balance changes,
+requests over random subsets — settling the invoice deficit —, cancels, starts, split issues,
+deliveries, rejects, reversals, re-certifications) through the HTTP API, keeps a model of what each
+answer must be, and after every step checks the database invariants (per account: every item's
+requested amount is the sum of its lines in active requests; active request amounts plus invoiceable
+amounts less the deficit equal the bases; the deficit is never negative) and that the summary, the
+account, the lists and the requests agree with the model.
 
 `make fuzz` runs it with many more sequences (INVOICING_STATEFUL_EXAMPLES)."""
 
@@ -42,7 +45,7 @@ from tests.reliability.world import record_figures
 pytestmark = pytest.mark.slow
 
 IN_SUITE = {"sqlite": (15, 50), "postgres": (8, 50)}  # (sequences, steps per sequence)
-PERIODS = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+PERIODS = [f"2025-{month:02d}" for month in range(1, 13)]
 NAME = "Acme Cloud Ltd."
 OTHER_NAME = "Acme Cloud (Fuzhou) Ltd."
 MOVES = {
@@ -63,9 +66,18 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 class Item:
     kind: str  # "bill" | "card"
     id: str
-    base: int  # cash part of a bill, paid amount of a card
+    base: int  # cash part of a bill, paid amount less refunds of a card
     requested: int = 0
     amounts: tuple[int, int, int] = (0, 0, 0)  # a bill's cash, voucher, card parts
+    paid: int = 0  # a card's paid amount
+
+    @property
+    def invoiceable(self) -> int:
+        return max(0, self.base - self.requested)
+
+    @property
+    def over(self) -> int:
+        return max(0, self.requested - self.base)
 
 
 @dataclass
@@ -167,11 +179,23 @@ class InvoicingMachine(RuleBasedStateMachine):
             bill = self.expect(response, 201)
             self.items[bill["id"]] = Item("bill", bill["id"], cash, 0, (cash, voucher, card))
             self.bills_by_period[period] = bill["id"]
-        elif existing.requested > 0 and existing.amounts != (cash, voucher, card):
-            self.expect(response, 409, "bill_locked")
-        else:
-            self.expect(response, 200)
+        else:  # an amendment, at any time: what was requested stays requested
+            bill = self.expect(response, 200)
             existing.base, existing.amounts = cash, (cash, voucher, card)
+        item = self.items[bill["id"]]
+        assert bill["requested_amount"] == format_money(item.requested), (bill, item)
+        assert bill["over_invoiced_amount"] == format_money(item.over), (bill, item)
+
+    @precondition(lambda self: any(i.kind == "bill" and i.requested > 0 for i in self.items.values()))
+    @rule(data=st.data(), share=st.sampled_from([2, 1, 4, 0]))
+    def amend_requested_bill(self, data: st.DataObject, share: int) -> None:
+        """The billing engine lowers (now and then raises) a bill that was already requested."""
+        bill = data.draw(
+            st.sampled_from([i for i in self.items.values() if i.kind == "bill" and i.requested > 0])
+        )
+        period = next(p for p, bill_id in self.bills_by_period.items() if bill_id == bill.id)
+        cash = bill.base * 2 if share == 0 else bill.base // share
+        self.upsert_bill(period, cash, bill.amounts[1], bill.amounts[2])
 
     @rule(paid=fen)
     def buy_card(self, paid: int) -> None:
@@ -184,7 +208,27 @@ class InvoicingMachine(RuleBasedStateMachine):
         }
         path = f"/v1/accounts/{self.account_id}/stored-value-cards"
         card = self.expect(self.call("POST", path, self.harness.billing, body), 201)
-        self.items[card["id"]] = Item("card", card["id"], paid)
+        self.items[card["id"]] = Item("card", card["id"], paid, paid=paid)
+
+    @precondition(lambda self: any(item.kind == "card" for item in self.items.values()))
+    @rule(data=st.data(), share=st.sampled_from([1, 2, 4, 10, 0]))
+    def refund_card(self, data: st.DataObject, share: int) -> None:
+        """Refund a part (1/share) of what is left to refund, or one fen more than that (share 0)."""
+        cards = [item for item in self.items.values() if item.kind == "card"]
+        refundable = [card for card in cards if card.base > 0]
+        pool = refundable if refundable and data.draw(st.integers(0, 4)) < 4 else cards
+        card = data.draw(st.sampled_from(pool))
+        left = card.base  # paid less refunded
+        amount = left + 1 if share == 0 else max(1, left // share)
+        path = f"/v1/accounts/{self.account_id}/stored-value-cards/{card.id}/refunds"
+        response = self.call("POST", path, self.harness.billing, {"amount": format_money(amount)})
+        if amount > left:
+            self.expect(response, 422, "validation_error")
+            return
+        body = self.expect(response, 201)
+        card.base -= amount
+        assert body["refunded_amount"] == format_money(card.paid - card.base), (body, card)
+        assert body["over_invoiced_amount"] == format_money(card.over), (body, card)
 
     @rule(balance=st.sampled_from([100_000_00, 100_000_00, 100_000_00, 1, 0, -10_000]))
     def set_balance(self, balance: int) -> None:
@@ -211,7 +255,7 @@ class InvoicingMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def request(self, data: st.DataObject) -> None:
         # Mostly items with something left, so requests succeed and the lifecycle gets exercised.
-        left = [i for i, item in self.items.items() if item.base > item.requested]
+        left = [i for i, item in self.items.items() if item.invoiceable > 0]
         # (Hypothesis favours the simplest draw, 0: make that the common case.)
         pool = left if left and data.draw(st.integers(0, 4)) < 4 else list(self.items)
         smallest = 0 if data.draw(st.integers(0, 9)) == 9 else 1  # now and then an empty selection
@@ -220,6 +264,8 @@ class InvoicingMachine(RuleBasedStateMachine):
             if pool
             else []
         )
+        if self.deficit and left and data.draw(st.integers(0, 2)) < 2:
+            chosen = left  # mostly everything left while a deficit is owed, so it gets settled
         body = {
             "bill_ids": [i for i in chosen if self.items[i].kind == "bill"],
             "stored_value_card_ids": [i for i in chosen if self.items[i].kind == "card"],
@@ -227,7 +273,8 @@ class InvoicingMachine(RuleBasedStateMachine):
             "address_id": self.address_id,
         }
         response = self.call("POST", "/v1/invoice-requests", self.customer, body)
-        empty = [i for i in chosen if self.items[i].base - self.items[i].requested <= 0]
+        empty = [i for i in chosen if self.items[i].invoiceable <= 0]
+        total = sum(self.items[i].invoiceable for i in chosen)
         if self.balance <= 0:
             self.expect(response, 409, "cash_balance_not_positive")
         elif not chosen:
@@ -236,13 +283,33 @@ class InvoicingMachine(RuleBasedStateMachine):
             self.expect(response, 409, "profile_not_usable")
         elif empty:
             self.expect(response, 409, "item_not_invoiceable")
+        elif total <= self.deficit:
+            self.expect(response, 409, "invoice_deficit")
         else:
             created = self.expect(response, 201)
-            parts = [(i, self.items[i].base - self.items[i].requested) for i in chosen]
+            # One positive line per chosen item, then one negative line per over-invoiced item.
+            parts = [(i, self.items[i].invoiceable) for i in chosen]
+            parts += [(i, -item.over) for i, item in self.items.items() if item.over > 0]
             assert created["amount"] == format_money(sum(amount for _, amount in parts)), created
+            assert sorted((line["id"], line["amount"]) for line in created["items"]) == sorted(
+                (i, format_money(amount)) for i, amount in parts
+            ), created
+            if any(amount < 0 for _, amount in parts):
+                key = "model: requests settling a deficit"
+                self.harness.outcomes[key] = self.harness.outcomes.get(key, 0) + 1
             for item_id, amount in parts:
                 self.items[item_id].requested += amount
             self.requests[created["id"]] = Req(Status.pending, sum(a for _, a in parts), parts)
+
+    @property
+    def deficit(self) -> int:
+        return sum(item.over for item in self.items.values())
+
+    @precondition(lambda self: self.deficit > 0)
+    @rule(data=st.data())
+    def request_while_a_deficit_is_owed(self, data: st.DataObject) -> None:
+        """As `request`, more often while a deficit is owed: settling it, or refused for it."""
+        self.request(data)
 
     def release(self, request: Req) -> None:
         for item_id, amount in request.items:
@@ -347,6 +414,10 @@ class InvoicingMachine(RuleBasedStateMachine):
         if not hasattr(self, "account_id"):
             return
         self.harness.steps += 1
+        if self.deficit > 0:
+            self.harness.outcomes["model: steps with a deficit"] = (
+                self.harness.outcomes.get("model: steps with a deficit", 0) + 1
+            )
         check_invariants(self.harness.engine, [self.account_id])
         lists: dict[str, list[dict[str, Any]]] = {}
         for kind, path in (("bill", "/v1/bills"), ("card", "/v1/stored-value-cards")):
@@ -356,7 +427,8 @@ class InvoicingMachine(RuleBasedStateMachine):
             for row in page["data"]:
                 item = self.items[row["id"]]
                 assert row["requested_amount"] == format_money(item.requested), (row, item)
-                assert row["invoiceable_amount"] == format_money(item.base - item.requested), (row, item)
+                assert row["invoiceable_amount"] == format_money(item.invoiceable), (row, item)
+                assert row["over_invoiced_amount"] == format_money(item.over), (row, item)
             assert {row["id"] for row in page["data"]} == {
                 i.id for i in self.items.values() if i.kind == kind
             }
@@ -365,9 +437,13 @@ class InvoicingMachine(RuleBasedStateMachine):
             left = [row for row in lists[kind] if row["invoiceable_amount"] != "0.00"]
             total = sum(int(row["invoiceable_amount"].replace(".", "")) for row in left)
             assert summary[key] == {"count": len(left), "amount": format_money(total)}, summary
-        expected_total = sum(i.base - i.requested for i in self.items.values())
-        assert summary["invoiceable_amount"] == format_money(expected_total), summary
+        expected_total = sum(i.invoiceable for i in self.items.values())
+        assert summary["invoiceable_amount"] == format_money(max(0, expected_total - self.deficit)), summary
+        assert summary["invoice_deficit"] == format_money(self.deficit), summary
+        assert ("invoice_deficit" in summary["blockers"]) == (0 < self.deficit >= expected_total), summary
         assert summary["cash_balance"] == format_money(self.balance)
+        account = self.expect(self.call("GET", "/v1/account", self.customer), 200)
+        assert account["invoice_deficit"] == format_money(self.deficit), account
         page = self.expect(self.call("GET", "/v1/invoice-requests?limit=100", self.customer), 200)
         assert {row["id"]: row["status"] for row in page["data"]} == {
             request_id: request.status.value for request_id, request in self.requests.items()
