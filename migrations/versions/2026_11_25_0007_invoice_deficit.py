@@ -7,7 +7,7 @@ may now exceed its base (the difference is over-invoiced) and request lines may 
 item at most once per request. Existing rows are carried over: every account's deficit is computed
 from its items (zero at the previous revision, where requested never exceeded the base).
 
-Revision ID: 0006_invoice_deficit
+Revision ID: invoice_deficit
 Revises: 0006_invoice_files_delivery
 Create Date: 2026-11-25 09:45:00
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 import app.core.database
 
-revision: str = "0006_invoice_deficit"
+revision: str = "invoice_deficit"
 down_revision: str | None = "0006_invoice_files_delivery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -105,7 +105,7 @@ def downgrade() -> None:
     found = [what for what, query in _UNREPRESENTABLE.items() if connection.execute(sa.text(query)).scalar()]
     if found:
         raise RuntimeError(
-            "cannot downgrade below 0006_invoice_deficit: the database holds " + ", ".join(found)
+            "cannot downgrade below invoice_deficit: the database holds " + ", ".join(found)
         )
 
     with op.batch_alter_table("stored_value_card_refund", schema=None) as batch_op:

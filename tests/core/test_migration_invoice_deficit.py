@@ -1,4 +1,4 @@
-"""Migration 0004_invoice_deficit carries existing data over, both ways, on both databases: rows in
+"""Migration invoice_deficit carries existing data over, both ways, on both databases: rows in
 every table at the previous revision survive the upgrade (with the new columns filled in) and the
 downgrade; the downgrade refuses while the database holds money the old schema cannot."""
 
@@ -19,7 +19,7 @@ from app.cli import alembic_config, migrate
 from app.core.database import sync_url
 from tests.conftest import BACKENDS
 
-REVISION = "0004_invoice_deficit"
+REVISION = "invoice_deficit"
 NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
@@ -211,6 +211,25 @@ def _seed(engine: Engine) -> dict[str, Any]:
                 "amount": 58000,
                 "issued_at": NOW,
                 "file_url": None,
+                "created_at": NOW,
+            }
+        ],
+        "auto_invoicing_setting": [
+            {
+                "account_id": uid(account),
+                "enabled": True,
+                "profile_id": uid(profile),
+                "address_id": uid(address),
+                "updated_at": NOW,
+            }
+        ],
+        "auto_invoicing_run": [
+            {
+                "account_id": uid(account),
+                "month": "2026-10",
+                "outcome": "requested",
+                "request_id": uid(request),
+                "code": None,
                 "created_at": NOW,
             }
         ],
