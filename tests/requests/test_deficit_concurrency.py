@@ -161,8 +161,22 @@ async def test_parallel_amendments_refunds_and_creations_keep_the_money_invarian
         live: list[str] = []
         outcomes: dict[str, int] = {}
 
-        for _round in range(4):
-            calls: list[tuple[str, str, dict[str, Any] | None, dict[str, str]]] = []
+        for round_ in range(4):
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
+                api = Api(http, billing_key, finance_key)
+                # Each round starts with a deficit owed (a requested bill re-rated to zero) and two
+                # fresh bills large enough to settle it, so settlement races every round.
+                listed = (await http.get("/v1/bills?limit=100", headers=ready.headers)).json()["data"]
+                requested = [b for b in listed if b["period"] in periods and b["requested_amount"] != "0.00"]
+                if requested:
+                    await make_bill(api, account_id, requested[0]["period"], cash="0.00")
+                fresh = [
+                    await make_bill(api, account_id, f"2030-{round_ * 2 + n + 1:02d}", cash="5000.00")
+                    for n in range(2)
+                ]
+            calls: list[tuple[str, str, dict[str, Any] | None, dict[str, str]]] = [
+                ("POST", path, selection(ready, bills=[bill], cards=[]), ready.headers) for bill in fresh
+            ]
             for _ in range(8):  # creations over overlapping random subsets
                 bills = rng.sample(ready.bills, rng.randint(1, 4))
                 cards = rng.sample(ready.cards, rng.randint(0, 1))
