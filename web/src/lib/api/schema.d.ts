@@ -93,7 +93,7 @@ export interface paths {
         };
         /**
          * Read an account
-         * @description Billing or finance role. The account with its current cash balance.
+         * @description Billing or finance role. The account with its current cash balance and invoice deficit (what was invoiced beyond what was finally paid, settled by its next invoice request).
          */
         get: operations["accounts-get"];
         put?: never;
@@ -177,7 +177,7 @@ export interface paths {
         };
         /**
          * The calling customer's account
-         * @description Customer role. The account the key is bound to, its cash balance and whether the enterprise is certified.
+         * @description Customer role. The account the key is bound to, its cash balance, whether the enterprise is certified, and its invoice deficit.
          */
         get: operations["account-get_mine"];
         put?: never;
@@ -326,7 +326,7 @@ export interface paths {
         get?: never;
         /**
          * Create or replace an account's bill for a month
-         * @description 201 when the bill is new, 200 when it replaced (or repeated) the month's bill. `total_amount` must equal the sum of the three parts. Once any amount of the bill has been requested for invoicing its amounts are locked (409 `bill_locked`); repeating the same amounts is still 200.
+         * @description 201 when the bill is new, 200 when it amended (or repeated) the month's bill. `total_amount` must equal the sum of the three parts. A bill may be amended at any time (a refund, a re-rating, a correction); an amendment never takes back an amount already requested: a cash part lowered below it makes the difference over-invoiced (`over_invoiced_amount`), added to the account's `invoice_deficit`.
          */
         put: operations["bills-upsert"];
         post?: never;
@@ -365,7 +365,7 @@ export interface paths {
         };
         /**
          * One of the customer's bills
-         * @description Customer role. One bill with `requested_amount` and `invoiceable_amount` (cash part minus requested).
+         * @description Customer role. One bill with `requested_amount`, `invoiceable_amount` (cash part minus requested, at least zero) and `over_invoiced_amount` (requested beyond the cash part).
          */
         get: operations["bills-get"];
         put?: never;
@@ -390,6 +390,26 @@ export interface paths {
          * @description `card_no` is unique per account (409 `duplicate_card`).
          */
         post: operations["stored_value_cards-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/{account_id}/stored-value-cards/{card_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a refund of a stored-value card
+         * @description Billing role. Refunds part of what was paid for the card; `amount` above `paid_amount - refunded_amount` is 422. An amount already requested for invoicing is never taken back: what was requested beyond the card's new base becomes `over_invoiced_amount` and is added to the account's `invoice_deficit`, settled by the account's next invoice request. Returns the card.
+         */
+        post: operations["stored_value_cards-refund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -425,7 +445,7 @@ export interface paths {
         };
         /**
          * One of the customer's stored-value cards
-         * @description Customer role. One card; it is invoiced at the amount paid (`invoiceable_amount = paid_amount - requested_amount`).
+         * @description Customer role. One card; it is invoiced at the amount paid less refunds (`invoiceable_amount = max(0, paid_amount - refunded_amount - requested_amount)`).
          */
         get: operations["stored_value_cards-get"];
         put?: never;
@@ -445,7 +465,7 @@ export interface paths {
         };
         /**
          * What the customer can request now
-         * @description The amount left to invoice over bills (cash part only) and stored-value cards, and `blockers` explaining why `can_request` is false: `certification_required`, `cash_balance_not_positive`, `no_usable_profile`, `no_address`, `nothing_invoiceable`.
+         * @description The amount left to invoice over bills (cash part only) and stored-value cards, net of the account's `invoice_deficit` (what was invoiced beyond what was finally paid, which the next request settles first), and `blockers` explaining why `can_request` is false: `certification_required`, `cash_balance_not_positive`, `no_usable_profile`, `no_address`, `nothing_invoiceable`, `invoice_deficit` (the deficit is at least what the invoiceable items add up to). Request creation asks the same rules (app/invoiceable/blockers.py).
          */
         get: operations["invoiceable_summary-get"];
         put?: never;
@@ -474,6 +494,11 @@ export interface paths {
          * @description Each selected bill or stored-value card is requested for its whole current `invoiceable_amount`;
          *     the amounts are reserved atomically, so no amount is ever requested twice.
          *
+         *     The account's invoice deficit (what was invoiced beyond what was finally paid, after an amendment
+         *     or a refund) is settled first: the request also carries one negative line for every over-invoiced
+         *     bill or card of the account, of minus its `over_invoiced_amount`, and its `amount` is the sum of
+         *     all lines. Finance issues invoices that sum to that amount.
+         *
          *     Refusals, in the order they are checked (the first that applies answers):
          *     1. 409 `certification_required`: the enterprise is not certified.
          *     2. 409 `cash_balance_not_positive`: the cash balance is zero or negative.
@@ -482,6 +507,7 @@ export interface paths {
          *     5. 409 `profile_not_usable`: the profile's header no longer matches, or it lacks required fields.
          *     6. 422 `address_incomplete`: electronic invoices need an email, paper ones a postal address.
          *     7. 409 `item_not_invoiceable`: nothing is left to invoice on an item; `items` names them.
+         *     8. 409 `invoice_deficit`: the selected items add up to no more than the account's invoice deficit.
          */
         post: operations["invoice_requests-create"];
         delete?: never;
@@ -521,7 +547,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a pending invoice request
-         * @description Only while `pending`; the items' amounts can then be requested again.
+         * @description Only while `pending`; every line is given back: the items' amounts can be requested again and a deficit the request settled is the account's again.
          */
         post: operations["invoice_requests-cancel"];
         delete?: never;
@@ -601,7 +627,7 @@ export interface paths {
         put?: never;
         /**
          * Reject a pending or processing request
-         * @description The items' amounts can then be requested again.
+         * @description Every line is given back: the items' amounts can be requested again and a deficit the request settled is the account's again.
          */
         post: operations["invoice_requests-reject"];
         delete?: never;
@@ -621,7 +647,7 @@ export interface paths {
         put?: never;
         /**
          * Reverse (red-letter) an issued or delivered request
-         * @description The items' amounts can then be requested again.
+         * @description Every line is given back: the items' amounts can be requested again (an amount the request over-invoiced is no longer owed) and a deficit the request settled is the account's again.
          */
         post: operations["invoice_requests-reverse"];
         delete?: never;
@@ -721,6 +747,12 @@ export interface components {
              * @example 1024.50
              */
             cash_balance: string;
+            /**
+             * Invoice Deficit
+             * @description Invoiced beyond what was finally paid (欠票): the sum of the account's bills' and cards' over_invoiced_amount; the next invoice request settles it
+             * @example 1024.50
+             */
+            invoice_deficit: string;
             /**
              * Created At
              * Format: date-time
@@ -1001,22 +1033,34 @@ export interface components {
             stored_value_card_amount: string;
             /**
              * Requested Amount
-             * @description Cash already in active invoice requests
+             * @description The sum of this bill's lines in active invoice requests (negative lines too)
              * @example 1024.50
              */
             requested_amount: string;
             /**
              * Invoiceable Amount
-             * @description cash_amount - requested_amount
+             * @description max(0, cash_amount - requested_amount)
              * @example 1024.50
              */
             invoiceable_amount: string;
+            /**
+             * Over Invoiced Amount
+             * @description max(0, requested_amount - cash_amount): invoiced beyond what was finally paid
+             * @example 1024.50
+             */
+            over_invoiced_amount: string;
             /**
              * Created At
              * Format: date-time
              * @example 2026-01-31T08:00:00Z
              */
             created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            updated_at: string;
         };
         /** BillUpsert */
         BillUpsert: {
@@ -1094,6 +1138,12 @@ export interface components {
              */
             paid_amount: string;
             /**
+             * Refunded Amount
+             * @description Refunded to the customer so far
+             * @example 1024.50
+             */
+            refunded_amount: string;
+            /**
              * Purchased At
              * Format: date-time
              * @example 2026-01-31T08:00:00Z
@@ -1101,22 +1151,42 @@ export interface components {
             purchased_at: string;
             /**
              * Requested Amount
-             * @description Already in active invoice requests
+             * @description The sum of this card's lines in active invoice requests (negative lines too)
              * @example 1024.50
              */
             requested_amount: string;
             /**
              * Invoiceable Amount
-             * @description paid_amount - requested_amount
+             * @description max(0, paid_amount - refunded_amount - requested_amount)
              * @example 1024.50
              */
             invoiceable_amount: string;
+            /**
+             * Over Invoiced Amount
+             * @description max(0, requested_amount - (paid_amount - refunded_amount)): invoiced beyond what the customer finally paid
+             * @example 1024.50
+             */
+            over_invoiced_amount: string;
             /**
              * Created At
              * Format: date-time
              * @example 2026-01-31T08:00:00Z
              */
             created_at: string;
+        };
+        /** CardRefundCreate */
+        CardRefundCreate: {
+            /**
+             * Amount
+             * @description Refunded to the customer; at most paid_amount - refunded_amount
+             * @example 200.00
+             */
+            amount: string | number;
+            /**
+             * Reason
+             * @example Unused balance refunded on request
+             */
+            reason?: string | null;
         };
         /** CashBalanceSet */
         CashBalanceSet: {
@@ -1313,7 +1383,7 @@ export interface components {
             status: components["schemas"]["Status"];
             /**
              * Amount
-             * @description CNY amount with exactly two decimals
+             * @description The sum of all lines: what finance invoices
              * @example 1024.50
              */
             amount: string;
@@ -1365,12 +1435,18 @@ export interface components {
         InvoiceableSummaryOut: {
             /**
              * Invoiceable Amount
-             * @description bills.amount + stored_value_cards.amount
+             * @description max(0, bills.amount + stored_value_cards.amount - invoice_deficit): what a request for every invoiceable item would invoice now
              * @example 1024.50
              */
             invoiceable_amount: string;
             bills: components["schemas"]["ItemTotals"];
             stored_value_cards: components["schemas"]["ItemTotals"];
+            /**
+             * Invoice Deficit
+             * @description Invoiced beyond what was finally paid; the next request settles it first
+             * @example 1024.50
+             */
+            invoice_deficit: string;
             /**
              * Cash Balance
              * @description CNY amount with exactly two decimals
@@ -1386,7 +1462,7 @@ export interface components {
              * Blockers
              * @description Why an invoice request would be refused now, in the order checked
              */
-            blockers: ("certification_required" | "cash_balance_not_positive" | "no_usable_profile" | "no_address" | "nothing_invoiceable")[];
+            blockers: ("certification_required" | "cash_balance_not_positive" | "no_usable_profile" | "no_address" | "nothing_invoiceable" | "invoice_deficit")[];
         };
         /** IssueIn */
         IssueIn: {
@@ -1413,7 +1489,7 @@ export interface components {
             label: string;
             /**
              * Amount
-             * @description What this request invoices of the item
+             * @description What this request invoices of the item; negative on a line that settles an amount over-invoiced earlier (the label says so)
              * @example 1024.50
              */
             amount: string;
@@ -1458,6 +1534,12 @@ export interface components {
              * @enum {string}
              */
             certification_status: "uncertified" | "certified";
+            /**
+             * Invoice Deficit
+             * @description Invoiced beyond what was finally paid (欠票): the sum of the account's bills' and cards' over_invoiced_amount; the next invoice request settles it
+             * @example 1024.50
+             */
+            invoice_deficit: string;
         };
         /** Page[AddressOut] */
         Page_AddressOut_: {
@@ -3417,15 +3499,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Refused by the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -3662,6 +3735,97 @@ export interface operations {
             };
             /** @description Refused by the resource's current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "stored_value_cards-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                card_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": "200.00",
+                 *       "reason": "Unused balance refunded on request"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CardRefundCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
