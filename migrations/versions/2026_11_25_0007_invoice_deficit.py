@@ -104,9 +104,7 @@ def downgrade() -> None:
     connection = op.get_bind()
     found = [what for what, query in _UNREPRESENTABLE.items() if connection.execute(sa.text(query)).scalar()]
     if found:
-        raise RuntimeError(
-            "cannot downgrade below invoice_deficit: the database holds " + ", ".join(found)
-        )
+        raise RuntimeError("cannot downgrade below invoice_deficit: the database holds " + ", ".join(found))
 
     with op.batch_alter_table("stored_value_card_refund", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stored_value_card_refund_card_id"))
