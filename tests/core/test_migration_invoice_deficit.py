@@ -214,6 +214,20 @@ def _seed(engine: Engine) -> dict[str, Any]:
                 "created_at": NOW,
             }
         ],
+        "file_blob": [{"key": "invoices/OLD-0001.pdf", "data": b"%PDF-1.7 old", "created_at": NOW}],
+        "invoice_file": [
+            {
+                "id": uid(uuid.uuid4()),
+                "invoice_id": uid(invoice),
+                "format": "pdf",
+                "content_type": "application/pdf",
+                "size": 12,
+                "sha256": "0" * 64,
+                "storage": "database",
+                "storage_key": "invoices/OLD-0001.pdf",
+                **stamps,
+            }
+        ],
         "auto_invoicing_setting": [
             {
                 "account_id": uid(account),

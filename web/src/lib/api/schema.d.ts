@@ -656,6 +656,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invoice-requests/{request_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a delivered electronic request's invoices again
+         * @description Customer role. Queues the invoice email again, to `email` if given, else to the snapshot's email and cc_emails; `delivery` shows its progress. Only for a delivered electronic request (409 `invalid_transition`); at most 5 resends per request per UTC day (429 `rate_limited`, with `Retry-After`). The body may be omitted.
+         */
+        post: operations["invoice_requests-resend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/invoices/{number}/files/{file_format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an invoice's pdf, ofd or xml file
+         * @description The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, `Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the SHA-256); `If-None-Match` with that tag answers 304 without the body.
+         */
+        get: operations["invoice_requests-download_file"];
+        /**
+         * Upload (or replace) an invoice's pdf, ofd or xml file
+         * @description Finance role. The body is the file, with the format's Content-Type (else 415). At most INVOICING_MAX_FILE_BYTES (10 MiB) else 413; a body that is not a file of that format is 422 (PDF: starts with %PDF-; OFD: a ZIP container with OFD.xml; XML: well-formed, no DTD). Only while the request is issued or delivered (409 `invalid_transition`). Answers the request, whose invoice now lists the file.
+         */
+        put: operations["invoice_requests-upload_file"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auto-invoicing": {
         parameters: {
             query?: never;
@@ -780,6 +824,14 @@ export interface components {
              */
             email?: string | null;
             /**
+             * Cc Emails
+             * @description Up to 5 more addresses that get a copy of electronic invoices (null or [] for none)
+             * @example [
+             *       "finance@acme.example"
+             *     ]
+             */
+            cc_emails?: string[] | null;
+            /**
              * Address
              * @description At least one of email (electronic invoices) and address (paper invoices)
              * @example 1 Software Ave, Gulou District, Fuzhou
@@ -810,6 +862,11 @@ export interface components {
             phone: string;
             /** Email */
             email: string | null;
+            /**
+             * Cc Emails
+             * @description Copies of electronic invoices go here too
+             */
+            cc_emails: string[];
             /** Address */
             address: string | null;
             /** Postal Code */
@@ -845,6 +902,11 @@ export interface components {
             phone: string;
             /** Email */
             email: string | null;
+            /**
+             * Cc Emails
+             * @description Copies of electronic invoices
+             */
+            cc_emails?: string[];
             /** Address */
             address: string | null;
             /** Postal Code */
@@ -872,6 +934,14 @@ export interface components {
              * @example invoices@acme.example
              */
             email?: string | null;
+            /**
+             * Cc Emails
+             * @description Up to 5 more addresses that get a copy of electronic invoices (null or [] for none)
+             * @example [
+             *       "finance@acme.example"
+             *     ]
+             */
+            cc_emails?: string[] | null;
             /**
              * Address
              * @description At least one of email (electronic invoices) and address (paper invoices)
@@ -1243,6 +1313,39 @@ export interface components {
              */
             tracking_number?: string | null;
         };
+        /**
+         * DeliveryOut
+         * @description Email delivery of an electronic request (null until it is delivered).
+         */
+        DeliveryOut: {
+            /**
+             * Channel
+             * @constant
+             */
+            channel: "email";
+            /**
+             * To
+             * @description Every recipient (the snapshot email and cc_emails, or a resend's)
+             */
+            to: string[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "sent" | "failed";
+            /**
+             * Attempts
+             * @description Tries so far
+             */
+            attempts: number;
+            /**
+             * Last Error
+             * @description Why the last try failed
+             */
+            last_error: string | null;
+            /** Sent At */
+            sent_at: string | null;
+        };
         /** EventOut */
         EventOut: {
             /**
@@ -1285,6 +1388,35 @@ export interface components {
              * @description Pass back as `after` to resume; null only before any event
              */
             next_cursor: string | null;
+        };
+        /**
+         * FileFormat
+         * @enum {string}
+         */
+        FileFormat: "pdf" | "ofd" | "xml";
+        /** InvoiceFileOut */
+        InvoiceFileOut: {
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "pdf" | "ofd" | "xml";
+            /**
+             * Size
+             * @description Bytes
+             */
+            size: number;
+            /**
+             * Sha256
+             * @description Hex SHA-256 of the bytes (also the download's ETag)
+             */
+            sha256: string;
+            /**
+             * Url
+             * @description Where the request's customer and finance download it
+             * @example /v1/invoice-requests/0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10/invoices/24352000000012345678/files/pdf
+             */
+            url: string;
         };
         /** InvoiceIn */
         InvoiceIn: {
@@ -1330,6 +1462,11 @@ export interface components {
             issued_at: string;
             /** File Url */
             file_url: string | null;
+            /**
+             * Files
+             * @description Uploaded files, in the order pdf, ofd, xml
+             */
+            files: components["schemas"]["InvoiceFileOut"][];
         };
         /** InvoiceRequestCreate */
         InvoiceRequestCreate: {
@@ -1409,6 +1546,8 @@ export interface components {
              * @description The timeline, oldest first; append-only
              */
             events: components["schemas"]["RequestEventOut"][];
+            /** @description Email delivery (electronic invoices); null before */
+            delivery: components["schemas"]["DeliveryOut"] | null;
             /**
              * Allowed Moves
              * @description The moves the calling key's role may make now (`POST …/{id}/<move>`), from the one transition table; any other move is 409 `invalid_transition`
@@ -1807,6 +1946,15 @@ export interface components {
             actor_role: "customer" | "billing" | "finance" | "system";
             /** Note */
             note: string | null;
+        };
+        /** ResendIn */
+        ResendIn: {
+            /**
+             * Email
+             * @description Send to this address instead of the snapshot's email and cc_emails
+             * @example accounts@acme.example
+             */
+            email?: string | null;
         };
         /**
          * Status
@@ -3107,6 +3255,9 @@ export interface operations {
                  *       "recipient": "Li Lei",
                  *       "phone": "13812345678",
                  *       "email": "invoices@acme.example",
+                 *       "cc_emails": [
+                 *         "finance@acme.example"
+                 *       ],
                  *       "address": "1 Software Ave, Gulou District, Fuzhou",
                  *       "postal_code": "350001",
                  *       "is_default": false
@@ -3341,6 +3492,9 @@ export interface operations {
                  *       "recipient": "Li Lei",
                  *       "phone": "13812345678",
                  *       "email": "invoices@acme.example",
+                 *       "cc_emails": [
+                 *         "finance@acme.example"
+                 *       ],
                  *       "address": "1 Software Ave, Gulou District, Fuzhou",
                  *       "postal_code": "350001"
                  *     }
@@ -4840,6 +4994,300 @@ export interface operations {
             };
             /** @description Request body too large (`payload_too_large`) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "accounts@acme.example"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResendIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-download_file": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier download */
+                "if-none-match"?: string | null;
+            };
+            path: {
+                request_id: string;
+                number: string;
+                file_format: components["schemas"]["FileFormat"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    /** @description The quoted hex SHA-256 */
+                    ETag?: string;
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/ofd": string;
+                    "application/xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-upload_file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                number: string;
+                file_format: components["schemas"]["FileFormat"];
+            };
+            cookie?: never;
+        };
+        /** @description The file itself: pdf as application/pdf, ofd as application/ofd, xml as application/xml */
+        requestBody: {
+            content: {
+                "application/pdf": string;
+                "application/ofd": string;
+                "application/xml": string;
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation takes (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
