@@ -3,6 +3,7 @@ workers, SQLite with one. Many creations at once while a deficit is owed settle 
 amendments, refunds, creations and cancels racing over the same items never break the money
 invariants, checked in the database after every round."""
 
+import asyncio
 import random
 import uuid
 from collections.abc import Callable
@@ -68,6 +69,21 @@ def _lines(database_url: str, account_id: str) -> list[tuple[str, str, int]]:
         engine.dispose()
 
 
+def _event_ids(database_url: str, account_id: str) -> list[str]:
+    """Every event id of the account in the feed's order (transaction id, then id)."""
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(Event.id)
+                .where(Event.account_id == uuid.UUID(account_id))
+                .order_by(Event.txid, Event.id)
+            ).all()
+            return [str(row[0]) for row in rows]
+    finally:
+        engine.dispose()
+
+
 def _deficit_events(database_url: str, account_id: str) -> list[str]:
     engine = create_engine(sync_url(database_url))
     try:
@@ -82,6 +98,26 @@ def _deficit_events(database_url: str, account_id: str) -> list[str]:
             return [row[0]["invoice_deficit"] for row in rows]
     finally:
         engine.dispose()
+
+
+async def _feed(
+    http: httpx.AsyncClient, headers: dict[str, str], account_id: str, deficit_events: int
+) -> list[dict[str, Any]]:
+    """The account's events from the feed, resuming from each page's cursor (polling: on PostgreSQL
+    the feed holds back while any transaction in the cluster is still running)."""
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    for _attempt in range(200):
+        params: dict[str, Any] = {"limit": 7} | ({"after": cursor} if cursor else {})
+        page = (await http.get("/v1/events", params=params, headers=headers)).json()
+        seen += [e for e in page["data"] if e["account_id"] == account_id]
+        cursor = page["next_cursor"] or cursor
+        done = sum(e["type"] == "account.invoice_deficit_changed" for e in seen) >= deficit_events
+        if not page["has_more"] and done:
+            return seen
+        if not page["has_more"]:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the feed did not catch up: {len(seen)} events")
 
 
 @pytest.mark.parametrize(("kind", "workers"), BACKENDS)
@@ -216,11 +252,17 @@ async def test_parallel_amendments_refunds_and_creations_keep_the_money_invarian
                     assert response.status_code == 200, response.text
             check_invariants(database_url, [account_id])
 
-        # Every deficit event, in feed order, ends at the deficit the account shows.
+        # Every deficit event, in feed order, ends at the deficit the account shows; and the feed,
+        # read through the API in small pages, gives every event of the account once, in that order.
         events = _deficit_events(database_url, account_id)
         async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
             account = (await http.get("/v1/account", headers=ready.headers)).json()
+            fed = await _feed(http, {"Authorization": f"Bearer {billing_key}"}, account_id, len(events))
         assert events and events[-1] == account["invoice_deficit"], (events, account)
+        assert [e["id"] for e in fed] == _event_ids(database_url, account_id)  # none missed, twice or moved
+        assert [
+            e["data"]["invoice_deficit"] for e in fed if e["type"] == "account.invoice_deficit_changed"
+        ] == events
         print(outcomes)
         assert any(amount < 0 for _, _, amount in _lines(database_url, account_id)), outcomes
         assert "Traceback" not in server.log()
