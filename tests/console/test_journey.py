@@ -1,11 +1,14 @@
 """The customer and the finance desk, in a real browser, as the product page tells it: sign in, certify,
 add invoice information and an address, request an invoice for two bills and a card, then finance
-starts it, issues it split in two and delivers it, and the customer sees it delivered. Every page is
-checked with axe-core on the way."""
+starts it, issues it split in two, uploads the PDFs and delivers it; the worker emails them; the
+customer sees it delivered, downloads a PDF and has it emailed again. Every page is checked with
+axe-core on the way."""
 
 import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from playwright.sync_api import expect
 
@@ -17,6 +20,25 @@ from tests.console.browser import (
     screenshot_dir,
     session_storage_key,
 )
+
+INVOICE_NUMBERS = ("25350000000000000101", "25350000000000000102")
+
+
+def pdf(number: str) -> bytes:
+    """A small PDF, different for each invoice."""
+    return (
+        b"%PDF-1.4\n% invoice "
+        + number.encode()
+        + b"\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def mails(directory: Path) -> list[EmailMessage]:
+    """The messages the service wrote as .eml files (no SMTP server configured)."""
+    return [
+        cast(EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default))
+        for path in sorted(directory.glob("**/*.eml"))
+    ]
 
 
 def sign_in(page: Any, base_url: str, key: str, button: str = "Sign in", label: str = "API key") -> None:
@@ -100,6 +122,8 @@ def test_customer_requests_and_finance_issues_and_delivers(
     dialog.get_by_label("Telephone").fill("12345")
     dialog.get_by_label("Email", exact=True).fill("finance@acme.example")
     dialog.get_by_label("Detailed address").fill("1 Cloud Road, Fuzhou")
+    dialog.get_by_label("Cc emails").fill("cfo@acme.example")
+    dialog.get_by_label("Cc emails").press("Enter")
     dialog.get_by_role("button", name="Save").click()
     phone_item = dialog.locator(".ant-form-item", has=page.get_by_label("Telephone"))
     expect(phone_item.locator(".ant-form-item-explain-error")).to_be_visible()
@@ -107,6 +131,7 @@ def test_customer_requests_and_finance_issues_and_delivers(
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("cell", name="finance@acme.example")).to_be_visible()
+    expect(page.get_by_role("cell", name="cfo@acme.example")).to_be_visible()
     pages.check("sending-addresses", screenshot=True)
 
     # Nothing blocks any more: the invoiceable amount beside Request Now, and the 12-month chart.
@@ -203,15 +228,35 @@ def test_customer_requests_and_finance_issues_and_delivers(
     expect(page.get_by_role("cell", name="25350000000000000102")).to_be_visible()
     expect(moves.get_by_role("button")).to_have_text(["Deliver", "Reverse (red-letter)"])
 
-    # Deliver (electronic: emailed to the customer).
+    # An electronic invoice is delivered by email with its PDF: without one, the API refuses.
     moves.get_by_role("button", name="Deliver").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Electronic invoice")).to_be_visible()
     dialog.get_by_role("button", name="Deliver").click()
-    expect(dialog).to_be_hidden()
+    expect(dialog.get_by_role("alert")).to_contain_text("25350000000000000101")
+    dialog.get_by_role("button", name="Cancel").click()
+    for number in INVOICE_NUMBERS:
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name=f"Upload PDF/OFD/XML for {number}").click()
+        chooser.value.set_files(
+            files=[{"name": f"{number}.pdf", "mimeType": "application/pdf", "buffer": pdf(number)}]
+        )
+        row = page.get_by_role("row").filter(has_text=number)
+        expect(row.get_by_role("button", name="Download PDF")).to_be_visible()
+    moves.get_by_role("button", name="Deliver").click()
+    page.get_by_role("dialog").get_by_role("button", name="Deliver").click()
+    expect(page.get_by_role("dialog")).to_be_hidden()
     expect(page.get_by_text("Delivered").first).to_be_visible()
+    # The worker emails the invoices; the page follows the delivery until it is sent.
+    expect(page.get_by_text("Email sent")).to_be_visible(timeout=30_000)
     pages.check("finance-detail-delivered", screenshot=True)
     page.get_by_role("button", name="Sign out").click()
+    messages = mails(service.mail_dir)
+    assert len(messages) == 1
+    sent = messages[0]
+    assert "finance@acme.example" in sent["To"] and "cfo@acme.example" in (sent["Cc"] or "") + sent["To"]
+    attached = {part.get_filename(): part.get_payload(decode=True) for part in sent.iter_attachments()}
+    assert attached == {f"{number}.pdf": pdf(number) for number in INVOICE_NUMBERS}
 
     # The customer sees it delivered, with both invoices and the timeline.
     sign_in(page, base, seeded.customer_key)
@@ -224,7 +269,27 @@ def test_customer_requests_and_finance_issues_and_delivers(
     timeline = page.locator(".ant-timeline")
     for status in ("Pending", "Processing", "Issued", "Delivered"):
         expect(timeline.get_by_text(status, exact=True)).to_be_visible()
+    expect(page.get_by_text("Email sent")).to_be_visible()
     pages.check("request-detail-delivered", screenshot=True)
+
+    # The customer downloads a PDF (the key stays in a header: the link holds no secret) ...
+    first = INVOICE_NUMBERS[0]
+    with page.expect_download() as download:
+        page.get_by_role("row").filter(has_text=first).get_by_role("button", name="Download PDF").click()
+    assert download.value.suggested_filename == f"{first}.pdf"
+    assert Path(download.value.path()).read_bytes() == pdf(first)
+
+    # ... and has the invoices emailed again, to another address.
+    page.get_by_role("button", name="Resend by email").click()
+    dialog = page.get_by_role("dialog")
+    pages.check("resend")
+    dialog.get_by_role("textbox").fill("boss@acme.example")
+    dialog.get_by_role("button", name="Resend by email").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_text("boss@acme.example")).to_be_visible()
+    expect(page.get_by_text("Email sent")).to_be_visible(timeout=30_000)
+    again = [m for m in mails(service.mail_dir) if "boss@acme.example" in m["To"]]
+    assert len(again) == 1
 
     # Automatic invoicing, with the invoice information and address just made.
     page.get_by_role("link", name="Automatic Invoicing").click()

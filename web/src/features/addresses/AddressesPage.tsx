@@ -1,6 +1,6 @@
 // Sending addresses: where paper invoices are posted and electronic ones emailed (with cc emails).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Space, Table, Typography } from "antd";
+import { App, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ProblemAlert } from "@/components/ProblemAlert";
@@ -9,10 +9,10 @@ import { api, call } from "@/lib/api/client";
 import type { Address } from "@/lib/api/types";
 
 const OPTIONAL = ["email", "address", "postal_code"] as const;
-const FIELDS = ["recipient", "phone", ...OPTIONAL, "is_default"] as const;
+const FIELDS = ["recipient", "phone", ...OPTIONAL, "cc_emails", "is_default"] as const;
 
 type Optional = (typeof OPTIONAL)[number];
-type Values = { recipient: string; phone: string; is_default?: boolean } & Partial<Record<Optional, string>>;
+type Values = { recipient: string; phone: string; cc_emails?: string[]; is_default?: boolean } & Partial<Record<Optional, string>>;
 
 function AddressForm({ address, onDone }: { address: Address | null; onDone: () => void }) {
   const { t } = useTranslation();
@@ -23,7 +23,8 @@ function AddressForm({ address, onDone }: { address: Address | null; onDone: () 
 
   const save = useMutation({
     mutationFn: (values: Values) => {
-      const base = { recipient: values.recipient.trim(), phone: values.phone.trim(), is_default: values.is_default ?? false };
+      const cc = (values.cc_emails ?? []).map((email) => email.trim()).filter(Boolean);
+      const base = { recipient: values.recipient.trim(), phone: values.phone.trim(), is_default: values.is_default ?? false, cc_emails: cc };
       if (address) {
         const body = { ...base, ...Object.fromEntries(OPTIONAL.map((f) => [f, values[f]?.trim() ? values[f].trim() : null])) };
         return call(api.PATCH("/v1/mailing-addresses/{address_id}", { params: { path: { address_id: address.id } }, body }));
@@ -52,9 +53,10 @@ function AddressForm({ address, onDone }: { address: Address | null; onDone: () 
               email: address.email ?? "",
               address: address.address ?? "",
               postal_code: address.postal_code ?? "",
+              cc_emails: address.cc_emails,
               is_default: address.is_default,
             }
-          : { is_default: false }
+          : { is_default: false, cc_emails: [] }
       }
       onFinish={(values) => save.mutate(values)}
     >
@@ -68,6 +70,9 @@ function AddressForm({ address, onDone }: { address: Address | null; onDone: () 
       </Form.Item>
       <Form.Item name="email" label={t("addresses.email")} extra={t("addresses.emailHelp")}>
         <Input type="email" maxLength={254} />
+      </Form.Item>
+      <Form.Item name="cc_emails" label={t("addresses.ccEmails")} extra={t("addresses.ccEmailsHelp")}>
+        <Select mode="tags" open={false} tokenSeparators={[",", " ", ";"]} suffixIcon={null} />
       </Form.Item>
       <Form.Item name="address" label={t("addresses.address")} extra={t("addresses.addressHelp")}>
         <Input.TextArea rows={2} maxLength={300} />

@@ -1,14 +1,17 @@
 // One request on the finance desk: exactly the moves `allowed_moves` offers, each with its form.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Popconfirm, Space, Spin, Typography } from "antd";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { RequestView } from "@/components/request/RequestView";
 import { useFormProblem } from "@/components/useFormProblem";
 import { api, call } from "@/lib/api/client";
-import { PAPER_TYPES, type InvoiceRequest, type Move } from "@/lib/api/types";
+import { downloadInvoiceFile, uploadInvoiceFile } from "@/lib/api/files";
+import { formatOf } from "@/lib/fileFormat";
+import { PAPER_TYPES, type FileFormat, type Invoice, type InvoiceRequest, type Move } from "@/lib/api/types";
+import { ApiError } from "@/lib/problem";
 import { IssueForm, type IssueValues } from "./IssueForm";
 
 type Dialog = "issue" | "deliver" | "reject" | "reverse" | null;
@@ -94,6 +97,48 @@ function DeliverForm({ request, onSubmit, onCancel }: { request: InvoiceRequest;
   );
 }
 
+/** Upload a pdf, ofd or xml for one invoice; the format comes from the file's extension. */
+function UploadFile({ requestId, invoice, onUploaded }: { requestId: string; invoice: Invoice; onUploaded: (format: FileFormat) => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const label = t("finance.uploadFor", { number: invoice.number });
+
+  const upload = (file: File) => {
+    const format = formatOf(file.name);
+    if (!format) {
+      void message.error(t("finance.uploadFormatHelp"));
+      return;
+    }
+    setBusy(true);
+    uploadInvoiceFile(requestId, invoice.number, format, file)
+      .then(() => onUploaded(format))
+      .catch((cause: unknown) => void message.error(cause instanceof ApiError ? cause.message : String(cause)))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <>
+      <input
+        ref={input}
+        type="file"
+        hidden
+        aria-label={label}
+        accept=".pdf,.ofd,.xml,application/pdf,application/ofd,application/xml"
+        onChange={(event) => {
+          const file = event.target.files?.[0];
+          event.target.value = "";
+          if (file) upload(file);
+        }}
+      />
+      <Button size="small" loading={busy} onClick={() => input.current?.click()}>
+        {label}
+      </Button>
+    </>
+  );
+}
+
 export function FinanceRequestPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -103,7 +148,11 @@ export function FinanceRequestPage() {
   const path = { params: { path: { request_id: requestId } } };
   const request = useQuery({
     queryKey: ["invoice-request", requestId],
-    queryFn: () => call(api.GET("/v1/invoice-requests/{request_id}", path)) as Promise<InvoiceRequest>,
+    queryFn: () => call(api.GET("/v1/invoice-requests/{request_id}", path)),
+    refetchInterval: (query) => (query.state.data?.delivery?.status === "queued" ? 2000 : false),
+  });
+  const download = useMutation({
+    mutationFn: ({ number, format }: { number: string; format: FileFormat }) => downloadInvoiceFile(requestId, number, format),
   });
 
   const done = async (text: string) => {
@@ -158,12 +207,22 @@ export function FinanceRequestPage() {
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Link to="/finance">← {t("finance.title")}</Link>
-      <ProblemAlert error={request.error ?? start.error} />
+      <ProblemAlert error={request.error ?? start.error ?? download.error} />
       {request.isPending && <Spin />}
       {data && (
         <RequestView
           request={data}
           showAccount
+          onDownload={(invoice, file) => download.mutate({ number: invoice.number, format: file.format })}
+          invoiceExtra={(invoice) =>
+            data.status === "issued" || data.status === "delivered" ? (
+              <UploadFile
+                requestId={data.id}
+                invoice={invoice}
+                onUploaded={(format) => void done(t("finance.uploaded", { format: format.toUpperCase(), number: invoice.number }))}
+              />
+            ) : null
+          }
           actions={
             <Space wrap data-testid="moves">
               {moves.length === 0 ? <Typography.Text type="secondary">{t("finance.noMoves")}</Typography.Text> : moves.map(button)}

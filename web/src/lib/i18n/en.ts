@@ -270,6 +270,8 @@ export const en = {
     rejected: "The request was rejected.",
     reversed: "The invoices were reversed.",
     upload: "Upload",
+    uploadFor: "Upload PDF/OFD/XML for {{number}}",
+    uploadFormatHelp: "Choose a .pdf, .ofd or .xml file.",
     uploadFormat: "File format",
     uploaded: "{{format}} uploaded for invoice {{number}}.",
   },

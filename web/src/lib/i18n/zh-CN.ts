@@ -272,6 +272,8 @@ export const zhCN: Catalogue = {
     rejected: "申请已驳回。",
     reversed: "发票已红冲。",
     upload: "上传",
+    uploadFor: "为 {{number}} 上传 PDF/OFD/XML",
+    uploadFormatHelp: "请选择 .pdf、.ofd 或 .xml 文件。",
     uploadFormat: "文件格式",
     uploaded: "已为发票 {{number}} 上传 {{format}}。",
   },
