@@ -72,7 +72,7 @@ function AddressForm({ address, onDone }: { address: Address | null; onDone: () 
         <Input type="email" maxLength={254} />
       </Form.Item>
       <Form.Item name="cc_emails" label={t("addresses.ccEmails")} extra={t("addresses.ccEmailsHelp")}>
-        <Select mode="tags" open={false} tokenSeparators={[",", " ", ";"]} suffixIcon={null} />
+        <Select mode="tags" open={false} tokenSeparators={[",", " ", ";"]} suffix={null} />
       </Form.Item>
       <Form.Item name="address" label={t("addresses.address")} extra={t("addresses.addressHelp")}>
         <Input.TextArea rows={2} maxLength={300} />
