@@ -74,6 +74,7 @@ class Service:
     billing_key: str
     finance_key: str
     mail_dir: Path
+    log_path: Path
     http: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:

@@ -33,10 +33,15 @@ def service(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     billing = cli(database_url, "create-key", "--role", "billing")
     finance = cli(database_url, "create-key", "--role", "finance")
     mail_dir = tmp / "mail"
-    with running_server(
-        database_url, tmp, extra_env={"INVOICING_MAIL_DIR": str(mail_dir)}, extra_args=["--with-worker"]
-    ) as server:
-        yield Service(base_url=server.base_url, billing_key=billing, finance_key=finance, mail_dir=mail_dir)
+    env = {"INVOICING_MAIL_DIR": str(mail_dir), "INVOICING_LOG_LEVEL": "INFO"}  # access lines too
+    with running_server(database_url, tmp, extra_env=env, extra_args=["--with-worker"]) as server:
+        yield Service(
+            base_url=server.base_url,
+            billing_key=billing,
+            finance_key=finance,
+            mail_dir=mail_dir,
+            log_path=server.log_path,
+        )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

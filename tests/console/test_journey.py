@@ -304,3 +304,7 @@ def test_customer_requests_and_finance_issues_and_delivers(
     expect(page.get_by_text("This page does not exist.")).to_be_visible()
     ctx.close()
     pages.assert_accessible()
+    # The console's calls are in the service's log, the keys never are.
+    log = service.log_path.read_text()
+    assert '"route": "/v1/invoice-requests"' in log
+    assert seeded.customer_key not in log and service.finance_key not in log

@@ -193,11 +193,11 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
           items={request.events.map((event, index) => ({
             key: index,
             color: event.status === "rejected" || event.status === "reversed" ? "red" : "blue",
-            title: <DateTime value={event.at} />,
             content: (
               <Space orientation="vertical" size={0}>
-                <Space>
+                <Space wrap>
                   <StatusTag status={event.status} />
+                  <DateTime value={event.at} />
                   <Typography.Text type="secondary">{t(`actor.${event.actor_role}`)}</Typography.Text>
                 </Space>
                 {event.note && <Typography.Text>{event.note}</Typography.Text>}
