@@ -33,7 +33,12 @@ def service(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     billing = cli(database_url, "create-key", "--role", "billing")
     finance = cli(database_url, "create-key", "--role", "finance")
     mail_dir = tmp / "mail"
-    env = {"INVOICING_MAIL_DIR": str(mail_dir), "INVOICING_LOG_LEVEL": "INFO"}  # access lines too
+    # Access lines in the log; a revoked key refused at once.
+    env = {
+        "INVOICING_MAIL_DIR": str(mail_dir),
+        "INVOICING_LOG_LEVEL": "INFO",
+        "INVOICING_AUTH_CACHE_SECONDS": "0",
+    }
     with running_server(database_url, tmp, extra_env=env, extra_args=["--with-worker"]) as server:
         yield Service(
             base_url=server.base_url,

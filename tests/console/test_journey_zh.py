@@ -9,7 +9,14 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.console.browser import TAXPAYER_ID, Pages, Service, new_context, screenshot_dir
+from tests.console.browser import (
+    TAXPAYER_ID,
+    Pages,
+    Service,
+    new_context,
+    screenshot_dir,
+    session_storage_key,
+)
 from tests.console.test_journey import sign_in
 
 REASON = "开户银行账号与税务登记不一致，请更正后重新申请"
@@ -116,5 +123,16 @@ def test_chinese_customer_request_is_rejected_with_a_reason(
     page.reload()
     expect(page.get_by_role("heading", name="Invoice Management")).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == "en"
+
+    # A revoked key: the next call is refused, the console forgets the key and says why.
+    keys = service.call("GET", f"/v1/accounts/{seeded.account_id}/api-keys", service.billing_key)
+    for key in keys["data"]:
+        service.http.delete(
+            f"/v1/accounts/{seeded.account_id}/api-keys/{key['id']}",
+            headers={"Authorization": f"Bearer {service.billing_key}"},
+        )
+    page.get_by_role("link", name="Requested Invoices").click()
+    expect(page.get_by_text("Your key is no longer accepted; sign in again.")).to_be_visible()
+    assert session_storage_key(page) is None
     ctx.close()
     pages.assert_accessible()
