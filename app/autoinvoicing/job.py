@@ -24,16 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.autoinvoicing import notices
 from app.autoinvoicing.models import AutoInvoicingRun, AutoInvoicingSetting
 from app.autoinvoicing.service import get_setting
-from app.bills import service as bills
 from app.bills.models import Bill
-from app.cards import service as cards
 from app.cards.models import StoredValueCard
 from app.core.database import Database
 from app.core.errors import DomainError
 from app.core.settings import Settings
 from app.events import service as events
 from app.requests import create
-from app.requests.schemas import InvoiceRequestCreate
 
 logger = logging.getLogger("invoicing.autoinvoicing")
 
@@ -169,20 +166,19 @@ async def _request(
     """One request through the customer's creation path, or the refusal recorded as a skip."""
     account_id = setting.account_id
     month = month_of(today)
+    assert setting.profile_id is not None and setting.address_id is not None  # CHECK when enabled
     for attempt in range(_ATTEMPTS):
-        body = await _selection(session, setting, today)
-        if body is None:
+        selection = await _selection(session, account_id, today)
+        if selection is None:
             return Outcome.idle
         try:
             async with session.begin_nested():  # a refusal leaves nothing of the attempt behind
                 out = await create.create_request(
                     session,
                     account_id,
-                    create.Selection(
-                        bill_ids=body.bill_ids, stored_value_card_ids=body.stored_value_card_ids
-                    ),
-                    profile_id=body.profile_id,
-                    address_id=body.address_id,
+                    selection,
+                    profile_id=setting.profile_id,
+                    address_id=setting.address_id,
                     require_positive_cash_balance=settings.require_positive_cash_balance,
                     actor_role=SYSTEM,
                     note=automatic_note(month),
@@ -197,42 +193,49 @@ async def _request(
     raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns
 
 
-async def _selection(
-    session: AsyncSession, setting: AutoInvoicingSetting, today: date
-) -> InvoiceRequestCreate | None:
-    """Every invoiceable bill of an earlier period and card bought before this month (None: nothing).
+def _due_statements() -> tuple[Select[uuid.UUID], Select[uuid.UUID]]:
+    """The account's invoiceable bills of an earlier period and cards bought before the month.
 
-    Whether an item is invoiceable is the bills' and cards' own rule; at most one item more than a
-    request may hold is read, so creation refuses an oversized selection as it would a customer's.
+    "Invoiceable" is the items' own expression (their `invoiceable_amount` column property); at most
+    one item more than a request may hold is read, so creation refuses an oversized selection
+    (validation_error) as it would a customer's.
     """
     limit = create.MAX_ITEMS + 1
-    bill_stmt = bills.customer_bills(setting.account_id).where(Bill.period < month_of(today))
-    card_stmt = cards.customer_cards(setting.account_id).where(
-        StoredValueCard.purchased_at < month_start(today)
+    due_bills = (
+        select(Bill.id)
+        .where(
+            Bill.account_id == bindparam("account_id"),
+            Bill.period < bindparam("month"),
+            Bill.invoiceable_amount > 0,
+        )
+        .order_by(Bill.period, Bill.id)
+        .limit(limit)
     )
-    bill_ids = [
-        str(bill.id)
-        for bill in await session.scalars(
-            bill_stmt.where(Bill.invoiceable_amount > 0).order_by(Bill.period, Bill.id).limit(limit)
+    due_cards = (
+        select(StoredValueCard.id)
+        .where(
+            StoredValueCard.account_id == bindparam("account_id"),
+            StoredValueCard.purchased_at < bindparam("month_start"),
+            StoredValueCard.invoiceable_amount > 0,
         )
-    ]
-    card_ids = [
-        str(card.id)
-        for card in await session.scalars(
-            card_stmt.where(StoredValueCard.invoiceable_amount > 0)
-            .order_by(StoredValueCard.purchased_at, StoredValueCard.id)
-            .limit(limit)
-        )
-    ]
+        .order_by(StoredValueCard.purchased_at, StoredValueCard.id)
+        .limit(limit)
+    )
+    return due_bills, due_cards
+
+
+_DUE_BILLS, _DUE_CARDS = _due_statements()  # built once; only the account and the month vary
+
+
+async def _selection(session: AsyncSession, account_id: uuid.UUID, today: date) -> create.Selection | None:
+    """What this month's request selects, or None when nothing is invoiceable yet."""
+    connection = await session.connection()  # plain columns: no ORM objects for the items
+    values = {"account_id": account_id, "month": month_of(today), "month_start": month_start(today)}
+    bill_ids = list((await connection.execute(_DUE_BILLS, values)).scalars())
+    card_ids = list((await connection.execute(_DUE_CARDS, values)).scalars())
     if not bill_ids and not card_ids:
         return None
-    assert setting.profile_id is not None and setting.address_id is not None  # CHECK when enabled
-    return InvoiceRequestCreate(
-        bill_ids=bill_ids,
-        stored_value_card_ids=card_ids,
-        profile_id=str(setting.profile_id),
-        address_id=str(setting.address_id),
-    )
+    return create.Selection(bill_ids=bill_ids, stored_value_card_ids=card_ids)
 
 
 _INSERT_RUN = insert(AutoInvoicingRun)

@@ -64,11 +64,13 @@ async def test_second_run_in_the_month_requests_nothing_and_next_month_picks_up_
 ) -> None:
     auto = await enabled_customer(api)
     account = auto.account_id
-    await make_bill(api, account, period="2026-11", cash="200.00")
+    november = await make_bill(api, account, period="2026-11", cash="200.00")
     december = await make_bill(api, account, period="2026-12", cash="300.00")
     assert (await run_job(app, DAY)).requested == 1
 
-    # Later in the month more becomes invoiceable (a late bill of an earlier period, a card): it waits.
+    # Later in the month more becomes invoiceable: an amendment raises November's bill (a re-rating),
+    # a late bill of an earlier period and a card come in. It all waits for next month.
+    await make_bill(api, account, period="2026-11", cash="250.00")
     late = await make_bill(api, account, period="2026-08", cash="40.00")
     card = await make_card(api, account, card_no="LATE", paid="60.00", purchased_at="2026-11-15T08:00:00Z")
     for day in (DAY, date(2026, 12, 9), date(2026, 12, 31)):
@@ -81,10 +83,12 @@ async def test_second_run_in_the_month_requests_nothing_and_next_month_picks_up_
     newest, _first = await requests_of(client, auto)
     assert item_ids(newest) == [
         ("bill", late["id"]),
+        ("bill", november["id"]),
         ("bill", december["id"]),
         ("stored_value_card", card["id"]),
     ]
-    assert newest["amount"] == "400.00"
+    assert [item["amount"] for item in newest["items"]] == ["40.00", "50.00", "300.00", "60.00"]
+    assert newest["amount"] == "450.00"
 
 
 async def test_nothing_happens_before_the_day(app: FastAPI, client: httpx.AsyncClient, api: Api) -> None:
