@@ -23,7 +23,7 @@ from app.worker.models import Job
 from tests.conftest import POSTGRES_URL
 from tests.factories import Api, issue_staff_key, make_address
 from tests.requests.helpers import create, issue_whole, move, ready_customer, upload
-from tests.server import running_worker
+from tests.server import WorkerProcess, running_worker
 from tests.worker.smtp import Recorder, smtp_server
 
 pytestmark = [
@@ -106,6 +106,10 @@ def _per_recipient(recorder: Recorder) -> Counter[str]:
     return Counter(rcpt for item in recorder.received for rcpt in item.rcpt_tos)
 
 
+def _started(worker: WorkerProcess) -> bool:
+    return '"message": "worker started"' in worker.log()
+
+
 def _done_by(log: str) -> int:
     return log.count('"message": "job done"')
 
@@ -115,13 +119,14 @@ async def test_two_workers_send_each_message_once(
 ) -> None:
     database_url = fresh_database_url("postgres")
     migrate(database_url)
-    emails = await _deliveries(database_url, BATCH)
     with smtp_server() as (recorder, url):
-        recorder.delay = 0.02
+        recorder.delay = 0.05
         with (
             running_worker(database_url, tmp_path, _env(url), name="a") as a,
             running_worker(database_url, tmp_path, _env(url), name="b") as b,
         ):
+            await _wait(lambda: _started(a) and _started(b), "both workers")
+            emails = await _deliveries(database_url, BATCH)
             await _wait(lambda: len(recorder.received) >= BATCH, "every message")
             await asyncio.sleep(0.5)  # time for a duplicate to show, if there were one
             assert a.stop() == 0 and b.stop() == 0
@@ -138,14 +143,14 @@ async def test_a_worker_killed_mid_batch_loses_no_message(
 ) -> None:
     database_url = fresh_database_url("postgres")
     migrate(database_url)
-    emails = await _deliveries(database_url, BATCH)
+    emails = await _deliveries(database_url, BATCH)  # a backlog: the victim is killed mid-send
     with smtp_server() as (recorder, url):
-        recorder.delay = 0.1  # slow enough that the victim is always in the middle of a send
+        recorder.delay = 0.1
         with (
             running_worker(database_url, tmp_path, _env(url), name="victim") as victim,
             running_worker(database_url, tmp_path, _env(url), name="survivor") as survivor,
         ):
-            await _wait(lambda: len(recorder.offered) >= BATCH // 3, "a third of the batch")
+            await _wait(lambda: _done_by(victim.log()) >= 2, "the victim at work")
             assert victim.stop(signal.SIGKILL) == -signal.SIGKILL
             await _wait(lambda: set(_per_recipient(recorder)) >= set(emails), "every message", seconds=90)
             # The victim's job in hand is taken over once its lease expires, and finished.
