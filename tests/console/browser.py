@@ -85,7 +85,7 @@ class Service:
         assert response.status_code < 300, response.text
         return response.json() if response.content else None
 
-    def seed(self, name: str, bills: list[str], card: str) -> Seeded:
+    def seed(self, name: str, bills: list[str], card: str | None) -> Seeded:
         """An account with a positive cash balance, cash bills for the last months and a card."""
         account = self.call("POST", "/v1/accounts", self.billing_key, {"name": name})
         account_id = account["id"]
@@ -105,6 +105,11 @@ class Service:
                 },
             )
         card_no = f"SVC-{name[:4].upper()}-0001"
+        if card is None:
+            key = self.call(
+                "POST", f"/v1/accounts/{account_id}/api-keys", self.billing_key, {"role": "customer"}
+            )
+            return Seeded(account_id=account_id, customer_key=key["key"], periods=periods, card_no="")
         self.call(
             "POST",
             f"/v1/accounts/{account_id}/stored-value-cards",
