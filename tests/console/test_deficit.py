@@ -71,7 +71,7 @@ def test_the_deficit_is_shown_and_settled_by_the_next_request(
     expect(total).to_contain_text("must exceed the invoice deficit")
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Request Invoice").click()
-    expect(page.get_by_role("alert").filter(has_text="deficit")).to_be_visible()
+    expect(page.locator(".ant-alert-error").filter(has_text="deficit")).to_be_visible()
     pages.check("refused")
 
     # With the 500.00 bill too: a 400.00 request with a -300.00 line.
