@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.console.browser import TAXPAYER_ID, Pages, Service, new_context
+from tests.console.browser import TAXPAYER_ID, Pages, Service, new_context, screenshot_dir
 from tests.console.test_journey import sign_in
 
 
@@ -57,11 +57,11 @@ def test_the_deficit_is_shown_and_settled_by_the_next_request(
 
     ctx = new_context(browser, "en-US")
     page = ctx.new_page()
-    pages = Pages(page, tmp_path, "deficit-")
+    pages = Pages(page, screenshot_dir(tmp_path), "deficit-")
     sign_in(page, service.base_url, key)
     expect(page.get_by_text("Invoice deficit ¥300.00")).to_be_visible()
     expect(page.get_by_test_id("invoiceable-amount")).to_have_text("¥400.00")
-    pages.check("overview")
+    pages.check("overview", screenshot=True)
 
     # 200.00 alone does not exceed the deficit: the page says so, and the API refuses.
     page.get_by_role("button", name="Request Now").click()
@@ -78,7 +78,7 @@ def test_the_deficit_is_shown_and_settled_by_the_next_request(
     page.get_by_role("button", name="Back").click()
     page.get_by_role("checkbox", name=three_months_ago).check()
     expect(page.get_by_test_id("request-amount")).to_have_text("¥400.00")
-    pages.check("select")
+    pages.check("select", screenshot=True)
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Request Invoice").click()
     expect(page).to_have_url(re.compile(r"/console/requests/[0-9a-f-]{36}$"))

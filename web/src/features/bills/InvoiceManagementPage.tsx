@@ -9,7 +9,7 @@ import { Money } from "@/components/Money";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { api, call } from "@/lib/api/client";
 import { collectPages } from "@/lib/api/pages";
-import type { Blocker, Summary } from "@/lib/api/types";
+import type { Blocker } from "@/lib/api/types";
 import { formatMoney, toFen } from "@/lib/money";
 import { lastTwelvePeriods, monthlyFigures } from "./monthly";
 import { MonthlyChart } from "./MonthlyChart";
@@ -43,7 +43,7 @@ export function InvoiceManagementPage() {
   const navigate = useNavigate();
   const summary = useQuery({
     queryKey: ["invoiceable-summary"],
-    queryFn: () => call(api.GET("/v1/invoiceable-summary")) as Promise<Summary>,
+    queryFn: () => call(api.GET("/v1/invoiceable-summary")),
   });
   const account = useQuery({ queryKey: ["account"], queryFn: () => call(api.GET("/v1/account")) });
   const certification = useQuery({ queryKey: ["certification"], queryFn: () => call(api.GET("/v1/certification")) });

@@ -12,7 +12,7 @@ import { ProblemAlert } from "@/components/ProblemAlert";
 import { useFormProblem } from "@/components/useFormProblem";
 import { api, call } from "@/lib/api/client";
 import { collectPages } from "@/lib/api/pages";
-import type { Address, Bill, Card as StoredValueCard, Profile, Summary } from "@/lib/api/types";
+import type { Address, Bill, Card as StoredValueCard, Profile } from "@/lib/api/types";
 import { IdempotencyKeys } from "@/lib/idempotency";
 import { formatMoney } from "@/lib/money";
 import { selectionTotals } from "./selection";
@@ -70,7 +70,7 @@ export function RequestWizardPage() {
   const problem = useFormProblem(form, FIELDS);
   const keys = useRef(new IdempotencyKeys());
 
-  const summary = useQuery({ queryKey: ["invoiceable-summary"], queryFn: () => call(api.GET("/v1/invoiceable-summary")) as Promise<Summary> });
+  const summary = useQuery({ queryKey: ["invoiceable-summary"], queryFn: () => call(api.GET("/v1/invoiceable-summary")) });
   const bills = useQuery({
     queryKey: ["bills", "invoiceable"],
     queryFn: () =>

@@ -1,5 +1,4 @@
-// Names for the generated schema types the pages use. `Pending*` holds SPEC fields whose API has not
-// landed yet (SPEC §3); each entry goes when the regenerated schema.d.ts carries it.
+// Names for the generated schema types the pages use (schema.d.ts is generated from /openapi.json).
 import type { Schemas } from "./client";
 
 export type Move = Schemas["Move"];
@@ -8,14 +7,14 @@ export type InvoiceFile = Schemas["InvoiceFileOut"];
 export type Delivery = Schemas["DeliveryOut"];
 export type Invoice = Schemas["InvoiceOut"];
 export type InvoiceRequest = Schemas["InvoiceRequestOut"];
-export type Summary = Schemas["InvoiceableSummaryOut"] & { invoice_deficit?: string };
-export type Bill = Schemas["BillOut"] & { over_invoiced_amount?: string };
-export type Card = Schemas["CardOut"] & { over_invoiced_amount?: string };
+export type Summary = Schemas["InvoiceableSummaryOut"];
+export type Bill = Schemas["BillOut"];
+export type Card = Schemas["CardOut"];
 export type Profile = Schemas["ProfileOut"];
 export type Address = Schemas["AddressOut"];
 export type Status = Schemas["Status"];
 export type InvoiceType = Profile["invoice_type"];
-export type Blocker = Summary["blockers"][number] | "invoice_deficit";
+export type Blocker = Summary["blockers"][number];
 
 export const STATUSES: Status[] = ["pending", "processing", "issued", "delivered", "rejected", "cancelled", "reversed"];
 export const INVOICE_TYPES: InvoiceType[] = ["vat_ordinary", "vat_special", "electronic_ordinary"];
