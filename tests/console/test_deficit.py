@@ -1,7 +1,8 @@
 """The invoice deficit (欠票) in the console, with the SPEC's worked example: a 1000.00 bill invoiced and
 delivered, then amended to 700.00, leaves a 300.00 deficit. The customer sees it beside Request Now; a
 200.00 bill alone does not exceed it (the API's refusal is shown); with a 500.00 bill too, the request
-is 400.00 with a -300.00 line that settles it."""
+is 400.00 with a -300.00 line that settles it. Cancelling it brings the deficit back; finance reversing
+the over-invoiced request clears it."""
 
 import re
 from pathlib import Path
@@ -89,5 +90,32 @@ def test_the_deficit_is_shown_and_settled_by_the_next_request(
 
     page.get_by_role("link", name="Invoice Management").click()
     expect(page.get_by_text("Invoice deficit")).to_be_hidden()
+
+    # Cancelling the request (while pending) releases every line: the deficit comes back.
+    page.go_back()
+    page.get_by_role("button", name="Cancel request").click()
+    page.get_by_role("button", name="Yes").click()
+    expect(page.get_by_role("button", name="Cancel request")).to_be_hidden()
+    expect(page.locator(".ant-timeline").get_by_text("Cancelled", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Invoice Management").click()
+    expect(page.get_by_text("Invoice deficit ¥300.00")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    # Finance reverses the over-invoiced request (red-letter, with a reason): the deficit is cleared.
+    sign_in(page, service.base_url, finance)
+    expect(page.get_by_role("heading", name="Invoice request queue")).to_be_visible()
+    page.goto(f"{service.base_url}/console/finance/requests/{first['id']}")
+    moves = page.get_by_test_id("moves")
+    expect(moves.get_by_role("button")).to_have_text(["Reverse (red-letter)"])
+    moves.get_by_role("button", name="Reverse (red-letter)").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Reason").fill("Refund of 300.00 after invoicing; reissue at 700.00")
+    pages.check("reverse")
+    dialog.get_by_role("button", name="Reverse (red-letter)").click()
+    expect(dialog).to_be_hidden()
+    expect(moves.get_by_text("No move is possible in this status.")).to_be_visible()
+    summary = service.call("GET", "/v1/invoiceable-summary", key)
+    assert summary["invoice_deficit"] == "0.00"
+    assert summary["invoiceable_amount"] == "1400.00"
     ctx.close()
     pages.assert_accessible()
