@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     GetCoreSchemaHandler,
@@ -142,21 +143,30 @@ class Text:
         return {"type": "string", "pattern": pattern, "description": description}
 
 
-# An email address, checked by this one pattern (documented as is, and not as `format: email`, whose
-# checkers differ in details): a dot-atom local part, then a domain of LDH labels under an alphabetic
-# top-level label. ASCII only, at most 254 characters.
-EMAIL_PATTERN = (
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
+# An email address: this documented pattern (matched in full), then `email-validator` for what no
+# pattern says well. The pattern: a dot-atom local part, `@`, then LDH labels (letters, digits,
+# hyphens inside; never `--` as the 3rd and 4th characters, which IDNA reserves) under an alphabetic
+# top-level label; ASCII only, so internationalized domains are not accepted. It is documented as is,
+# not as `format: email`, whose checkers differ in details. email-validator (no DNS lookups) refuses
+# one thing more, which no pattern can list: the special-use domains (`.test`, `.local`, `.localhost`,
+# `.invalid`, `.onion`, `.arpa`), where no mail is delivered (docs/RELIABILITY.md).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_L, _M = "[A-Za-z0-9]", "[A-Za-z0-9-]"  # a label's first and last character; any other
+_LABEL = f"(?:{_L}(?:{_M}?{_L})?|{_L}{_M}{_L}{_M}{{0,59}}{_L}|{_L}{_M}-{_L}(?:{_M}{{0,58}}{_L})?)"
+EMAIL_PATTERN = f"^{_ATEXT}+(\\.{_ATEXT}+)*@({_LABEL}\\.)+[A-Za-z]{{2,63}}$"
 _EMAIL = re.compile(EMAIL_PATTERN)
+EMAIL_HELP = "must be an email address, e.g. invoices@acme.example"
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError("must be an email address, e.g. invoices@acme.example")
-    local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"  # domains are case-insensitive; the local part may not be
+    # fullmatch: `$` alone would also match before a trailing newline.
+    if not _EMAIL.fullmatch(value):
+        raise ValueError(EMAIL_HELP)
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"{EMAIL_HELP} ({error})") from None
+    return checked.ascii_email or value  # the domain lower-cased; the local part as given
 
 
 Email = Annotated[
@@ -164,7 +174,13 @@ Email = Annotated[
     StringConstraints(max_length=254),
     AfterValidator(_email),
     WithJsonSchema(
-        {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 254, "description": "An email address"},
+        {
+            "type": "string",
+            "pattern": EMAIL_PATTERN,
+            "maxLength": 254,
+            "description": "An email address (ASCII; not a special-use domain such as .test or .local)",
+            "examples": ["invoices@acme.example"],
+        },
         mode="validation",
     ),
 ]

@@ -1,6 +1,7 @@
 """Input hardening: hostile bodies and values get a 4xx problem document, never a 500 and never a
 silent reinterpretation (a float rounded into an amount, a look-alike digit read as a digit)."""
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -318,6 +319,43 @@ async def test_look_alike_digits_and_letters_in_contact_details_are_refused(
     response = await client.post("/v1/mailing-addresses", json=body, headers=customer.headers)
     problem = assert_problem(response, 422)
     assert [error["field"] for error in problem["errors"]] == [f"body.{field}"]
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "invoices@acme.example\n",  # `$` alone would match before the newline
+        "invoices@acme.example\r\n",
+        "\ninvoices@acme.example",
+        "invoices@ab--cd.example",  # "--" as 3rd and 4th characters is reserved for IDNA
+        "invoices@acme.test",  # special-use domains receive no mail (email-validator)
+        "invoices@acme.localhost",
+        "invoices..billing@acme.example",
+    ],
+)
+async def test_an_email_is_matched_in_full_and_checked_by_email_validator(
+    client: httpx.AsyncClient, api: Api, email: str
+) -> None:
+    customer = await certified(api)
+    body = {"recipient": "Li Lei", "phone": "13812345678", "email": email}
+    response = await client.post("/v1/mailing-addresses", json=body, headers=customer.headers)
+    problem = assert_problem(response, 422)
+    assert [error["field"] for error in problem["errors"]] == ["body.email"]
+    listed = (await client.get("/v1/mailing-addresses", headers=customer.headers)).json()["data"]
+    assert listed == []  # nothing stored
+
+
+async def test_the_documented_email_pattern_is_the_one_applied(client: httpx.AsyncClient) -> None:
+    """What the OpenAPI document says of an email is exactly the pattern the service matches in
+    full: the fuzzer generates from it, and only the special-use domains are refused beyond it."""
+    from app.core.validators import EMAIL_PATTERN
+
+    document = (await client.get("/openapi.json")).json()
+    address = document["components"]["schemas"]["AddressCreate"]["properties"]["email"]
+    patterns = {branch.get("pattern") for branch in address["anyOf"]}
+    assert EMAIL_PATTERN in patterns
+    assert re.fullmatch(EMAIL_PATTERN, "invoices@acme.example")
+    assert not re.fullmatch(EMAIL_PATTERN, "invoices@acme.example\n")
 
 
 async def test_a_huge_request_selection_is_refused_cheaply(client: httpx.AsyncClient, api: Api) -> None:
