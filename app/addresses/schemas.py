@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.schemas import RequestModel, ResponseModel
-from app.core.validators import BlankIsNull, Email, Phone, Text
+from app.core.validators import BlankIsNull, Email, Phone, Text, given
 
 Recipient = Annotated[str, Text(1, 100)]
 PostalAddress = Annotated[str, Text(1, 300)]
@@ -47,7 +47,14 @@ class _AddressFields(RequestModel):
         return value
 
 
+def _email_or_address(schema: dict[str, Any]) -> None:
+    """The document says what the service checks: at least one of email and address is given."""
+    schema["anyOf"] = [given(schema, "email"), given(schema, "address")]
+
+
 class AddressCreate(_AddressFields):
+    model_config = ConfigDict(json_schema_extra=_email_or_address)
+
     recipient: Recipient = Field(examples=["Li Lei"])
     phone: Phone = Field(examples=["13812345678"])
     is_default: bool = False

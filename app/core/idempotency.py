@@ -11,6 +11,7 @@ that matter to the caller (`KEPT_HEADERS`), plus `Idempotent-Replayed: true`.
 """
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,16 @@ from app.core.database import Database
 from app.core.idempotency_models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
+# 1-255 printable ASCII characters, no space at either end (HTTP would strip it): the documented
+# header schema and the check are this one pattern.
+KEY_PATTERN = r"^[!-~](?:[ -~]{0,253}[!-~])?$"
+_KEY = re.compile(KEY_PATTERN)
+
+
+def is_valid_key(key: str) -> bool:
+    return _KEY.fullmatch(key) is not None
+
+
 # Response headers a replay repeats (lower case, as ASGI carries them).
 KEPT_HEADERS = frozenset({"content-type", "location", "retry-after"})
 

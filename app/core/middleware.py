@@ -288,8 +288,8 @@ class IdempotencyMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
-        if not (1 <= len(key) <= idempotency.MAX_KEY_LENGTH) or not key.isprintable():
-            detail = "header.Idempotency-Key: must be 1-255 printable characters"
+        if not idempotency.is_valid_key(key):
+            detail = "header.Idempotency-Key: must be 1-255 printable ASCII characters"
             await send_problem(send, 422, "validation_error", detail)
             return
         auth = await self._authenticate(scope)

@@ -1,4 +1,6 @@
-"""OpenAPI: every operation documents its problem responses as application/problem+json."""
+"""OpenAPI: every operation documents its problem responses as application/problem+json, the
+`X-Request-ID` it echoes, and (every POST) the `Idempotency-Key` it honours, so generated clients
+can send both."""
 
 from typing import Any
 
@@ -6,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
+from app.core.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _DESCRIPTIONS = {
@@ -31,6 +34,45 @@ _HEADERS: dict[int, dict[str, Any]] = {
         }
     },
 }
+
+
+_REQUEST_ID = "X-Request-ID"
+_REQUEST_ID_PARAMETER: dict[str, Any] = {
+    "name": _REQUEST_ID,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Your id for this request, to correlate logs: echoed in the response if it is 1-128 "
+        "printable ASCII characters, else replaced by one of ours"
+    ),
+    "schema": {"type": "string"},
+}
+_REQUEST_ID_HEADER: dict[str, Any] = {
+    "description": "The request's id: yours if you sent a usable one, else ours; in every log line of it",
+    "required": True,
+    "schema": {"type": "string"},
+}
+_IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body "
+        "replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 "
+        "`idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`"
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
+}
+
+
+def _add_headers(operation: dict[str, Any], method: str) -> None:
+    """The request headers every operation (and every POST) takes, and the one every response has."""
+    parameters = operation.setdefault("parameters", [])
+    extra = [_IDEMPOTENCY_KEY_PARAMETER] if method == "post" else []
+    names = {parameter["name"].lower() for parameter in parameters if parameter.get("in") == "header"}
+    parameters.extend(p for p in [*extra, _REQUEST_ID_PARAMETER] if p["name"].lower() not in names)
+    for response in operation.get("responses", {}).values():
+        response.setdefault("headers", {})[_REQUEST_ID] = _REQUEST_ID_HEADER
 
 
 def _problem(status: int) -> dict[str, Any]:
@@ -116,7 +158,7 @@ def install_openapi(app: FastAPI) -> None:
         for sub in components["Problem"].pop("$defs", {}).items():
             components.setdefault(sub[0], sub[1])
         for path_item in schema.get("paths", {}).values():
-            for operation in path_item.values():
+            for method, operation in path_item.items():
                 responses = operation.get("responses", {})
                 if "requestBody" in operation:  # any body may be over INVOICING_MAX_BODY_BYTES
                     responses["413"] = {}
@@ -124,6 +166,7 @@ def install_openapi(app: FastAPI) -> None:
                     if code.isdigit() and int(code) >= 400:
                         responses[code] = _problem(int(code))
                 operation["responses"] = dict(sorted(responses.items()))
+                _add_headers(operation, method)
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
         _add_body_examples(schema)

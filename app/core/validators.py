@@ -205,3 +205,13 @@ TaxpayerId = Annotated[
         }
     ),
 ]
+
+
+def given(schema: dict[str, Any], *names: str) -> dict[str, Any]:
+    """A JSON Schema condition: these optional fields (`X | None` with `BlankIsNull`) of `schema` are
+    given, that is present with a value (the first `anyOf` branch of each: not null, not blank)."""
+    properties = schema["properties"]
+    return {
+        "required": list(names),
+        "properties": {name: properties[name].get("anyOf", [properties[name]])[0] for name in names},
+    }

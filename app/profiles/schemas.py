@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    ConfigDict,
     Field,
     StringConstraints,
     WithJsonSchema,
@@ -16,7 +17,8 @@ from pydantic.json_schema import SkipJsonSchema
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.schemas import RequestModel, ResponseModel
-from app.core.validators import BlankIsNull, Phone, TaxpayerId, Text
+from app.core.validators import BlankIsNull, Phone, TaxpayerId, Text, given
+from app.profiles.rules import VAT_SPECIAL_FIELDS
 
 InvoiceType = Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
 
@@ -65,8 +67,16 @@ class _ProfileFields(RequestModel):
     )
 
 
+def _vat_special_needs_its_fields(schema: dict[str, Any]) -> None:
+    """The document says what the service checks: `vat_special` needs the four fields given."""
+    schema["if"] = {"properties": {"invoice_type": {"const": "vat_special"}}, "required": ["invoice_type"]}
+    schema["then"] = given(schema, *VAT_SPECIAL_FIELDS)
+
+
 class ProfileCreate(_ProfileFields):
     """`vat_special` needs bank_name, bank_account, registered_address and registered_phone."""
+
+    model_config = ConfigDict(json_schema_extra=_vat_special_needs_its_fields)
 
     invoice_type: InvoiceType
     is_default: bool = False

@@ -1,8 +1,8 @@
 """Invoice-request request/response models; the rules live in create.py and lifecycle.py."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, WithJsonSchema
+from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from app.core.clock import Timestamp, TimestampIn
 from app.core.ids import Id
@@ -29,15 +29,30 @@ TrackingNumber = Annotated[str, StringConstraints(min_length=1, max_length=100, 
 ItemKind = Literal["bill", "stored_value_card"]
 
 
+def _something_selected(schema: dict[str, Any]) -> None:
+    """The document says what the service checks: at least one bill or card is selected."""
+    schema["anyOf"] = [
+        {"required": [name], "properties": {name: {"minItems": 1}}}
+        for name in ("bill_ids", "stored_value_card_ids")
+    ]
+
+
 class InvoiceRequestCreate(RequestModel):
+    # Checked by the service, not by validation, so the refusals keep their documented order.
+    model_config = ConfigDict(json_schema_extra=_something_selected)
+
     bill_ids: list[IdIn] = Field(
         default_factory=list,
         examples=[["0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10", "5d1f6a3e-2b7c-4e8f-9a10-3c4d5e6f7a8b"]],
         max_length=MAX_LISTED_IDS,
         description="Bills to invoice (ids from GET /v1/bills)",
+        json_schema_extra={"uniqueItems": True},
     )
     stored_value_card_ids: list[IdIn] = Field(
-        default_factory=list, max_length=MAX_LISTED_IDS, description="Stored-value cards to invoice"
+        default_factory=list,
+        max_length=MAX_LISTED_IDS,
+        description="Stored-value cards to invoice",
+        json_schema_extra={"uniqueItems": True},
     )
     profile_id: IdIn = Field(
         description="The invoice profile (invoice information) to invoice to",

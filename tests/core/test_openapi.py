@@ -91,3 +91,60 @@ async def test_request_body_examples_are_accepted_by_the_schema_validation(
         headers={"Authorization": f"Bearer {billing_key}"},
     )
     assert response.status_code == 201, response.text
+
+
+async def test_every_post_declares_idempotency_key_and_every_operation_x_request_id(
+    document: dict[str, Any],
+) -> None:
+    """Generated clients send only the headers the document declares."""
+    posts = 0
+    for method, path, operation in _operations(document):
+        where = f"{method.upper()} {path}"
+        headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
+        assert headers["X-Request-ID"]["required"] is False, where
+        for status, response in operation["responses"].items():
+            assert response["headers"]["X-Request-ID"]["required"] is True, (where, status)
+        if method == "post":
+            posts += 1
+            key = headers["Idempotency-Key"]
+            assert key["required"] is False, where
+            assert (key["schema"]["minLength"], key["schema"]["maxLength"]) == (1, 255), where
+        else:
+            assert "Idempotency-Key" not in headers, where
+    assert posts >= 10
+
+
+async def test_rules_json_schema_can_hold_are_in_the_document(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    create = schemas["InvoiceRequestCreate"]
+    for ids in ("bill_ids", "stored_value_card_ids"):
+        assert create["properties"][ids]["uniqueItems"] is True
+    assert {tuple(branch["required"]) for branch in create["anyOf"]} == {
+        ("bill_ids",),
+        ("stored_value_card_ids",),
+    }
+    profile = schemas["ProfileCreate"]
+    assert profile["if"]["properties"]["invoice_type"] == {"const": "vat_special"}
+    needed = ["bank_name", "bank_account", "registered_address", "registered_phone"]
+    assert profile["then"]["required"] == needed
+    assert all(profile["then"]["properties"][name]["type"] == "string" for name in needed)  # not null
+    address = schemas["AddressCreate"]
+    assert [branch["required"] for branch in address["anyOf"]] == [["email"], ["address"]]
+
+
+@pytest.mark.parametrize(
+    ("key", "accepted"),
+    [("a", True), ("x" * 255, True), ("retry 42", True), ("x" * 256, False), ("caf\u00e9", False)],
+)
+async def test_an_idempotency_key_is_checked_by_its_documented_pattern(
+    client: httpx.AsyncClient, billing_key: str, key: str, accepted: bool
+) -> None:
+    response = await client.post(
+        "/v1/accounts",
+        json={"name": "Keyed Ltd."},
+        headers={
+            "Authorization": f"Bearer {billing_key}",
+            "Idempotency-Key": key.encode("latin-1"),  # HTTP carries header bytes
+        },
+    )
+    assert response.status_code == (201 if accepted else 422), response.text
