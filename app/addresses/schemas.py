@@ -3,12 +3,11 @@
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.schemas import RequestModel, ResponseModel
-from app.core.validators import BlankIsNull, Email, Phone, Text, given
+from app.core.validators import BlankIsNull, Email, Omittable, Phone, Text, given
 
 Recipient = Annotated[str, Text(1, 100)]
 PostalAddress = Annotated[str, Text(1, 300)]
@@ -48,8 +47,12 @@ class _AddressFields(RequestModel):
 
 
 def _email_or_address(schema: dict[str, Any]) -> None:
-    """The document says what the service checks: at least one of email and address is given."""
-    schema["anyOf"] = [given(schema, "email"), given(schema, "address")]
+    """The document says what the service checks: at least one of email and address is given.
+
+    As `if`/`then` (no email, then an address), not a top-level `anyOf`, which generated clients
+    (openapi-python-client) turn into two partial body models."""
+    schema["if"] = {"not": given(schema, "email")}
+    schema["then"] = given(schema, "address")
 
 
 class AddressCreate(_AddressFields):
@@ -64,9 +67,9 @@ class AddressUpdate(_AddressFields):
     """Given fields replace; email, address and postal_code set to null are cleared."""
 
     # May be omitted but not null (so null is left out of the documented schema).
-    recipient: Recipient | SkipJsonSchema[None] = Field(default=None, examples=["Li Lei"])
-    phone: Phone | SkipJsonSchema[None] = Field(default=None, examples=["13812345678"])
-    is_default: bool | SkipJsonSchema[None] = None
+    recipient: Annotated[Recipient | None, Omittable] = Field(default=None, examples=["Li Lei"])
+    phone: Annotated[Phone | None, Omittable] = Field(default=None, examples=["13812345678"])
+    is_default: Annotated[bool | None, Omittable] = None
 
     @field_validator("recipient", "phone", "is_default", mode="before")
     @classmethod

@@ -91,7 +91,22 @@ class _BlankIsNull:
         return {"anyOf": [*branches, blank]}
 
 
+class _NotNullInSchema:
+    """For a field that may be omitted but not null: validated as `X | None` (so an error names the
+    field alone, not a member of a union), documented as `X`; the model refuses null itself."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = dict(handler(schema))
+        branches = [branch for branch in json_schema.pop("anyOf", []) if branch != {"type": "null"}]
+        if len(branches) == 1:
+            return {**json_schema, **branches[0]}
+        return {**json_schema, "anyOf": branches} if branches else json_schema
+
+
 BlankIsNull = _BlankIsNull()
+Omittable = _NotNullInSchema()
 
 # What trimming removes (Unicode White_Space; the other white-space characters are forbidden
 # controls), the line breaks a single line refuses, and, as regex classes for documented patterns.

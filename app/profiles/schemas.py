@@ -12,12 +12,11 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.schemas import RequestModel, ResponseModel
-from app.core.validators import BlankIsNull, Phone, TaxpayerId, Text, given
+from app.core.validators import BlankIsNull, Omittable, Phone, TaxpayerId, Text, given
 from app.profiles.rules import VAT_SPECIAL_FIELDS
 
 InvoiceType = Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
@@ -86,10 +85,10 @@ class ProfileUpdate(_ProfileFields):
     """Given fields replace; optional fields set to null are cleared."""
 
     # May be omitted but not null (so null is left out of the documented schema).
-    title: Title | SkipJsonSchema[None] = Field(default=None, description=_HEADER_HELP)
-    taxpayer_id: TaxpayerId | SkipJsonSchema[None] = Field(default=None, description=_HEADER_HELP)
-    invoice_type: InvoiceType | SkipJsonSchema[None] = None
-    is_default: bool | SkipJsonSchema[None] = None
+    title: Annotated[Title | None, Omittable] = Field(default=None, description=_HEADER_HELP)
+    taxpayer_id: Annotated[TaxpayerId | None, Omittable] = Field(default=None, description=_HEADER_HELP)
+    invoice_type: Annotated[InvoiceType | None, Omittable] = None
+    is_default: Annotated[bool | None, Omittable] = None
 
     @field_validator("invoice_type", "title", "taxpayer_id", "is_default", mode="before")
     @classmethod

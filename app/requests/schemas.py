@@ -30,11 +30,14 @@ ItemKind = Literal["bill", "stored_value_card"]
 
 
 def _something_selected(schema: dict[str, Any]) -> None:
-    """The document says what the service checks: at least one bill or card is selected."""
-    schema["anyOf"] = [
-        {"required": [name], "properties": {name: {"minItems": 1}}}
-        for name in ("bill_ids", "stored_value_card_ids")
-    ]
+    """The document says what the service checks: at least one bill or card is selected (as
+    `if`/`then`: no bill, then a card; a top-level `anyOf` splits generated clients' body model)."""
+
+    def some(name: str) -> dict[str, Any]:
+        return {"required": [name], "properties": {name: {"minItems": 1}}}
+
+    schema["if"] = {"not": some("bill_ids")}
+    schema["then"] = some("stored_value_card_ids")
 
 
 class InvoiceRequestCreate(RequestModel):
