@@ -28,7 +28,7 @@ def generate(out: Path) -> None:
         document = Path(tmp) / "openapi.json"
         document.write_text(json.dumps(openapi_document()))
         subprocess.run(
-            [str(GENERATOR), str(document), "-o", str(out)],
+            [str(GENERATOR), str(document), "-o", str(out.resolve())],  # it runs in web/
             cwd=WEB,
             check=True,
             capture_output=True,
