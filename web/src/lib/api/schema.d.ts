@@ -2026,7 +2026,10 @@ export interface operations {
     "ops-healthz": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2035,6 +2038,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2048,7 +2053,10 @@ export interface operations {
     "ops-readyz": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2057,6 +2065,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2066,6 +2076,8 @@ export interface operations {
             /** @description Problem */
             503: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2077,7 +2089,10 @@ export interface operations {
     "ops-metrics": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2086,6 +2101,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2095,7 +2112,12 @@ export interface operations {
     "accounts-create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2114,6 +2136,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2125,6 +2149,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2134,6 +2160,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2143,6 +2171,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2152,6 +2182,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2161,6 +2193,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2172,6 +2206,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2183,7 +2219,10 @@ export interface operations {
     "accounts-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 account_id: string;
             };
@@ -2194,6 +2233,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2205,6 +2246,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2214,6 +2257,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2223,6 +2268,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2232,6 +2279,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2243,6 +2292,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2254,7 +2305,10 @@ export interface operations {
     "accounts-set_cash_balance": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 account_id: string;
             };
@@ -2274,6 +2328,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2285,6 +2341,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2294,6 +2352,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2303,6 +2363,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2312,6 +2374,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2321,6 +2385,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2332,6 +2398,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2348,7 +2416,10 @@ export interface operations {
                 /** @description From `next_cursor` */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 account_id: string;
             };
@@ -2359,6 +2430,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2370,6 +2443,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2379,6 +2454,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2388,6 +2465,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2397,6 +2476,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2408,6 +2489,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2419,7 +2502,12 @@ export interface operations {
     "accounts-create_api_key": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 account_id: string;
             };
@@ -2439,6 +2527,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2450,6 +2540,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2459,6 +2551,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2468,6 +2562,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2477,6 +2573,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2486,6 +2584,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2497,6 +2597,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2508,7 +2610,10 @@ export interface operations {
     "accounts-revoke_api_key": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 account_id: string;
                 key_id: string;
@@ -2520,6 +2625,8 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2529,6 +2636,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2538,6 +2647,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2547,6 +2658,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2556,6 +2669,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2567,6 +2682,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2578,7 +2695,10 @@ export interface operations {
     "account-get_mine": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2587,6 +2707,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2598,6 +2720,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2607,6 +2731,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2616,6 +2742,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2627,6 +2755,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2638,7 +2768,10 @@ export interface operations {
     "certification-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2647,6 +2780,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2658,6 +2793,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2667,6 +2804,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2676,6 +2815,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2687,6 +2828,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2698,7 +2841,10 @@ export interface operations {
     "certification-put": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2717,6 +2863,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2728,6 +2876,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2737,6 +2887,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2746,6 +2898,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2755,6 +2909,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2766,6 +2922,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2782,7 +2940,10 @@ export interface operations {
                 /** @description From `next_cursor` */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2791,6 +2952,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2802,6 +2965,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2811,6 +2976,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2820,6 +2987,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2831,6 +3000,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2842,7 +3013,12 @@ export interface operations {
     "invoice_profiles-create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2867,6 +3043,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2878,6 +3056,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2887,6 +3067,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2896,6 +3078,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2905,6 +3089,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2914,6 +3100,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2925,6 +3113,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2936,7 +3126,10 @@ export interface operations {
     "invoice_profiles-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 profile_id: string;
             };
@@ -2947,6 +3140,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2958,6 +3153,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2967,6 +3164,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2976,6 +3175,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2985,6 +3186,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2996,6 +3199,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3007,7 +3212,10 @@ export interface operations {
     "invoice_profiles-delete": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 profile_id: string;
             };
@@ -3018,6 +3226,8 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3027,6 +3237,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3036,6 +3248,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3045,6 +3259,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3054,6 +3270,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3065,6 +3283,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3076,7 +3296,10 @@ export interface operations {
     "invoice_profiles-update": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 profile_id: string;
             };
@@ -3101,6 +3324,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3112,6 +3337,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3121,6 +3348,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3130,6 +3359,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3139,6 +3370,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3148,6 +3381,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3157,6 +3392,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3168,6 +3405,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3184,7 +3423,10 @@ export interface operations {
                 /** @description From `next_cursor` */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3193,6 +3435,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3204,6 +3448,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3213,6 +3459,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3222,6 +3470,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3233,6 +3483,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3244,7 +3496,12 @@ export interface operations {
     "mailing_addresses-create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3270,6 +3527,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3281,6 +3540,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3290,6 +3551,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3299,6 +3562,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3308,6 +3573,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3317,6 +3584,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3328,6 +3597,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3339,7 +3610,10 @@ export interface operations {
     "mailing_addresses-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 address_id: string;
             };
@@ -3350,6 +3624,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3361,6 +3637,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3370,6 +3648,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3379,6 +3659,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3388,6 +3670,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3399,6 +3683,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3410,7 +3696,10 @@ export interface operations {
     "mailing_addresses-delete": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 address_id: string;
             };
@@ -3421,6 +3710,8 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3430,6 +3721,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3439,6 +3732,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3448,6 +3743,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3457,6 +3754,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3468,6 +3767,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3479,7 +3780,10 @@ export interface operations {
     "mailing_addresses-update": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 address_id: string;
             };
@@ -3506,6 +3810,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3517,6 +3823,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3526,6 +3834,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3535,6 +3845,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3544,6 +3856,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3553,6 +3867,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3562,6 +3878,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3573,6 +3891,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3584,7 +3904,10 @@ export interface operations {
     "bills-upsert": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 account_id: string;
                 /** @description YYYY-MM */
@@ -3609,6 +3932,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3618,6 +3943,8 @@ export interface operations {
             /** @description The bill was created */
             201: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3629,6 +3956,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3638,6 +3967,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3647,6 +3978,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3656,6 +3989,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3665,6 +4000,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3676,6 +4013,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3698,7 +4037,10 @@ export interface operations {
                 /** @description From `next_cursor` */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3707,6 +4049,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3718,6 +4062,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3727,6 +4073,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3736,6 +4084,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3747,6 +4097,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3758,7 +4110,10 @@ export interface operations {
     "bills-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 bill_id: string;
             };
@@ -3769,6 +4124,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3780,6 +4137,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3789,6 +4148,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3798,6 +4159,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3807,6 +4170,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3818,6 +4183,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3829,7 +4196,12 @@ export interface operations {
     "stored_value_cards-create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 account_id: string;
             };
@@ -3852,6 +4224,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3863,6 +4237,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3872,6 +4248,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3881,6 +4259,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3890,6 +4270,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3899,6 +4281,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3908,6 +4292,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3919,6 +4305,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3930,7 +4318,12 @@ export interface operations {
     "stored_value_cards-refund": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 account_id: string;
                 card_id: string;
@@ -3952,6 +4345,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3963,6 +4358,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3972,6 +4369,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3981,6 +4380,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3990,6 +4391,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3999,6 +4402,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4010,6 +4415,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4028,7 +4435,10 @@ export interface operations {
                 /** @description From `next_cursor` */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4037,6 +4447,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4048,6 +4460,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4057,6 +4471,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4066,6 +4482,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4077,6 +4495,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4088,7 +4508,10 @@ export interface operations {
     "stored_value_cards-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 card_id: string;
             };
@@ -4099,6 +4522,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4110,6 +4535,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4119,6 +4546,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4128,6 +4557,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4137,6 +4568,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4148,6 +4581,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4159,7 +4594,10 @@ export interface operations {
     "invoiceable_summary-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4168,6 +4606,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4179,6 +4619,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4188,6 +4630,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4197,6 +4641,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4208,6 +4654,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4232,7 +4680,10 @@ export interface operations {
                 /** @description Finance: only this account's requests */
                 account_id?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4241,6 +4692,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4252,6 +4705,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4261,6 +4716,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4270,6 +4727,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4281,6 +4740,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4292,7 +4753,12 @@ export interface operations {
     "invoice_requests-create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4317,6 +4783,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4328,6 +4796,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4337,6 +4807,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4346,6 +4818,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4355,6 +4829,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4364,6 +4840,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4373,6 +4851,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4384,6 +4864,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4395,7 +4877,10 @@ export interface operations {
     "invoice_requests-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 request_id: string;
             };
@@ -4406,6 +4891,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4417,6 +4904,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4426,6 +4915,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4435,6 +4926,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4444,6 +4937,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4455,6 +4950,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4466,7 +4963,12 @@ export interface operations {
     "invoice_requests-cancel": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 request_id: string;
             };
@@ -4477,6 +4979,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4488,6 +4992,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4497,6 +5003,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4506,6 +5014,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4515,6 +5025,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4524,6 +5036,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4535,6 +5049,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4546,7 +5062,12 @@ export interface operations {
     "invoice_requests-start": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 request_id: string;
             };
@@ -4557,6 +5078,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4568,6 +5091,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4577,6 +5102,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4586,6 +5113,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4595,6 +5124,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4604,6 +5135,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4615,6 +5148,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4626,7 +5161,12 @@ export interface operations {
     "invoice_requests-issue": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 request_id: string;
             };
@@ -4653,6 +5193,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4664,6 +5206,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4673,6 +5217,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4682,6 +5228,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4691,6 +5239,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4700,6 +5250,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4709,6 +5261,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4720,6 +5274,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4731,7 +5287,12 @@ export interface operations {
     "invoice_requests-deliver": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 request_id: string;
             };
@@ -4752,6 +5313,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4763,6 +5326,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4772,6 +5337,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4781,6 +5348,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4790,6 +5359,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4799,6 +5370,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4808,6 +5381,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4819,6 +5394,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4830,7 +5407,12 @@ export interface operations {
     "invoice_requests-reject": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 request_id: string;
             };
@@ -4850,6 +5432,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4861,6 +5445,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4870,6 +5456,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4879,6 +5467,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4888,6 +5478,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4897,6 +5489,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4906,6 +5500,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4917,6 +5513,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4928,7 +5526,12 @@ export interface operations {
     "invoice_requests-reverse": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path: {
                 request_id: string;
             };
@@ -4948,6 +5551,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4959,6 +5564,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4968,6 +5575,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4977,6 +5586,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4986,6 +5597,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4995,6 +5608,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5004,6 +5619,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5015,300 +5632,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "invoice_requests-resend": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                request_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                /**
-                 * @example {
-                 *       "email": "accounts@acme.example"
-                 *     }
-                 */
-                "application/json": components["schemas"]["ResendIn"] | null;
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceRequestOut"];
-                };
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource for this caller (`not_found`) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Refused by the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key may call again */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "invoice_requests-download_file": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description An ETag from an earlier download */
-                "if-none-match"?: string | null;
-            };
-            path: {
-                request_id: string;
-                number: string;
-                file_format: components["schemas"]["FileFormat"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The file */
-            200: {
-                headers: {
-                    /** @description The quoted hex SHA-256 */
-                    ETag?: string;
-                    "Content-Disposition"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/pdf": string;
-                    "application/ofd": string;
-                    "application/xml": string;
-                };
-            };
-            /** @description Not modified (If-None-Match matched) */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource for this caller (`not_found`) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key may call again */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "invoice_requests-upload_file": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                request_id: string;
-                number: string;
-                file_format: components["schemas"]["FileFormat"];
-            };
-            cookie?: never;
-        };
-        /** @description The file itself: pdf as application/pdf, ofd as application/ofd, xml as application/xml */
-        requestBody: {
-            content: {
-                "application/pdf": string;
-                "application/ofd": string;
-                "application/xml": string;
-                "text/xml": string;
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceRequestOut"];
-                };
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource for this caller (`not_found`) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Refused by the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body's Content-Type is not one this operation takes (`unsupported_media_type`) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key may call again */
-                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5672,7 +5997,10 @@ export interface operations {
     "auto_invoicing-get": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5681,6 +6009,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5692,6 +6022,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5701,6 +6033,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5710,6 +6044,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5721,6 +6057,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5732,7 +6070,10 @@ export interface operations {
     "auto_invoicing-put": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5752,6 +6093,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5763,6 +6106,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5772,6 +6117,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5781,6 +6128,8 @@ export interface operations {
             /** @description No such resource for this caller (`not_found`) */
             404: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5790,6 +6139,8 @@ export interface operations {
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5799,6 +6150,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5808,6 +6161,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5819,6 +6174,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5834,7 +6191,10 @@ export interface operations {
                 after?: string | null;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5843,6 +6203,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5854,6 +6216,8 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5863,6 +6227,8 @@ export interface operations {
             /** @description The key's role may not do this (`forbidden`) */
             403: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5872,6 +6238,8 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5883,6 +6251,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until this key may call again */
                     "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
