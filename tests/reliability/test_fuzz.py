@@ -250,3 +250,34 @@ def test_every_operation_survives_fuzzing_with_every_check(
     )
     assert not failures, "\n\n".join(failures[:20])
     assert operations >= documented
+
+
+def test_the_positive_data_check_excuses_exactly_the_listed_cases() -> None:
+    """The check itself: a listed (operation, code, field) is excused, anything else fails, and a body
+    that breaks the schema is not judged (it was not schema-valid)."""
+    from types import SimpleNamespace
+
+    _learn_body_schemas(create_app(Settings(database_url="sqlite:////nonexistent/unused.db")).openapi())
+
+    def run(label: str, problem: dict[str, Any], body: Any = None, positive: bool = True) -> None:
+        mode = SimpleNamespace(is_positive=positive)
+        case = SimpleNamespace(
+            meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)),
+            operation=SimpleNamespace(label=label),
+            body=body,
+        )
+        response = SimpleNamespace(status_code=422, json=lambda: problem)
+        schema_valid_requests_are_refused_only_for_documented_rules(None, response, case)
+
+    cursor = {"code": "validation_error", "errors": [{"field": "query.cursor"}], "detail": "…"}
+    run("GET /v1/bills", cursor)  # listed
+    with pytest.raises(AssertionError, match="schema-valid request refused"):
+        run("GET /v1/bills", {**cursor, "errors": [{"field": "query.limit"}]})  # another field
+    with pytest.raises(AssertionError):
+        run("GET /v1/events", cursor)  # the feed's cursor is `after`
+    run("GET /v1/bills", {**cursor, "errors": [{"field": "query.limit"}]}, positive=False)  # not positive
+    run("POST /v1/accounts", {"code": "idempotency_key_reused", "detail": "…"}, body={"name": "Acme"})
+    refused = {"code": "validation_error", "errors": [{"field": "body.name"}], "detail": "…"}
+    with pytest.raises(AssertionError):
+        run("POST /v1/accounts", refused, body={"name": "Acme"})  # schema-valid, refused: a failure
+    run("POST /v1/accounts", refused, body={"name": "Acme", "extra": 1})  # not schema-valid: not judged
