@@ -17,7 +17,7 @@ install: $(STAMP)
 
 # The console (web/, docs/CONSOLE.md) needs Node.js 20.19+; without it the API still runs.
 NODE_OK := $(shell node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null && echo yes)
-NO_NODE := Console skipped: it needs Node.js 20.19 or newer (https://nodejs.org/, or your package manager), then `make run` builds it. The API works without it.
+NO_NODE := Console skipped: it needs Node.js 20.19 or newer (https://nodejs.org/ or your package manager); then make run builds it. The API works without it.
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
 ifeq ($(NODE_OK),yes)
@@ -41,7 +41,7 @@ console-api: install web/node_modules/.installed-stamp
 	$(BIN)/python -m tests.console.openapi_types web/src/lib/api/schema.d.ts
 else
 console console-lint console-test console-api:
-	@echo "$(NO_NODE)"
+	@echo '$(NO_NODE)'
 endif
 
 # The screenshots in docs/console (README, docs/CONSOLE.md), taken by the browser journeys.
