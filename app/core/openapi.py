@@ -21,6 +21,7 @@ _DESCRIPTIONS = {
     415: "The body's Content-Type is not one this operation takes (`unsupported_media_type`)",
     422: "Invalid input (`validation_error` with `errors`), or a refused value",
     429: "Too many requests (`rate_limited`)",
+    503: "The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`)",
 }
 
 
@@ -29,6 +30,13 @@ _HEADERS: dict[int, dict[str, Any]] = {
     429: {
         "Retry-After": {
             "description": "Seconds until this key may call again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
             "required": True,
             "schema": {"type": "integer", "minimum": 1},
         }
@@ -162,6 +170,8 @@ def install_openapi(app: FastAPI) -> None:
                 responses = operation.get("responses", {})
                 if "requestBody" in operation:  # any body may be over INVOICING_MAX_BODY_BYTES
                     responses["413"] = {}
+                if "401" in responses:  # it reads the database (the key at least): it can be down
+                    responses["503"] = {}
                 for code in list(responses):
                     if code.isdigit() and int(code) >= 400:
                         responses[code] = _problem(int(code))

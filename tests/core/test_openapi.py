@@ -54,7 +54,9 @@ async def test_every_error_response_is_a_documented_problem(document: dict[str, 
             assert list(requirement) == ["HTTPBearer"], where
             assert requirement["HTTPBearer"], where
             assert set(requirement["HTTPBearer"]) <= {"customer", "billing", "finance"}, where
-            assert {"401", "403", "422", "429"} <= set(responses), where
+            assert {"401", "403", "422", "429", "503"} <= set(responses), where
+            # A database outage (SPEC section 6) is announced with when to retry.
+            assert responses["503"]["headers"]["Retry-After"]["required"] is True, where
         if "{" in path:
             assert "404" in responses, where
         for status, response in responses.items():

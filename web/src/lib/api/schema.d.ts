@@ -2073,9 +2073,11 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Problem */
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
                     [name: string]: unknown;
@@ -2214,6 +2216,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "accounts-get": {
@@ -2291,6 +2306,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2406,6 +2434,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "accounts-list_api_keys": {
@@ -2488,6 +2529,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2605,6 +2659,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "accounts-revoke_api_key": {
@@ -2690,6 +2757,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "account-get_mine": {
@@ -2763,6 +2843,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "certification-get": {
@@ -2827,6 +2920,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2930,6 +3036,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoice_profiles-list": {
@@ -2999,6 +3118,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3121,6 +3253,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoice_profiles-get": {
@@ -3207,6 +3352,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoice_profiles-delete": {
@@ -3282,6 +3440,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3413,6 +3584,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mailing_addresses-list": {
@@ -3482,6 +3666,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3605,6 +3802,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mailing_addresses-get": {
@@ -3691,6 +3901,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mailing_addresses-delete": {
@@ -3766,6 +3989,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3899,6 +4135,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "bills-upsert": {
@@ -4021,6 +4270,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "bills-list": {
@@ -4096,6 +4358,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4182,6 +4457,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4313,6 +4601,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "stored_value_cards-refund": {
@@ -4423,6 +4724,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "stored_value_cards-list": {
@@ -4494,6 +4808,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4589,6 +4916,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoiceable_summary-get": {
@@ -4653,6 +4993,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4739,6 +5092,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4872,6 +5238,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoice_requests-get": {
@@ -4949,6 +5328,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5057,6 +5449,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoice_requests-start": {
@@ -5147,6 +5552,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5282,6 +5700,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoice_requests-deliver": {
@@ -5393,6 +5824,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5521,6 +5965,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoice_requests-reverse": {
@@ -5631,6 +6088,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5759,6 +6229,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "invoice_requests-download_file": {
@@ -5854,6 +6337,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5992,6 +6488,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auto_invoicing-get": {
@@ -6056,6 +6565,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6182,6 +6704,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "events-list": {
@@ -6250,6 +6785,19 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
