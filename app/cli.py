@@ -124,7 +124,8 @@ def _date(value: str) -> date:
     raise argparse.ArgumentTypeError("must be a date YYYY-MM-DD")
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _serve(host: str, port: int, workers: int, target: str = "app.main:create_app") -> None:
+    """Serve the app factory `target` (the bench's bare floor F00 passes its own, same settings)."""
     import socket
 
     import uvicorn
@@ -140,12 +141,12 @@ def _serve(host: str, port: int, workers: int) -> None:
         "timeout_graceful_shutdown": 30,
     }
     if workers == 1:
-        uvicorn.run("app.main:create_app", **options)
+        uvicorn.run(target, **options)
         return
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Metrics from every worker are summed through files in this directory.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="invoicing-metrics-")
-    config = uvicorn.Config("app.main:create_app", **options)
+    config = uvicorn.Config(target, **options)
     sock = config.bind_socket()
     # uvicorn binds the shared socket with protocol 0, so asyncio does not turn Nagle off on the
     # connections the workers accept, and a response written as head then body waits for the

@@ -57,6 +57,12 @@ class Bench(FastHttpUser):
                 response.failure(f"status {response.status_code}: {response.text[:200]}")
 
 
+class F00(Bench):
+    @task
+    def floor(self) -> None:
+        self.get_json("/", {}, "F00")
+
+
 class F0(Bench):
     @task
     def floor(self) -> None:

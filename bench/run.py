@@ -41,9 +41,11 @@ class Phase:
     user: str  # class in bench/locustfile.py
     label: str
     kind: str  # floor | read | write | page
+    server: str = "service"  # service | bare (bench/bare.py, F00 only)
 
 
 PHASES = [
+    Phase("F00", "F00", "F00 bare ASGI app (no FastAPI, no middleware)", "floor", "bare"),
     Phase("F0", "F0", "F0  GET /bench/f0 (no auth, no database)", "floor"),
     Phase("F1", "F1", "F1  GET /bench/f1 (auth + one primary-key read)", "floor"),
     Phase("bills", "Bills", "GET /v1/bills?limit=20", "read"),
@@ -58,6 +60,8 @@ READ_TARGET = 0.6
 WRITE_TARGET = 0.3
 DEEP_TARGET = 1.5
 TAIL_TARGET = 5.0
+F0_OF_F00_TARGET = 0.45  # FastAPI + our middleware may leave no less than this of the bare floor
+F1_OF_F0_TARGET = 0.5  # auth + one primary-key read may cost at most as much as everything before
 
 
 # --- database ------------------------------------------------------------------------------
@@ -126,7 +130,7 @@ def free_port() -> int:
 
 
 def start_server(
-    url: str, workers: int, log_path: Path, app_dir: Path | None = None
+    url: str, workers: int, log_path: Path, app_dir: Path | None = None, bare: bool = False
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
@@ -138,9 +142,12 @@ def start_server(
     command = [invoicing] if invoicing and app_dir is None else [sys.executable, "-m", "app.cli"]
     if app_dir is not None:  # another version of the service, e.g. `git archive` of an older commit
         env["PYTHONPATH"] = str(app_dir)
+    arguments = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    if bare:  # F00: the plain ASGI app through the same `_serve`
+        command, arguments = [sys.executable, "-m", "bench.bare"], arguments[1:]
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own console script
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            [*command, *arguments],
             cwd=app_dir or ROOT,
             env=env,
             stdout=log,
@@ -323,6 +330,8 @@ def _median_ratio(result: dict[str, Any], floor: dict[str, Any]) -> float:
 def verdicts(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     rows, checks = [], []
     for phase in PHASES:
+        if phase.server == "bare":
+            continue
         r = results[phase.name]
         # Each round's throughput against the floors measured minutes apart in the same round,
         # then the median over rounds: load from elsewhere on the machine drifts between rounds.
@@ -359,6 +368,19 @@ def verdicts(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], 
     return rows, checks
 
 
+def floor_ratios(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """F0/F00 (framework + middleware) and F1/F0 (auth + one read), each with its target."""
+    ratios = []
+    for name, upper, lower, target in [
+        ("F0/F00", "F0", "F00", F0_OF_F00_TARGET),
+        ("F1/F0", "F1", "F0", F1_OF_F0_TARGET),
+    ]:
+        ratio = _median_ratio(results[upper], results[lower])
+        ok = ratio >= target and not results[upper]["failures"] and not results[lower]["failures"]
+        ratios.append({"name": name, "ratio": ratio, "target": target, "ok": ok})
+    return ratios
+
+
 def render(report: dict[str, Any]) -> str:
     lines = [
         f"invoicing bench{' of ' + report['app_dir'] if report['app_dir'] else ''}: "
@@ -370,6 +392,11 @@ def render(report: dict[str, Any]) -> str:
         "| endpoint | req/s | p50 ms | p99 ms | p99/p50 | x F1 | x F0 | target | verdict |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
+    bare = report["bare"]
+    lines.append(
+        f"| F00 bare ASGI app (no FastAPI, no middleware) | {bare['rps']:,.0f} | {bare['p50']:.2f} | "
+        f"{bare['p99']:.2f} | {bare['p99'] / bare['p50'] if bare['p50'] else 0:.1f} | | | | |"
+    )
     for row in report["rows"]:
         verdict = "" if row["ok"] is None else ("PASS" if row["ok"] else "FAIL")
         if row["failures"]:
@@ -379,8 +406,16 @@ def render(report: dict[str, Any]) -> str:
             f"{row['tail']:.1f} | {row['x_f1']:.2f} | {row['x_f0']:.2f} | {row['target']} | {verdict} |"
         )
     deep = report["deep"]
+    met = sum(1 for r in report["rows"] if r["ok"]) + int(deep["ok"])
+    met += sum(1 for f in report["floor_ratios"] if f["ok"])
+    total = sum(1 for r in report["rows"] if r["ok"] is not None) + 1 + len(report["floor_ratios"])
+    lines.append("")
+    for floor in report["floor_ratios"]:
+        lines.append(
+            f"floors: {floor['name']} = {floor['ratio']:.2f} (target >= {floor['target']}) "
+            f"{'PASS' if floor['ok'] else 'FAIL'}"
+        )
     lines += [
-        "",
         f"keyset list, finance, limit=50: first page p50 {deep['first_p50']:.2f} ms, page at position "
         f"{deep['position']:,} p50 {deep['deep_p50']:.2f} ms -> deep/first = {deep['ratio']:.2f} "
         f"(target <= {DEEP_TARGET}) {'PASS' if deep['ok'] else 'FAIL'}",
@@ -391,8 +426,7 @@ def render(report: dict[str, Any]) -> str:
             else ""
         ),
         "",
-        f"targets: {sum(1 for r in report['rows'] if r['ok']) + int(deep['ok'])} of "
-        f"{sum(1 for r in report['rows'] if r['ok'] is not None) + 1} met",
+        f"targets: {met} of {total} met",
     ]
     failures = {row["name"]: row["failures"] for row in report["rows"] if row["failures"]}
     if failures:
@@ -456,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     args.rounds = args.rounds or (1 if args.quick else 3)
     phases = PHASES
     if args.only:
-        wanted = {name.strip() for name in args.only.split(",")} | {"F0", "F1"}
+        wanted = {name.strip() for name in args.only.split(",")} | {"F00", "F0", "F1"}
         phases = [phase for phase in PHASES if phase.name in wanted]
 
     started = time.monotonic()
@@ -477,13 +511,19 @@ def main(argv: list[str] | None = None) -> int:
     workdir = DATA / f"run-{stamp}"
     workdir.mkdir(parents=True)
     process, base = start_server(url, args.workers, workdir / "server.log", args.app_dir)
+    try:
+        bare_process, bare_base = start_server(url, args.workers, workdir / "bare.log", bare=True)
+    except BaseException:
+        stop_server(process)
+        raise
     per_phase: dict[str, list[dict[str, Any]]] = {phase.name: [] for phase in phases}
     try:
         warm_up(base, fixtures)
         for round_ in range(args.rounds):
             for phase in phases:
                 print(f"round {round_ + 1}/{args.rounds}: {phase.label} ...", end=" ", flush=True)
-                result = run_phase(phase, base, args, fixtures_path, workdir, round_)
+                target = bare_base if phase.server == "bare" else base
+                result = run_phase(phase, target, args, fixtures_path, workdir, round_)
                 per_phase[phase.name].append(result)
                 print(
                     f"{result['rps']:,.0f} req/s, p50 {result['p50']:.2f} ms, p99 {result['p99']:.2f} ms",
@@ -492,6 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         peaks = peak_rss_mib(process.pid)
     finally:
         stop_server(process)
+        stop_server(bare_process)
 
     results = {name: combine(rounds) for name, rounds in per_phase.items()}
     for phase in PHASES:  # endpoints left out with --only
@@ -521,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": deep_ratio,
             "ok": 0 < deep_ratio <= DEEP_TARGET,
         },
+        "bare": results["F00"],
+        "floor_ratios": floor_ratios(results),
         "peak_rss_mib": peaks,
         "peak_rss_mib_total": sum(peaks.values()),
         "seconds": round(time.monotonic() - started),

@@ -245,6 +245,7 @@ class Seeder:
             "email": f"finance{index}@bench.example",
             "address": "88 Wusi Road, Gulou District, Fuzhou",
             "postal_code": "350001",
+            "cc_emails": None,
             "is_default": True,
             "created_at": created,
             "updated_at": created,
