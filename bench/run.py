@@ -428,10 +428,23 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"targets: {met} of {total} met",
     ]
+    if report["worker"]:
+        lines += ["", *report["worker"]]
     failures = {row["name"]: row["failures"] for row in report["rows"] if row["failures"]}
     if failures:
         lines.append(f"failed requests: {json.dumps(failures)}")
     return "\n".join(lines)
+
+
+def worker_bench(args: argparse.Namespace) -> list[str]:
+    """bench/worker.py in its own process: emails per second, the automatic-invoicing run."""
+    mails, accounts = (500, 2_000) if args.quick else (2_000, 10_000)
+    print(f"worker: {mails:,} emails, automatic invoicing over {accounts:,} accounts ...", flush=True)
+    command = [sys.executable, "-m", "bench.worker", "--mails", str(mails), "--accounts", str(accounts)]
+    if args.postgres:
+        command += ["--postgres", args.postgres]
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)  # noqa: S603
+    return [line for line in done.stdout.splitlines() if line.startswith("worker:")]
 
 
 def machine() -> str:
@@ -473,6 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the database seeded by an earlier run of the same size"
+    )
+    parser.add_argument(
+        "--no-worker", action="store_true", help="skip the worker's figures (emails/s, automatic invoicing)"
     )
     parser.add_argument("--only", help="comma-separated endpoint names to run (the floors always run)")
     parser.add_argument(
@@ -534,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         stop_server(process)
         stop_server(bare_process)
 
+    worker = [] if args.no_worker else worker_bench(args)
     results = {name: combine(rounds) for name, rounds in per_phase.items()}
     for phase in PHASES:  # endpoints left out with --only
         results.setdefault(phase.name, {"rps": 0.0, "p50": 0.0, "p99": 0.0, "failures": {"not run": 1}})
@@ -564,6 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "bare": results["F00"],
         "floor_ratios": floor_ratios(results),
+        "worker": worker,
         "peak_rss_mib": peaks,
         "peak_rss_mib_total": sum(peaks.values()),
         "seconds": round(time.monotonic() - started),

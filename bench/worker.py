@@ -1,0 +1,168 @@
+"""The worker, measured (issue 15): emails per second and the automatic-invoicing run, for `make bench`.
+
+    python -m bench.worker [--mails N] [--accounts N] [--postgres URL]
+
+1. Mail: enqueues N `request_rejected` mails, starts a local SMTP server (aiosmtpd, loopback) and
+   drains the queue with one `Worker` (app/worker/runner.py) through the real SMTP transport; prints
+   messages per second and checks the server accepted every one.
+2. Automatic invoicing: seeds N enabled accounts (bench/auto_invoicing.py), then runs the job once
+   in a fresh child process, so its peak resident memory (VmHWM, ru_maxrss) is the run's alone;
+   prints time, time per account and peak memory.
+Each part uses its own fresh database (SQLite file in a temporary directory, or a database created on
+the PostgreSQL server and dropped after).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from app.cli import migrate
+from app.core.database import Database
+from app.core.settings import Settings
+
+
+@contextmanager
+def fresh_database(postgres: str | None) -> Iterator[str]:
+    if postgres:
+        os.environ["INVOICING_TEST_POSTGRES_URL"] = postgres
+        from tests.conftest import create_postgres_database, drop_postgres_database
+
+        url, name = create_postgres_database()
+        try:
+            yield url
+        finally:
+            drop_postgres_database(name)
+    else:
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite:///{Path(directory) / 'worker.db'}"
+
+
+class Counter:
+    """aiosmtpd handler that accepts every message and counts it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.count += 1
+        return "250 2.0.0 OK"
+
+
+async def _send_mails(url: str, mails: int, smtp_port: int) -> tuple[int, float]:
+    from app import jobs
+    from app.mail.service import enqueue_mail
+    from app.worker.runner import Worker
+
+    settings = Settings(database_url=url, log_level="WARNING", smtp_url=f"smtp://127.0.0.1:{smtp_port}")
+    database = Database(url, pool_size=2, max_overflow=2)
+    try:
+        async with database.write_session() as session, session.begin():
+            for n in range(mails):
+                context = {"recipient": "Li Lei", "reason": "Wrong title", "amount": "100.00"}
+                context["request_id"] = f"00000000-0000-0000-0000-{n:012d}"
+                await enqueue_mail(session, "request_rejected", [f"a{n}@acme.example"], context)
+        worker = Worker(database, settings, jobs.load_registry(), jobs.services(settings))
+        started = time.perf_counter()
+        ran = await worker.drain()
+        return ran, time.perf_counter() - started
+    finally:
+        await database.dispose()
+
+
+def bench_mail(mails: int, postgres: str | None) -> dict[str, Any]:
+    from aiosmtpd.controller import Controller
+
+    from bench.run import free_port
+
+    with fresh_database(postgres) as url:
+        migrate(url)
+        handler = Counter()
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        try:
+            ran, seconds = asyncio.run(_send_mails(url, mails, controller.port))
+        finally:
+            controller.stop()
+    if handler.count != mails:
+        raise SystemExit(f"mail bench: the SMTP server accepted {handler.count} of {mails} messages")
+    return {"mails": mails, "jobs": ran, "seconds": seconds, "per_second": mails / seconds}
+
+
+async def _auto_invoice(url: str) -> dict[str, Any]:
+    from app.autoinvoicing import job
+    from bench.auto_invoicing import DAY
+
+    settings = Settings(database_url=url, log_level="WARNING")
+    database = Database(url)
+    try:
+        started = time.perf_counter()
+        result = await job.run(database, settings, DAY)
+        seconds = time.perf_counter() - started
+    finally:
+        await database.dispose()
+    return {"requested": result.requested, "skipped": result.skipped, "seconds": seconds}
+
+
+def bench_auto_invoicing(accounts: int, postgres: str | None) -> dict[str, Any]:
+    from bench.auto_invoicing import seed
+
+    with fresh_database(postgres) as url:
+        migrate(url)
+        started = time.perf_counter()
+        seed(url, accounts)
+        seeded = time.perf_counter() - started
+        child = subprocess.run(  # noqa: S603 - this module, in a clean process
+            [sys.executable, "-m", "bench.worker", "--run-auto-invoicing", url],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    return {"accounts": accounts, "seed_seconds": seeded, **result}
+
+
+def render(mail: dict[str, Any], auto: dict[str, Any]) -> list[str]:
+    served = auto["requested"] + auto["skipped"]
+    return [
+        f"worker: {mail['mails']:,} emails to a local SMTP server (aiosmtpd) in {mail['seconds']:.1f} s: "
+        f"{mail['per_second']:.0f} emails/s (one worker)",
+        f"worker: automatic invoicing over {auto['accounts']:,} enabled accounts: {auto['requested']:,} "
+        f"requests, {auto['skipped']:,} skipped in {auto['seconds']:.1f} s "
+        f"({auto['seconds'] / max(served, 1) * 1000:.1f} ms per account), "
+        f"peak RSS {auto['peak_rss_mib']:.0f} MiB",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mails", type=int, default=1000)
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--postgres", help="a server URL; databases are created on it and dropped after")
+    parser.add_argument("--run-auto-invoicing", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.run_auto_invoicing:  # the child process of bench_auto_invoicing
+        result = asyncio.run(_auto_invoice(args.run_auto_invoicing))
+        result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return 0
+    mail = bench_mail(args.mails, args.postgres)
+    auto = bench_auto_invoicing(args.accounts, args.postgres)
+    print("\n".join(render(mail, auto)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
