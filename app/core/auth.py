@@ -100,6 +100,12 @@ class KeyResolver:
         self.lookup = lookup
         self.cache = cache
 
+    def cached(self, key: str) -> AuthContext | None:
+        """The caller from the cache alone (None: not cached, or not a key at all)."""
+        if not key.startswith(KEY_PREFIX) or len(key) > 128:
+            return None
+        return self.cache.get(hash_key(key))
+
     async def resolve(self, session: AsyncSession, key: str) -> AuthContext | None:
         if not key.startswith(KEY_PREFIX) or len(key) > 128:
             return None

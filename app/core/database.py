@@ -20,8 +20,9 @@ PostgreSQL both kinds are plain transactions (READ COMMITTED).
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, event
@@ -92,7 +93,7 @@ def sync_url(url: str) -> str:
 
 
 def configure_sqlite(sync_engine: Any, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, a busy timeout, and transactions begun by us (not by the driver).
+    """WAL, foreign keys, a busy timeout, and write transactions begun by us (not by the driver).
 
     SQLAlchemy's documented recipe for SQLite transactions ("Serializable isolation / Savepoints /
     Transactional DDL", also for aiosqlite): turn the driver's own BEGIN off on connect, and emit
@@ -111,8 +112,36 @@ def configure_sqlite(sync_engine: Any, busy_timeout_ms: int) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        writes = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        # Reads begin nothing: each statement is its own snapshot (as PostgreSQL's READ COMMITTED
+        # gives every statement), which spares a read three round trips to aiosqlite's thread.
+        if connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reset_only_open_transactions(sync_engine: Any) -> None:
+    """Roll a connection back on its way into the pool only if a transaction is still open on it.
+
+    The pool's default reset rolls back every returned connection, even one whose transaction the
+    session just committed: on SQLite that is one more round trip to aiosqlite's thread per unit of
+    work. The engine is created with `pool_reset_on_return=None`, and this `reset` listener (the
+    hook SQLAlchemy documents for a custom reset) asks the driver first.
+    """
+
+    @event.listens_for(sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
+        if reset_state.terminate_only or not reset_state.asyncio_safe:
+            return  # the connection is being discarded (SQLAlchemy closes it)
+        if _in_transaction(dbapi_connection.driver_connection):
+            dbapi_connection.rollback()
+
+
+def _in_transaction(driver_connection: Any) -> bool:
+    in_transaction = getattr(driver_connection, "in_transaction", None)  # sqlite3 / aiosqlite
+    if isinstance(in_transaction, bool):
+        return in_transaction
+    info = getattr(driver_connection, "info", None)  # psycopg: IDLE = 0, anything else is open
+    status = getattr(info, "transaction_status", None)
+    return status is None or int(status) != 0
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -155,7 +184,9 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_pre_ping=self.dialect != "sqlite",
+            pool_reset_on_return=None,  # see reset_only_open_transactions
         )
+        reset_only_open_transactions(self.engine.sync_engine)
         if self.dialect == "sqlite":
             configure_sqlite(self.engine.sync_engine, busy_timeout_ms)
         # Engine.execution_options(): the same pool and listeners, with the option on every connection.
@@ -190,3 +221,44 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class LazySession:
+    """A unit of work's session, opened on first use: `await lazy.get()`.
+
+    The transaction middleware gives every request one; a request that never touches the database
+    (a health check, a refusal before any read, a cached key) opens no session, takes no pooled
+    connection and, on SQLite, never waits for the write gate. `close()` ends the block exactly as
+    leaving `async with database.write_session()` (or `read_session()`) would.
+    """
+
+    def __init__(self, database: Database, *, writes: bool) -> None:
+        self._database = database
+        self._writes = writes
+        self._opened: AbstractAsyncContextManager[AsyncSession] | None = None
+        self.session: AsyncSession | None = None
+
+    @property
+    def opened(self) -> bool:
+        return self.session is not None
+
+    @property
+    def writes(self) -> bool:
+        return self._writes
+
+    async def get(self) -> AsyncSession:
+        if self.session is None:
+            opened = self._database.write_session() if self._writes else self._database.read_session()
+            self.session = await opened.__aenter__()
+            self._opened = opened
+        return self.session
+
+    async def close(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        opened, self._opened, self.session = self._opened, None, None
+        if opened is not None:
+            await opened.__aexit__(exc_type, exc, traceback)

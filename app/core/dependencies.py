@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import AuthContext, KeyResolver, KeyUsageRecorder, Role
 from app.core.errors import Forbidden, Unauthenticated
@@ -21,7 +20,6 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: Annotated[AsyncSession, Depends(get_session)],
 ) -> AuthContext:
     state = request.scope.setdefault("state", {})
     auth = state.get("auth")
@@ -29,7 +27,10 @@ async def authenticate(
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated()
         resolver: KeyResolver = request.app.state.key_resolver
-        auth = await resolver.resolve(session, credentials.credentials)
+        # A cached key needs no session; a miss reads the key in the request's own session.
+        auth = resolver.cached(credentials.credentials) or await resolver.resolve(
+            await get_session(request), credentials.credentials
+        )
         if auth is None:
             raise Unauthenticated("The API key is unknown or revoked.")
         state["auth"] = auth

@@ -1,6 +1,7 @@
 """Prometheus metrics; summed across workers when PROMETHEUS_MULTIPROC_DIR is set."""
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -25,9 +26,19 @@ INVOICE_REQUESTS_REFUSED = Counter(
 INVOICED_FEN = Counter("invoicing_issued_amount_fen_total", "Amount issued on invoices, in fen")
 
 
+# The labelled children, kept per (method, route, status): `labels()` costs a lock and a few
+# allocations per call, and the set of routes and statuses is small and fixed.
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(seconds)
+    key = (method, route, status)
+    children = _children.get(key)
+    if children is None:
+        children = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
+        _children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def render() -> tuple[bytes, str]:

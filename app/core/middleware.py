@@ -23,6 +23,7 @@
 
 import json
 import logging
+import random
 import re
 import time
 import uuid
@@ -35,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core import idempotency, metrics
 from app.core.auth import AuthContext, KeyResolver
 from app.core.context import request_id_var
-from app.core.database import Database, is_unavailable
+from app.core.database import Database, LazySession, is_unavailable
 from app.core.errors import (
     PROBLEM_MEDIA_TYPE,
     DatabaseUnavailable,
@@ -47,8 +48,6 @@ from app.core.settings import Settings
 
 access_logger = logging.getLogger("invoicing.access")
 error_logger = logging.getLogger("invoicing.errors")
-
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -83,6 +82,11 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+def _new_request_id() -> str:
+    """32 hex digits. A request id names a log line, it guards nothing: no need for os.urandom."""
+    return f"{random.getrandbits(128):032x}"
+
+
 class RequestContextMiddleware:
     """Request id in and out, one JSON access-log line, metrics, and a bare 500 for surprises."""
 
@@ -94,7 +98,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming is not None and _valid_request_id(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming is not None and _valid_request_id(incoming) else _new_request_id()
         token = request_id_var.set(request_id)
         state = scope.setdefault("state", {})
         started = time.perf_counter()
@@ -195,6 +199,14 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def _has_body(scope: Scope) -> bool:
+    """Whether the request announces a body (HTTP/1.1: a length or a chunked transfer; an HTTP/2
+    request without a length may still have one, so it counts as having one)."""
+    if scope.get("http_version") not in ("1.0", "1.1"):
+        return True
+    return any(name in (b"content-length", b"transfer-encoding") for name, _ in scope.get("headers", ()))
+
+
 class BodyLimitMiddleware:
     """Buffers the request body; 413 `payload_too_large` past the limit (see the module doc)."""
 
@@ -212,6 +224,9 @@ class BodyLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["method"] in _SAFE_METHODS and not _has_body(scope):
+            await self.app(scope, receive, send)  # nothing to read or to limit
             return
         limit = self.limit_for(scope["method"], scope["path"])
         detail = f"The request body exceeds {limit} bytes."
@@ -326,6 +341,8 @@ class IdempotencyMiddleware:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
+        if (cached := self.key_resolver.cached(token.strip())) is not None:
+            return cached
         async with self.database.read_session() as session:
             return await self.key_resolver.resolve(session, token.strip())
 
@@ -381,7 +398,12 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class TransactionMiddleware:
-    """The request's session: commit before the response leaves (see the module doc)."""
+    """The request's session: commit before the response leaves (see the module doc).
+
+    The session is opened lazily (`LazySession`, on the route's first `Session` or a key-cache
+    miss): a request that never reads the database costs no session, and its response goes out
+    as the app sends it. A request that opened one is answered only after its commit.
+    """
 
     def __init__(self, app: ASGIApp, database: Database) -> None:
         self.app = app
@@ -391,24 +413,43 @@ class TransactionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        writes = scope["method"] not in _SAFE_METHODS
-        opened = self.database.write_session() if writes else self.database.read_session()
+        lazy = LazySession(self.database, writes=scope["method"] not in _SAFE_METHODS)
+        state = scope.setdefault("state", {})
+        state["db"] = lazy
         response = _Captured()
-        async with opened as session:
-            state = scope.setdefault("state", {})
-            state["db_session"] = session
-            try:
-                await self.app(scope, receive, response.send)
+        passing = False
+
+        async def send_after_commit(message: Message) -> None:
+            nonlocal passing
+            if message["type"] == "http.response.start" and not lazy.opened and not commit_hooks(scope):
+                passing = True  # nothing to commit: no reason to hold the response back
+            if passing:
+                await send(message)
+            else:
+                await response.send(message)
+
+        try:
+            await self.app(scope, receive, send_after_commit)
+            if not passing and lazy.writes:
                 if response.status < 400:
-                    for hook in commit_hooks(scope):
-                        await hook(session, response.start or {}, response.body)
-                    await session.commit()
-                else:
-                    await session.rollback()
-            finally:
-                state.pop("db_session", None)
+                    hooks = commit_hooks(scope)
+                    if hooks or lazy.opened:
+                        session = await lazy.get()
+                        for hook in hooks:
+                            await hook(session, response.start or {}, response.body)
+                        await session.commit()
+                elif lazy.session is not None:
+                    await lazy.session.rollback()
+            # A read session has nothing to commit: closing it ends its transaction (if any).
+        except BaseException as error:
+            await lazy.close(type(error), error, error.__traceback__)
+            raise
+        finally:
+            state.pop("db", None)
+        await lazy.close()
         # After the commit and outside SQLite's write gate: a slow reader never holds up writers.
-        await response.forward(send)
+        if not passing:
+            await response.forward(send)
 
 
 # --- response headers ---------------------------------------------------------------------------
