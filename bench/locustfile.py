@@ -170,3 +170,44 @@ class Create(Bench):
         ) as response:
             if response.status_code != 201:
                 response.failure(f"status {response.status_code}: {response.text[:200]}")
+
+
+_deficit_users = itertools.count()
+
+
+class CreateDeficit(Bench):
+    """Each request settles an account's invoice deficit: every account owes over 20 over-invoiced
+    bills and is asked once (5 fresh bills), so every creation carries 20 negative lines. Rounds and
+    users take disjoint slices of the accounts."""
+
+    def on_start(self) -> None:
+        accounts: list[dict[str, Any]] = FIXTURES["deficit_creators"]
+        users = int(os.environ.get("BENCH_USERS", "1"))
+        rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
+        round_ = int(os.environ.get("BENCH_ROUND", "0"))
+        share = len(accounts) // rounds
+        mine = accounts[share * round_ : share * (round_ + 1)][next(_deficit_users) % users :: users]
+        self.accounts = iter(mine)
+
+    @task
+    def create(self) -> None:
+        account = next(self.accounts, None)
+        if account is None:
+            _failures["deficit accounts exhausted"] = _failures.get("deficit accounts exhausted", 0) + 1
+            raise StopUser()
+        body = {
+            "bill_ids": account["bill_ids"],
+            "profile_id": account["profile_id"],
+            "address_id": account["address_id"],
+        }
+        headers = {**bearer(account["key"]), "Content-Type": "application/json"}
+        with self.client.post(
+            "/v1/invoice-requests", json=body, headers=headers, name="create deficit", catch_response=True
+        ) as response:
+            if response.status_code != 201:
+                response.failure(f"status {response.status_code}: {response.text[:200]}")
+            elif (
+                sum(1 for item in response.json()["items"] if item["amount"].startswith("-"))
+                != FIXTURES["deficit_items"]
+            ):
+                response.failure("the request did not settle the whole deficit")

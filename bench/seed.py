@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, delete, event, select, text, update
+from sqlalchemy import Engine, Table, create_engine, delete, event, func, select, text, update
 
 from app.accounts.models import Account, ApiKey
 from app.addresses.models import MailingAddress
@@ -45,6 +45,10 @@ class Size:
     creators: int
     bills_per_creator: int
     deep_position: int
+    # Accounts that only the deficit-creation phase uses, each once: `deficit_items` over-invoiced
+    # bills (requested, invoiced, then amended down) and `DEFICIT_FRESH` fresh bills to request.
+    deficit_creators: int = 0
+    deficit_items: int = 20
 
     @property
     def bills(self) -> int:
@@ -59,6 +63,7 @@ SIZES = {
         creators=32,
         bills_per_creator=5_000,
         deep_position=50_000,
+        deficit_creators=6_000,
     ),
     "quick": Size(
         accounts=3_000,
@@ -67,8 +72,11 @@ SIZES = {
         creators=32,
         bills_per_creator=2_500,
         deep_position=50_000,
+        deficit_creators=2_000,
     ),
 }
+
+DEFICIT_FRESH = 5  # fresh bills per deficit creator: what its one creation selects
 
 # Shares of the seeded requests by status (sum 100).
 STATUS_MIX = [
@@ -101,6 +109,8 @@ class Fixtures:
     customer_account_id: str = ""
     customer_request_ids: list[str] = field(default_factory=list)
     creators: list[dict[str, Any]] = field(default_factory=list)
+    deficit_creators: list[dict[str, Any]] = field(default_factory=list)
+    deficit_items: int = 0
     deep_cursor: str = ""
     deep_position: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -193,7 +203,9 @@ class Seeder:
 
     # --- one account and what hangs off it ---------------------------------------------------
 
-    def account(self, index: int, *, cash_balance: int | None = None) -> dict[str, Any]:
+    def account(
+        self, index: int, *, cash_balance: int | None = None, invoice_deficit: int = 0
+    ) -> dict[str, Any]:
         rng = self.rng
         account_id = self.new_id()
         name = f"Bench Enterprise {index:05d} Co., Ltd."
@@ -207,6 +219,7 @@ class Seeder:
                 "name": name,
                 "external_id": f"bench-{index}",
                 "cash_balance": cash_balance,
+                "invoice_deficit": invoice_deficit,
                 "created_at": created,
                 "updated_at": created,
             },
@@ -446,6 +459,10 @@ class Seeder:
                     "bill_ids": [str(bill["id"]) for bill in bills],
                 }
             )
+        fixtures.deficit_items = size.deficit_items
+        for index in range(size.deficit_creators):
+            fixtures.deficit_creators.append(self.deficit_creator(size.accounts + size.creators + index))
+            self.rows.maybe_flush()
         self.rows.flush()
         fixtures.counts = dict(self.rows.counts)
         # Never deeper than the list (an account with too few bills gets fewer requests).
@@ -453,6 +470,42 @@ class Seeder:
         fixtures.deep_cursor = deep_cursor(self.engine, fixtures.deep_position)
         fixtures.seconds = round(time.perf_counter() - started, 1)
         return fixtures
+
+    def deficit_creator(self, index: int) -> dict[str, Any]:
+        """An account owing an invoice deficit over `deficit_items` bills, and fresh bills to request.
+
+        The over-invoiced bills were requested in full by an issued request, then amended down by
+        1-99 fen each (so any DEFICIT_FRESH fresh bills, each at least 100.00, settle it).
+        """
+        size = self.size
+        periods = _creator_periods(size.deficit_items + DEFICIT_FRESH)
+        cuts = [self.rng.randrange(1, 100) for _ in range(size.deficit_items)]
+        account = self.account(index, cash_balance=99_999_900, invoice_deficit=sum(cuts))
+        bills = self.bills(account["id"], periods, all_cash=True)
+        over, fresh = bills[: size.deficit_items], bills[size.deficit_items :]
+        for bill in over:
+            bill["cash_amount"] = max(bill["cash_amount"], 1_000)
+            bill["total_amount"] = (
+                bill["cash_amount"] + bill["voucher_amount"] + bill["stored_value_card_amount"]
+            )
+        self.request(account, over, Status.issued)  # requested_amount = cash_amount
+        for bill, cut in zip(over, cuts, strict=True):  # the billing engine amends them down
+            bill["cash_amount"] -= cut
+            bill["total_amount"] -= cut
+        for bill in fresh:
+            bill["cash_amount"] = max(bill["cash_amount"], 10_000)
+            bill["total_amount"] = (
+                bill["cash_amount"] + bill["voucher_amount"] + bill["stored_value_card_amount"]
+            )
+        for bill in bills:
+            self.rows.add(Bill.__table__, bill)
+        return {
+            "account_id": str(account["id"]),
+            "key": self.key(Role.customer, account["id"]),
+            "profile_id": str(account["profile"]["id"]),
+            "address_id": str(account["address"]["id"]),
+            "bill_ids": [str(bill["id"]) for bill in fresh],
+        }
 
 
 class _Obj:
@@ -515,6 +568,45 @@ def reset_creators(url: str, account_ids: list[str]) -> None:
             connection.execute(delete(InvoiceRequest).where(InvoiceRequest.account_id.in_(ids)))
             connection.execute(delete(Event).where(Event.account_id.in_(ids)))
             connection.execute(update(Bill).where(Bill.account_id.in_(ids)).values(requested_amount=0))
+    finally:
+        engine.dispose()
+
+
+def reset_deficit_creators(url: str, account_ids: list[str]) -> None:
+    """Give the deficit-creation phase its deficits back: drop the requests earlier runs created
+    (the seeded ones are older than NOW), then recompute what each bill has requested and what each
+    account owes from the requests that remain."""
+    ids = [uuid.UUID(value) for value in account_ids]
+    engine = bulk_engine(url)
+    active = [status.value for status in ACTIVE]
+    try:
+        with engine.begin() as connection:
+            made = select(InvoiceRequest.id).where(
+                InvoiceRequest.account_id.in_(ids), InvoiceRequest.created_at > NOW
+            )
+            for child in (InvoiceRequestItem, InvoiceRequestEvent, Invoice):
+                connection.execute(delete(child).where(child.request_id.in_(made)))
+            connection.execute(
+                delete(InvoiceRequest).where(
+                    InvoiceRequest.account_id.in_(ids), InvoiceRequest.created_at > NOW
+                )
+            )
+            connection.execute(delete(Event).where(Event.account_id.in_(ids)))
+            requested = (
+                select(func.coalesce(func.sum(InvoiceRequestItem.amount), 0))
+                .join(InvoiceRequest, InvoiceRequest.id == InvoiceRequestItem.request_id)
+                .where(InvoiceRequestItem.bill_id == Bill.id, InvoiceRequest.status.in_(active))
+                .scalar_subquery()
+            )
+            connection.execute(
+                update(Bill).where(Bill.account_id.in_(ids)).values(requested_amount=requested)
+            )
+            owed = (
+                select(func.coalesce(func.sum(Bill.requested_amount - Bill.cash_amount), 0))
+                .where(Bill.account_id == Account.id, Bill.requested_amount > Bill.cash_amount)
+                .scalar_subquery()
+            )
+            connection.execute(update(Account).where(Account.id.in_(ids)).values(invoice_deficit=owed))
     finally:
         engine.dispose()
 

@@ -6,7 +6,7 @@ Every unit of work says whether it writes, by the session it opens:
         ...  # one write transaction: committed at the end of the block, rolled back on error
 
     async with database.read_session() as session:
-        ...  # reads; the transaction ends when the block does
+        ...  # reads, each statement on its own committed snapshot (no transaction is begun)
 
 A request gets its session from the transaction middleware (GET/HEAD/OPTIONS read, the rest
 write); the command line, tests, and the worker open their own as above. On SQLite a write session
@@ -15,7 +15,10 @@ it upgrades a read snapshot) and first waits its turn behind this process's othe
 (`write_gate`, an asyncio lock: they queue on the event loop, not on SQLite's busy timeout). A
 writer of another process (a second `invoicing serve`, the worker) is waited for in aiosqlite's
 thread for up to INVOICING_SQLITE_BUSY_TIMEOUT_MS, so the event loop keeps answering reads. On
-PostgreSQL both kinds are plain transactions (READ COMMITTED).
+PostgreSQL a write session is a plain transaction (READ COMMITTED). A read session begins no
+transaction on either database (SQLite: no BEGIN; PostgreSQL: autocommit): each statement sees what
+was committed when it started, which is what READ COMMITTED gave every statement already, and a
+read costs no BEGIN/COMMIT round trips.
 """
 
 import asyncio
@@ -191,7 +194,16 @@ class Database:
             configure_sqlite(self.engine.sync_engine, busy_timeout_ms)
         # Engine.execution_options(): the same pool and listeners, with the option on every connection.
         writer = self.engine.execution_options(**{WRITE_OPTION: True})
-        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Reads take no transaction: on PostgreSQL autocommit (no BEGIN and COMMIT round trips; under
+        # READ COMMITTED each statement had its own snapshot anyway), on SQLite no BEGIN (see
+        # configure_sqlite). A unit of work that needs one snapshot for several reads writes, or
+        # opens a write session.
+        reader = (
+            self.engine
+            if self.dialect == "sqlite"
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._read_sessions = async_sessionmaker(reader, expire_on_commit=False, autoflush=False)
         self._write_sessions = async_sessionmaker(writer, expire_on_commit=False, autoflush=False)
 
     @property
