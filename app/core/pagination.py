@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import functools
 import json
 import uuid
 from collections.abc import Sequence
@@ -134,6 +135,10 @@ def cursor_of(row: Any, keys: Sequence[InstrumentedAttribute[Any]]) -> str:
     return encode_cursor([getattr(row, key.key) for key in keys])
 
 
+@functools.lru_cache(maxsize=512)
 def _selects_one_entity(stmt: AnySelect) -> bool:
+    """Whether `stmt` selects one ORM entity (its rows are entities) or columns. Cached per statement
+    object (statements are built once, `keyset`): `column_descriptions` costs about a third of a
+    20-row page on SQLite when computed for every request."""
     descriptions = stmt.column_descriptions
     return len(descriptions) == 1 and descriptions[0]["entity"] is descriptions[0]["expr"] is not None
