@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pre_ping=settings.db_pre_ping,
     )
 
     key_usage = KeyUsage(database, settings.key_last_used_seconds)

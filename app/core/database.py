@@ -170,7 +170,13 @@ class Database:
     """One engine and two session factories per process (per app instance): see the module doc."""
 
     def __init__(
-        self, url: str, *, pool_size: int = 10, max_overflow: int = 10, busy_timeout_ms: int = 30_000
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        busy_timeout_ms: int = 30_000,
+        pre_ping: bool = True,
     ):
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
@@ -186,7 +192,7 @@ class Database:
             self.url,
             pool_size=pool_size,
             max_overflow=max_overflow,
-            pool_pre_ping=self.dialect != "sqlite",
+            pool_pre_ping=pre_ping and self.dialect != "sqlite",
             pool_reset_on_return=None,  # see reset_only_open_transactions
         )
         reset_only_open_transactions(self.engine.sync_engine)

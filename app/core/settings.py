@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per worker (PostgreSQL)")
     db_max_overflow: int = Field(default=10, ge=0, description="Extra connections per worker (PostgreSQL)")
+    db_pre_ping: bool = Field(
+        default=True,
+        description="PostgreSQL: test each pooled connection as it is checked out (one round trip per "
+        "request); off, the first request on a connection the server dropped answers 503 and the pool "
+        "is renewed",
+    )
     rate_limit_per_minute: int = Field(
         default=0, ge=0, description="Requests per minute per API key; 0 = off"
     )

@@ -147,7 +147,8 @@ def _assert_unavailable(response: httpx.Response) -> None:
 
 
 @pytest.mark.slow
-async def test_postgres_outage_is_503_and_loses_nothing_acknowledged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pre_ping", [True, False], ids=["pre-ping", "no-pre-ping"])
+async def test_postgres_outage_is_503_and_loses_nothing_acknowledged(tmp_path: Path, pre_ping: bool) -> None:
     reason = _missing_cluster_tools()
     if reason:
         pytest.skip(reason)
@@ -156,7 +157,8 @@ async def test_postgres_outage_is_503_and_loses_nothing_acknowledged(tmp_path: P
         app = create_app(Settings(database_url=cluster.url))
         key = bearer(await issue_staff_key(app, Role.billing))
         await app.state.database.dispose()
-        with running_server(cluster.url, tmp_path, workers=2) as server:
+        env = {"INVOICING_DB_PRE_PING": "true" if pre_ping else "false"}
+        with running_server(cluster.url, tmp_path, workers=2, extra_env=env) as server:
             limits = httpx.Limits(max_connections=8)
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30, limits=limits) as http:
                 load = Load(http, key)
