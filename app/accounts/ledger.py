@@ -12,7 +12,8 @@ properties, so list filters, the summary's sums, request creation and every resp
 same expression (Python never recomputes it).
 
 Every change that can move an item's base or requested amount (an amendment, a refund, creating
-or releasing a request) takes `lock_account` first, then the items in id order (bills, then cards):
+or releasing a request) locks the account's row first (`lock_account`; request creation locks it
+with the first statement that reads its facts), then the items in id order (bills, then cards):
 one global lock order, so no deadlock; changes of one account's money are serialized, so the
 deficit it reports in `account.invoice_deficit_changed` is exact; and, as the account row is the
 first row the transaction locks, PostgreSQL gives it a transaction id after every earlier change
@@ -38,7 +39,20 @@ def invoiceable(base: Any, requested: Any) -> ColumnElement[int]:
 
 def over_invoiced(base: Any, requested: Any) -> ColumnElement[int]:
     """What was invoiced beyond what was finally paid: `max(0, requested - base)`."""
-    return case((requested > base, requested - base), else_=0)
+    return case((is_over_invoiced(base, requested), requested - base), else_=0)
+
+
+def is_over_invoiced(base: Any, requested: Any) -> ColumnElement[bool]:
+    """`over_invoiced > 0`, written as the plain comparison that the partial indexes of over-invoiced
+    bills and cards are defined by (`OVER_INVOICED_BILL`, `OVER_INVOICED_CARD`), so a query that
+    states it finds an account's over-invoiced items without reading its other items."""
+    return requested > base  # type: ignore[no-any-return]
+
+
+# The predicates of the partial indexes, as SQL text (the models' `__table_args__` and migration
+# 0008 use them; `is_over_invoiced` states the same comparison in queries).
+OVER_INVOICED_BILL = "requested_amount > cash_amount"
+OVER_INVOICED_CARD = "requested_amount > paid_amount - refunded_amount"
 
 
 _LOCK = select(Account.invoice_deficit).where(Account.id == bindparam("account_id")).with_for_update()
@@ -61,16 +75,29 @@ async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> int:
 
 async def move_deficit(session: AsyncSession, account_id: uuid.UUID, delta: int) -> None:
     """Add `delta` to the account's deficit and write `account.invoice_deficit_changed` in the
-    same transaction; nothing when `delta` is zero. A relative UPDATE: the CHECK constraint refuses
-    a deficit below zero, so an amount settled twice fails instead of being stored."""
+    same transaction; nothing when `delta` is zero."""
+    deficit = await shift_deficit(session, account_id, delta)
+    if deficit is not None:
+        type_, data = deficit_changed(account_id, deficit)
+        await events.record(session, type_, account_id, data)
+
+
+async def shift_deficit(session: AsyncSession, account_id: uuid.UUID, delta: int) -> int | None:
+    """Add `delta` to the account's deficit and return the new one (None when `delta` is zero: no
+    statement). A relative UPDATE: the CHECK constraint refuses a deficit below zero, so an amount
+    settled twice fails instead of being stored. The caller writes `deficit_changed(...)` in the
+    same transaction (request creation batches it with its own event)."""
     if not delta:
-        return
+        return None
     connection = await session.connection()
     result = await connection.execute(_MOVE, {"account_id": account_id, "delta": delta})
     deficit: int = result.scalar_one()
-    await events.record(
-        session,
-        "account.invoice_deficit_changed",
-        account_id,
-        {"account_id": str(account_id), "invoice_deficit": format_money(deficit)},
-    )
+    return deficit
+
+
+def deficit_changed(account_id: uuid.UUID, deficit: int) -> tuple[str, dict[str, Any]]:
+    """The `account.invoice_deficit_changed` event (type, data) for the account's new deficit."""
+    return "account.invoice_deficit_changed", {
+        "account_id": str(account_id),
+        "invoice_deficit": format_money(deficit),
+    }

@@ -4,7 +4,7 @@ soft delete."""
 import uuid
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.defaults import flush_guarding_default, make_default
@@ -60,9 +60,14 @@ def address_snapshot(address: MailingAddress) -> dict[str, Any]:
 
 def _live(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[MailingAddress]:
     """Every customer query starts here: the account's rows that are not deleted."""
-    return select(MailingAddress).where(
-        MailingAddress.account_id == account_id, MailingAddress.deleted_at.is_(None)
-    )
+    return select(MailingAddress).where(live_address(account_id))
+
+
+def live_address(account_id: Any, address_id: Any = None) -> ColumnElement[bool]:
+    """The condition of `_live` (and of one address by id), for a query that joins the account's
+    live address instead of selecting it (request creation reads it with the account)."""
+    condition = and_(MailingAddress.account_id == account_id, MailingAddress.deleted_at.is_(None))
+    return condition if address_id is None else and_(condition, MailingAddress.id == address_id)
 
 
 # Built once for invoice requests (only the bound ids vary per request).

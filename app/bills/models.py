@@ -3,10 +3,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from app.accounts.ledger import invoiceable, over_invoiced
+from app.accounts.ledger import OVER_INVOICED_BILL, invoiceable, over_invoiced
 from app.core.clock import utcnow
 from app.core.database import Base, UTCDateTime
 
@@ -39,4 +39,13 @@ class Bill(Base):
             "total_amount = cash_amount + voucher_amount + stored_value_card_amount", name="total"
         ),
         Index("ix_bill_account_id_period_id", "account_id", "period", "id"),
+        # Only the over-invoiced bills (a handful, usually none): request creation finds an
+        # account's by this index, however many bills it has (see app/requests/reservations.py).
+        Index(
+            "ix_bill_over_invoiced",
+            "account_id",
+            "id",
+            sqlite_where=text(OVER_INVOICED_BILL),
+            postgresql_where=text(OVER_INVOICED_BILL),
+        ),
     )

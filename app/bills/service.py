@@ -31,8 +31,9 @@ class BillFilters:
     period_to: str | None = None
 
 
-def bill_label(bill: Bill) -> str:
-    return f"Bill {bill.period}"
+def period_label(period: str) -> str:
+    """The label of the bill of `period` (on request lines)."""
+    return f"Bill {period}"
 
 
 def bill_out(bill: Bill) -> BillOut:

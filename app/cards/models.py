@@ -3,10 +3,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from app.accounts.ledger import invoiceable, over_invoiced
+from app.accounts.ledger import OVER_INVOICED_CARD, invoiceable, over_invoiced
 from app.core.clock import utcnow
 from app.core.database import Base, UTCDateTime
 
@@ -38,6 +38,15 @@ class StoredValueCard(Base):
         CheckConstraint("face_value >= 0 AND paid_amount >= 0", name="amounts"),
         CheckConstraint("refunded_amount >= 0 AND refunded_amount <= paid_amount", name="refunded"),
         Index("ix_stored_value_card_account_id_created_at_id", "account_id", "created_at", "id"),
+        # Only the over-invoiced cards: how request creation finds an account's (see
+        # app/requests/reservations.py).
+        Index(
+            "ix_stored_value_card_over_invoiced",
+            "account_id",
+            "id",
+            sqlite_where=text(OVER_INVOICED_CARD),
+            postgresql_where=text(OVER_INVOICED_CARD),
+        ),
     )
 
 

@@ -36,8 +36,9 @@ class CardRefund:
     reason: str | None
 
 
-def card_label(card: StoredValueCard) -> str:
-    return f"Stored-value card {card.card_no}"
+def card_no_label(card_no: str) -> str:
+    """The label of the card `card_no` (on request lines)."""
+    return f"Stored-value card {card_no}"
 
 
 def card_out(card: StoredValueCard) -> CardOut:

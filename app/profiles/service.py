@@ -4,7 +4,7 @@ one default per account, soft delete."""
 import uuid
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.defaults import flush_guarding_default, make_default
@@ -75,9 +75,14 @@ def profile_snapshot(profile: InvoiceProfile) -> dict[str, Any]:
 
 def _live(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[InvoiceProfile]:
     """Every customer query starts here: the account's rows that are not deleted."""
-    return select(InvoiceProfile).where(
-        InvoiceProfile.account_id == account_id, InvoiceProfile.deleted_at.is_(None)
-    )
+    return select(InvoiceProfile).where(live_profile(account_id))
+
+
+def live_profile(account_id: Any, profile_id: Any = None) -> ColumnElement[bool]:
+    """The condition of `_live` (and of one profile by id), for a query that joins the account's
+    live profile instead of selecting it (request creation reads it with the account)."""
+    condition = and_(InvoiceProfile.account_id == account_id, InvoiceProfile.deleted_at.is_(None))
+    return condition if profile_id is None else and_(condition, InvoiceProfile.id == profile_id)
 
 
 # Built once for invoice requests (only the bound ids vary per request).

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import ledger
-from app.accounts.service import get_account
+from app.accounts.models import Account
 from app.addresses.models import MailingAddress
-from app.addresses.service import address_snapshot, get_address_for_request
-from app.certification.service import get_certification
+from app.addresses.service import address_snapshot, live_address
+from app.certification.models import Certification
 from app.core import metrics
 from app.core.auth import Role
 from app.core.clock import utcnow
@@ -30,7 +30,7 @@ from app.invoiceable.blockers import Blocker, Facts, blockers
 from app.profiles import rules
 from app.profiles.models import InvoiceProfile
 from app.profiles.rules import CertificationLike
-from app.profiles.service import CertificationRequired, get_profile_for_request, profile_snapshot
+from app.profiles.service import CertificationRequired, live_profile, profile_snapshot
 from app.requests import reservations
 from app.requests.models import InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.queries import Children, event_data, to_outs
@@ -123,6 +123,21 @@ async def create_request(
     return out
 
 
+# The account's standing, certification and the chosen profile and address, with the account's row
+# locked (the first lock of every money move, see app/accounts/ledger.py), by one statement built
+# once. Only the account's row is locked (PostgreSQL: FOR UPDATE OF account); the joins keep the
+# tenant filter and the "live" rules of the profile and address services.
+_FACTS = (
+    select(Account.cash_balance, Account.invoice_deficit, Certification, InvoiceProfile, MailingAddress)
+    .select_from(Account)
+    .outerjoin(Certification, Certification.account_id == Account.id)
+    .outerjoin(InvoiceProfile, live_profile(Account.id, bindparam("profile_id")))
+    .outerjoin(MailingAddress, live_address(Account.id, bindparam("address_id")))
+    .where(Account.id == bindparam("account_id"))
+    .with_for_update(of=Account)
+)
+
+
 async def _create(
     session: AsyncSession,
     account_id: uuid.UUID,
@@ -134,22 +149,38 @@ async def _create(
     first_event: tuple[str, str | None],
     require_positive_cash_balance: bool,
 ) -> InvoiceRequestOut:
-    # The checks run in the order the contract lists them; the first that fails answers.
-    certification = await get_certification(session, account_id)
+    # The facts of the first checks come in one statement (which locks the account); the checks
+    # still run in the order the contract lists them, and the first that fails answers.
+    values = {
+        "account_id": account_id,
+        "profile_id": _try_parse(profile_id),
+        "address_id": _try_parse(address_id),
+    }
+    row = (await session.execute(_FACTS, values)).one_or_none()
+    if row is None:
+        raise NotFound("No such account.")
+    cash_balance, deficit, certification, found_profile, found_address = row
     standing = Facts(
         certified=certification is not None,
-        cash_balance=(await get_account(session, account_id)).cash_balance,
+        cash_balance=cash_balance,
         require_positive_cash_balance=require_positive_cash_balance,
     )
     _refuse(blockers(standing))
     _check_selection(selection)
 
-    profile = await get_profile_for_request(session, account_id, _parse(profile_id, "invoice profile"))
-    address = await get_address_for_request(session, account_id, _parse(address_id, "mailing address"))
+    _parse(profile_id, "invoice profile")
+    if found_profile is None:
+        raise NotFound("No such invoice profile.")
+    profile: InvoiceProfile = found_profile
+    _parse(address_id, "mailing address")
+    if found_address is None:
+        raise NotFound("No such mailing address.")
+    address: MailingAddress = found_address
     bill_ids = [_parse(value, "bill") for value in selection.bill_ids]
     card_ids = [_parse(value, "stored-value card") for value in selection.stored_value_card_ids]
-    await ledger.lock_account(session, account_id)  # the first lock of every money move
-    locked = await reservations.lock_items(session, account_id, bill_ids, card_ids)
+    # The account's row is locked, so its deficit is current: when it is zero, no item is
+    # over-invoiced (the deficit is their sum) and the lock reads only the selected items.
+    locked = await reservations.lock_items(session, account_id, bill_ids, card_ids, deficit=deficit)
 
     lines = locked.lines(bill_ids, card_ids)
     selected = [line for line in lines if line.amount >= 0]
@@ -161,8 +192,8 @@ async def _create(
         invoice_deficit=-sum(line.amount for line in lines if line.amount < 0),
     )
     _refuse(blockers(facts), exhausted=exhausted, facts=facts)
-    await reservations.reserve(session, account_id, lines)
-    return await _insert(session, account_id, profile, address, remark, lines, first_event)
+    moved = await reservations.reserve(session, account_id, lines)
+    return await _insert(session, account_id, profile, address, remark, lines, first_event, moved)
 
 
 def _choice(
@@ -235,6 +266,10 @@ def _check_selection(selection: Selection) -> None:
             seen.add(key)
 
 
+def _try_parse(value: ItemId) -> uuid.UUID | None:
+    return value if isinstance(value, uuid.UUID) else try_parse_id(value)
+
+
 def _parse(value: ItemId, what: str) -> uuid.UUID:
     if isinstance(value, uuid.UUID):
         return value
@@ -258,7 +293,11 @@ async def _insert(
     remark: str | None,
     lines: list[Line],
     first_event: tuple[str, str | None],
+    deficit: int | None,
 ) -> InvoiceRequestOut:
+    """Insert the request, its lines and first event, and the outbox events (the deficit's new
+    value first when the request settled one): four statements, however many lines; the answer
+    is built from what was written, not read back."""
     now = utcnow()
     request_id = uuid.uuid4()
     request = {
@@ -303,5 +342,7 @@ async def _insert(
         events=[{"status": event["status"], "at": now, "actor_role": actor_role, "note": note}],
     )
     (out,) = to_outs([request], {request_id: children}, Role.customer)
-    await events.record(session, "invoice_request.created", account_id, event_data(out))
+    changes = [] if deficit is None else [ledger.deficit_changed(account_id, deficit)]
+    changes.append(("invoice_request.created", event_data(out)))
+    await events.record_many(session, account_id, changes)
     return out

@@ -5,11 +5,13 @@ settles every over-invoiced item of the account (a negative line of minus its ov
 amount); afterwards every item it touched has requested = base. Releasing a request (cancelled,
 rejected, reversed) gives every line back, negative ones too, so the deficit it settled returns.
 
-Both run after `ledger.lock_account` and lock the items in id order, bills then cards: the one
-global lock order of every money move. The selected items and the over-invoiced ones are found and
-locked by one statement per table, so an amount is settled by at most one active request, and no
-positive line takes more than what was invoiceable when the row was locked. The UPDATEs check
-their row counts too: if a writer ever skipped the locks, the request is refused, never doubled.
+Both run after the account's row is locked (`ledger.lock_account`, or creation's first statement)
+and lock the items in id order, bills then cards: the one global lock order of every money move.
+The selected items and the over-invoiced ones are found and locked by one statement for both
+tables (the over-invoiced ones through partial indexes, so the cost does not grow with the
+account's other items), so an amount is settled by at most one active request, and no positive
+line takes more than what was invoiceable when the row was locked. The UPDATEs check their row
+counts too: if a writer ever skipped the locks, the request is refused, never doubled.
 """
 
 import uuid
@@ -17,14 +19,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    CompoundSelect,
+    Select,
+    String,
+    Subquery,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.accounts import ledger
 from app.bills.models import Bill
-from app.bills.service import bill_label, customer_bills
+from app.bills.service import period_label
 from app.cards.models import StoredValueCard
-from app.cards.service import card_label, customer_cards
+from app.cards.service import card_no_label
 from app.core.errors import Conflict, NotFound
 from app.requests.models import InvoiceRequestItem
 
@@ -44,31 +61,36 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    """A locked item as read then: what is left to invoice on it, and what was over-invoiced."""
+
+    kind: str
+    id: uuid.UUID
+    label: str
+    invoiceable: int
+    over_invoiced: int
+
+
+@dataclass(frozen=True, slots=True)
 class Locked:
     """The account's selected and over-invoiced items, locked, with their amounts as read then."""
 
-    bills: dict[uuid.UUID, Bill]
-    cards: dict[uuid.UUID, StoredValueCard]
+    bills: dict[uuid.UUID, Item]
+    cards: dict[uuid.UUID, Item]
 
     def lines(self, bill_ids: Sequence[uuid.UUID], card_ids: Sequence[uuid.UUID]) -> list[Line]:
         """One positive line per selected item (in the order given; an exhausted item gets a line of
         zero, for the caller to refuse), then one negative line per over-invoiced item, bills then
         cards in id order."""
         selected = [
-            Line("bill", bill.id, bill_label(bill), bill.invoiceable_amount)
-            for bill in (self.bills[i] for i in bill_ids)
-        ] + [
-            Line("stored_value_card", card.id, card_label(card), card.invoiceable_amount)
-            for card in (self.cards[i] for i in card_ids)
+            Line(item.kind, item.id, item.label, item.invoiceable)
+            for item in [*(self.bills[i] for i in bill_ids), *(self.cards[i] for i in card_ids)]
         ]
         settling = [
-            Line("bill", bill.id, settlement_label(bill_label(bill)), -bill.over_invoiced_amount)
-            for bill in self.bills.values()
-            if bill.over_invoiced_amount > 0
-        ] + [
-            Line("stored_value_card", card.id, settlement_label(card_label(card)), -card.over_invoiced_amount)
-            for card in self.cards.values()
-            if card.over_invoiced_amount > 0
+            Line(item.kind, item.id, settlement_label(item.label), -item.over_invoiced)
+            for found in (self.bills, self.cards)
+            for item in sorted(found.values(), key=lambda item: item.id)
+            if item.over_invoiced > 0
         ]
         return selected + settling
 
@@ -77,36 +99,99 @@ def settlement_label(label: str) -> str:
     return f"{label}: settles an earlier over-invoiced amount"
 
 
-def _locking(stmt: Select[Any], model: type[Bill] | type[StoredValueCard]) -> Select[Any]:
-    """The account's selected rows and its over-invoiced ones, in id order, locked and re-read."""
+def _locking(
+    kind: str, model: type[Bill] | type[StoredValueCard], base: Any, reference: Any, dialect: str
+) -> Subquery:
+    """The account's selected rows of `model` and its over-invoiced ones, locked in id order.
+
+    The ids come from a UNION ALL of the selected ids (by primary key) and, when the account has a
+    deficit (`:settle`; none means no item is over-invoiced), its over-invoiced items (by the
+    partial index on `ledger.is_over_invoiced`), each arm with the tenant filter; the rows are then
+    read by primary key. So the statement reads only those rows, however many items the account
+    has. On PostgreSQL the ids are gathered into an array first (`= ANY(ARRAY(...))`): the planner
+    cannot estimate how few items are over-invoiced (it assumes a third) and would otherwise
+    prefer to scan the table."""
+    ids: BindParameter[list[uuid.UUID]] = bindparam(f"{kind}_ids", expanding=True)
+    selected, over = aliased(model), aliased(model)
+    wanted = union_all(
+        select(selected.id).where(selected.account_id == bindparam("account_id"), selected.id.in_(ids)),
+        select(over.id).where(
+            bindparam("settle", type_=Boolean),
+            over.account_id == bindparam("account_id"),
+            ledger.is_over_invoiced(base(over), over.requested_amount),
+        ),
+    )
+    found = (
+        model.id == any_(func.array(wanted.scalar_subquery()))
+        if dialect == "postgresql"
+        else model.id.in_(wanted)
+    )
     return (
-        stmt.where(or_(model.id.in_(bindparam("ids", expanding=True)), model.over_invoiced_amount > 0))
+        select(
+            literal_column(f"'{kind}'", String).label("kind"),
+            model.id,
+            reference.label("reference"),
+            model.invoiceable_amount.label("invoiceable"),
+            model.over_invoiced_amount.label("over_invoiced"),
+        )
+        .where(found)
         .order_by(model.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        .with_for_update(of=model)
+        .subquery()
     )
 
 
-# Built once (only the bound account and ids vary).
-_LOCK_BILLS = _locking(customer_bills(bindparam("account_id")), Bill)
-_LOCK_CARDS = _locking(customer_cards(bindparam("account_id")), StoredValueCard)
+def _all_columns(subquery: Subquery) -> Select[Any]:
+    return select(*subquery.c)
+
+
+def _lock_items(dialect: str) -> CompoundSelect[Any]:
+    """Bills, then cards, each locked in id order, by one statement (PostgreSQL runs the arms of a
+    UNION ALL in turn, each arm's rows locked as its sorted read returns them)."""
+    return union_all(
+        _all_columns(_locking("bill", Bill, lambda bill: bill.cash_amount, Bill.period, dialect)),
+        _all_columns(
+            _locking(
+                "stored_value_card",
+                StoredValueCard,
+                lambda card: card.paid_amount - card.refunded_amount,
+                StoredValueCard.card_no,
+                dialect,
+            )
+        ),
+    )
+
+
+_LOCK_ITEMS = {dialect: _lock_items(dialect) for dialect in ("postgresql", "sqlite")}  # built once
+_LABELS = {"bill": period_label, "stored_value_card": card_no_label}
 
 
 async def lock_items(
-    session: AsyncSession, account_id: uuid.UUID, bill_ids: list[uuid.UUID], card_ids: list[uuid.UUID]
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    bill_ids: list[uuid.UUID],
+    card_ids: list[uuid.UUID],
+    *,
+    deficit: int,
 ) -> Locked:
     """Lock the selected items and every over-invoiced item of the account (bills, then cards, each
-    in id order); a selected id that is not the account's is a 404."""
-    values = {"account_id": account_id}
-    bills = {
-        bill.id: bill for bill in (await session.execute(_LOCK_BILLS, {**values, "ids": bill_ids})).scalars()
+    in id order; the caller locked the account first and read its `deficit` then) by one statement;
+    a selected id that is not the account's is a 404."""
+    connection = await session.connection()  # plain rows: the ORM keeps no copy of the items
+    statement = _LOCK_ITEMS[connection.dialect.name]
+    values = {
+        "account_id": account_id,
+        "bill_ids": bill_ids,
+        "stored_value_card_ids": card_ids,
+        "settle": deficit > 0,
     }
-    cards = {
-        card.id: card for card in (await session.execute(_LOCK_CARDS, {**values, "ids": card_ids})).scalars()
-    }
-    for ids, found, what in ((bill_ids, bills, "bill"), (card_ids, cards, "stored-value card")):
+    found: dict[str, dict[uuid.UUID, Item]] = {"bill": {}, "stored_value_card": {}}
+    for kind, item_id, reference, invoiceable, over in await connection.execute(statement, values):
+        found[kind][item_id] = Item(kind, item_id, _LABELS[kind](reference), invoiceable, over)
+    bills, cards = found["bill"], found["stored_value_card"]
+    for ids, items, what in ((bill_ids, bills, "bill"), (card_ids, cards, "stored-value card")):
         for item_id in ids:
-            if item_id not in found:
+            if item_id not in items:
                 raise NotFound(f"No such {what}: {item_id}.")
     return Locked(bills=bills, cards=cards)
 
@@ -129,8 +214,10 @@ _RESERVE_CARDS = (
 )
 
 
-async def reserve(session: AsyncSession, account_id: uuid.UUID, lines: Sequence[Line]) -> None:
-    """Write the lines' effect: one UPDATE per table, then the deficit the negative lines settled."""
+async def reserve(session: AsyncSession, account_id: uuid.UUID, lines: Sequence[Line]) -> int | None:
+    """Write the lines' effect: one UPDATE per table that has lines, then the deficit the negative
+    lines settled; returns the account's new deficit if it moved (the caller writes
+    `account.invoice_deficit_changed` with its own event)."""
     connection = await session.connection()  # plain UPDATEs: the ORM keeps no copy of these rows
     for kind, statement in (("bill", _RESERVE_BILLS), ("stored_value_card", _RESERVE_CARDS)):
         ids = [line.id for line in lines if line.kind == kind]
@@ -143,7 +230,7 @@ async def reserve(session: AsyncSession, account_id: uuid.UUID, lines: Sequence[
                     "The selected items changed while the request was being made; retry."
                 )
     settled = -sum(line.amount for line in lines if line.amount < 0)
-    await ledger.move_deficit(session, account_id, -settled)
+    return await ledger.shift_deficit(session, account_id, -settled)
 
 
 def _give_back(model: type[Bill] | type[StoredValueCard]) -> Any:

@@ -1,0 +1,215 @@
+"""In-process cost of request creation against the F1 floor (issue 15), no server, no load tool.
+
+    python -m bench.create_cost [--postgres URL] [--calls N]
+
+Seeds a small database (bench/seed.py, a few hundred accounts), then calls the ASGI app directly
+in one process (no HTTP client, whose cost would flatter the ratio) and measures process CPU time
+per call (the event loop, the database driver's threads and, on SQLite, the database itself) for:
+
+- F1: `GET /bench/f1` (the API-key check and one primary-key read);
+- create: `POST /v1/invoice-requests` with 5 fresh bills;
+- create + deficit: the same, on an account with 100 over-invoiced bills (an invoice deficit of
+  100 fen), which the request settles with 100 negative lines; the deficit is put back between
+  calls, outside the timing.
+
+Prints each cost in microseconds and creation's cost relative to F1 (issue 15 asks for a
+throughput of >= 0.4 x F1, i.e. a cost of <= 2.5 x F1's). CPU time, not wall time: the machine is
+shared, and on one worker the CPU is what throughput is made of.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import bindparam, create_engine, update
+from sqlalchemy.engine import make_url
+
+from app.accounts.models import Account
+from app.bills.models import Bill
+from app.cli import migrate
+from app.core.database import sync_url
+from app.core.settings import Settings
+from app.main import create_app
+from bench.seed import Size, seed
+
+SIZE = Size(
+    accounts=300,
+    bills_per_account=100,
+    requests=3_000,
+    creators=2,
+    bills_per_creator=6_000,
+    deep_position=100,
+)
+OVER_INVOICED = 100
+
+
+def _headers(key: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"host", b"bench"),
+        (b"authorization", f"Bearer {key}".encode()),
+        (b"content-type", b"application/json"),
+    ]
+
+
+async def call(
+    app: Any, method: str, target: str, headers: list[tuple[bytes, bytes]], body: Any = None
+) -> tuple[int, bytes]:
+    """One request straight into the ASGI app: (status, response body)."""
+    path, _, query = target.partition("?")
+    content = json.dumps(body).encode() if body is not None else b""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [*headers, (b"content-length", str(len(content)).encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("bench", 80),
+    }
+    sent = False
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # never: the app does not wait for a disconnect here
+        sent = True
+        return {"type": "http.request", "body": content, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+def _admin_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _measure(
+    calls: int, one: Callable[[int], Awaitable[None]], before: Callable[[], None] | None
+) -> float:
+    """Mean process CPU seconds of `one(i)` over `calls` calls (after a few unmeasured ones)."""
+    total = 0.0
+    for index in range(calls + 20):
+        if before is not None:
+            before()
+        started = time.process_time()
+        await one(index)
+        if index >= 20:
+            total += time.process_time() - started
+    return total / calls
+
+
+async def run(url: str, calls: int) -> dict[str, float]:
+    migrate(url)
+    fixtures = seed(url, SIZE)
+    plain, deficit = fixtures.creators
+    settings = Settings(database_url=url, log_level="WARNING", bench_routes=True)
+    app = create_app(settings)
+    sync = create_engine(sync_url(url))
+
+    # The deficit account: its last OVER_INVOICED bills over-invoiced by one fen each.
+    over_ids = [uuid.UUID(value) for value in deficit["bill_ids"][-OVER_INVOICED:]]
+    make_deficit = (
+        update(Bill)
+        .where(Bill.id.in_(bindparam("ids", expanding=True)))
+        .values(requested_amount=Bill.cash_amount + 1)
+    )
+    set_deficit = (
+        update(Account).where(Account.id == bindparam("account_id")).values(invoice_deficit=OVER_INVOICED)
+    )
+
+    def reset_deficit() -> None:
+        with sync.begin() as connection:
+            connection.execute(make_deficit, {"ids": over_ids})
+            connection.execute(set_deficit, {"account_id": uuid.UUID(deficit["account_id"])})
+
+    results: dict[str, float] = {}
+    try:
+        f1_headers = _headers(plain["key"])
+
+        async def f1(_index: int) -> None:
+            status, body = await call(app, "GET", "/bench/f1", f1_headers)
+            assert status == 200, body
+
+        def creator(who: dict[str, Any]) -> Callable[[int], Awaitable[None]]:
+            headers = _headers(who["key"])
+
+            async def create(index: int) -> None:
+                body = {
+                    "bill_ids": who["bill_ids"][index * 5 : index * 5 + 5],
+                    "profile_id": who["profile_id"],
+                    "address_id": who["address_id"],
+                }
+                status, answer = await call(app, "POST", "/v1/invoice-requests", headers, body)
+                assert status == 201, answer
+
+            return create
+
+        results["F1"] = await _measure(calls * 4, f1, None)
+        results["create"] = await _measure(calls, creator(plain), None)
+        results["create + deficit"] = await _measure(calls, creator(deficit), reset_deficit)
+        _, answer = await call(app, "GET", "/v1/invoice-requests?limit=1", _headers(deficit["key"]))
+        lines = json.loads(answer)["data"][0]["items"]
+        assert sum(1 for line in lines if line["amount"].startswith("-")) == OVER_INVOICED, lines
+        results["F1 (again)"] = await _measure(calls * 4, f1, None)
+    finally:
+        await app.state.database.dispose()
+        sync.dispose()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.create_cost", description=__doc__)
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL server (a database is created and dropped)"
+    )
+    parser.add_argument("--calls", type=int, default=400, help="measured creations per case (F1: 4x as many)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as workdir:
+        name = None
+        if args.postgres:
+            name = f"invoicing_create_cost_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(_admin_dsn(args.postgres), autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            url = make_url(args.postgres).set(drivername="postgresql+psycopg", database=name)
+            database_url = url.render_as_string(hide_password=False)
+        else:
+            database_url = f"sqlite:///{Path(workdir) / 'create-cost.db'}"
+        try:
+            results = asyncio.run(run(database_url, args.calls))
+        finally:
+            if name is not None:
+                with psycopg.connect(_admin_dsn(args.postgres), autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    f1 = min(results["F1"], results["F1 (again)"])
+    report = {name: round(seconds * 1e6) for name, seconds in results.items()}
+    for name in ("create", "create + deficit"):
+        report[f"{name} / F1 (cost)"] = round(results[name] / f1, 2)
+        report[f"{name}: throughput x F1"] = round(f1 / results[name], 2)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
