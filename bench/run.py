@@ -542,8 +542,11 @@ def main(argv: list[str] | None = None) -> int:
     if must_seed:
         fixtures = seed_database(url, size_name, fixtures_path)
     else:
+        from app.cli import migrate
         from bench.seed import reset_creators, reset_deficit_creators
 
+        if args.app_dir is None:  # a database seeded before a new migration: bring it to head
+            migrate(url)
         fixtures = json.loads(fixtures_path.read_text())
         reset_creators(url, [creator["account_id"] for creator in fixtures["creators"]])
         reset_deficit_creators(url, [creator["account_id"] for creator in fixtures["deficit_creators"]])
