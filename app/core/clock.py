@@ -48,11 +48,15 @@ def _require_aware(value: datetime) -> datetime:
         raise ValueError("is out of range") from None
 
 
-Timestamp = Annotated[
-    datetime,
-    PlainSerializer(format_datetime, return_type=str),
-    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-01-31T08:00:00Z"]}),
-]
+_TIMESTAMP_SCHEMA = WithJsonSchema(
+    {"type": "string", "format": "date-time", "examples": ["2026-01-31T08:00:00Z"]}
+)
+
+Timestamp = Annotated[datetime, PlainSerializer(format_datetime, return_type=str), _TIMESTAMP_SCHEMA]
+# For instants already in UTC (anything read through app.core.database.UTCDateTime): pydantic-core
+# writes a UTC datetime exactly as `format_datetime` does (`Z`, microseconds only when non-zero),
+# without a Python call per value. Not for values of any other offset.
+UTCTimestamp = Annotated[datetime, _TIMESTAMP_SCHEMA]
 # Request models are strict, and FastAPI validates the decoded JSON (not the raw text), so strict
 # datetime parsing would refuse every string: parse leniently, but only from a string.
 TimestampIn = Annotated[

@@ -119,19 +119,32 @@ async def paginate(
     A statement of one ORM entity gives entities; one of columns gives rows (pass the session's
     connection, `await session.connection()`, to skip the ORM's result machinery they do not need).
     """
+    rows, has_more = await fetch_page(executor, stmt, params, *keys, values=values, cursor_field=cursor_field)
+    return rows, has_more, cursor_of(rows[-1], keys) if has_more else None
+
+
+async def fetch_page(
+    executor: AsyncSession | AsyncConnection,
+    stmt: AnySelect,
+    params: PageParams,
+    *keys: InstrumentedAttribute[Any],
+    values: dict[str, Any] | None = None,
+    cursor_field: str = "query.cursor",
+) -> tuple[list[Any], bool]:
+    """`paginate` without the cursor: (rows, has_more). For a statement whose key columns are read
+    raw (not as the keys' Python types): make the cursor with `cursor_of` from the last item once
+    it has its keys' types, so it is the one `paginate` would have made."""
     bound = dict(values or {}, keyset_limit=params.limit + 1)
     if params.cursor is not None:
         after = decode_cursor(params.cursor, [_kind(key) for key in keys], cursor_field)
         bound.update({f"keyset_after_{i}": value for i, value in enumerate(after)})
     result = await executor.execute(stmt, bound)
     rows = list(result.scalars() if _selects_one_entity(stmt) else result)
-    has_more = len(rows) > params.limit
-    rows = rows[: params.limit]
-    return rows, has_more, cursor_of(rows[-1], keys) if has_more else None
+    return rows[: params.limit], len(rows) > params.limit
 
 
 def cursor_of(row: Any, keys: Sequence[InstrumentedAttribute[Any]]) -> str:
-    """The cursor that resumes after `row`."""
+    """The cursor that resumes after `row` (a row or any object with the keys' attributes)."""
     return encode_cursor([getattr(row, key.key) for key in keys])
 
 

@@ -18,6 +18,7 @@ from app.requests.schemas import (
     DeliverIn,
     InvoiceRequestCreate,
     InvoiceRequestOut,
+    InvoiceRequestSummary,
     IssueIn,
     ReasonIn,
     ResendIn,
@@ -108,17 +109,21 @@ Filters = Annotated[queries.RequestFilters, Depends(request_filters)]
 
 @router.get(
     "/v1/invoice-requests",
-    response_model=Page[InvoiceRequestOut],
+    response_model=Page[InvoiceRequestSummary],
     operation_id="invoice_requests-list",
     summary="List invoice requests, newest first",
-    description="Customers see their own account's requests; finance sees every account's.",
+    description=(
+        "Customers see their own account's requests; finance sees every account's. Each item is a"
+        " summary (`InvoiceRequestSummary`): the full request, with its items, snapshots, invoices,"
+        " timeline and `allowed_moves`, is at `GET /v1/invoice-requests/{id}`."
+    ),
     responses=problems(),
 )
 async def list_requests(
     session: Session, auth: CustomerOrFinance, page: Pagination, filters: Filters
-) -> Page[InvoiceRequestOut]:
+) -> Page[InvoiceRequestSummary]:
     data, has_more, cursor = await queries.list_requests(session, auth, filters, page)
-    return Page[InvoiceRequestOut](data=data, has_more=has_more, next_cursor=cursor)
+    return Page[InvoiceRequestSummary](data=data, has_more=has_more, next_cursor=cursor)
 
 
 @router.get(

@@ -4,8 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema
 
-from app.core.clock import Timestamp, TimestampIn
-from app.core.ids import Id
+from app.core.clock import Timestamp, TimestampIn, UTCTimestamp
+from app.core.ids import Id, NativeId
 from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import VISIBLE, Email, Text
@@ -211,3 +211,21 @@ class InvoiceRequestOut(ResponseModel):
     )
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class InvoiceRequestSummary(ResponseModel):
+    """An invoice request as `GET /v1/invoice-requests` lists it: what a queue or a request list
+    shows, read in one statement. The full object (items, snapshots, invoices and their files, the
+    timeline, delivery and `allowed_moves`) is at `GET /v1/invoice-requests/{id}`."""
+
+    id: NativeId
+    account_id: NativeId
+    status: Status
+    amount: MoneyOut = Field(description="The sum of all lines: what finance invoices")
+    invoice_type: Literal["vat_ordinary", "vat_special", "electronic_ordinary"] = Field(
+        description="`electronic_ordinary` is delivered by email, the VAT types on paper"
+    )
+    title: str = Field(description="The invoice header: the title of the profile snapshot")
+    remark: str | None
+    created_at: UTCTimestamp
+    updated_at: UTCTimestamp

@@ -60,9 +60,15 @@ async def run_job(app: FastAPI, day: date, **overrides: Any) -> job.RunResult:
 
 
 async def requests_of(client: httpx.AsyncClient, auto: Auto) -> list[dict[str, Any]]:
+    """The account's requests, newest first, as full objects (the list carries summaries)."""
     response = await client.get("/v1/invoice-requests", params={"limit": 100}, headers=auto.headers)
     assert response.status_code == 200, response.text
-    return list(response.json()["data"])
+    full = []
+    for summary in response.json()["data"]:
+        read = await client.get(f"/v1/invoice-requests/{summary['id']}", headers=auto.headers)
+        assert read.status_code == 200, read.text
+        full.append(read.json())
+    return full
 
 
 def item_ids(request: dict[str, Any]) -> list[tuple[str, str]]:

@@ -125,8 +125,11 @@ class Service:
         return Seeded(account_id=account_id, customer_key=key["key"], periods=periods, card_no=card_no)
 
     def requests_of(self, account_id: str) -> list[dict[str, Any]]:
+        """The account's requests, newest first, as full objects (the list carries summaries)."""
         page = self.call("GET", f"/v1/invoice-requests?account_id={account_id}&limit=100", self.finance_key)
-        return list(page["data"])
+        return [
+            self.call("GET", f"/v1/invoice-requests/{row['id']}", self.finance_key) for row in page["data"]
+        ]
 
 
 class Pages:

@@ -449,7 +449,9 @@ class InvoicingMachine(RuleBasedStateMachine):
             request_id: request.status.value for request_id, request in self.requests.items()
         }
         for row in page["data"]:
-            assert [event["status"] for event in row["events"]][-1] == row["status"]
+            full = self.expect(self.call("GET", f"/v1/invoice-requests/{row['id']}", self.customer), 200)
+            assert full["status"] == row["status"] and full["updated_at"] == row["updated_at"]
+            assert [event["status"] for event in full["events"]][-1] == row["status"]
 
 
 @pytest.fixture

@@ -47,13 +47,12 @@ async def test_upload_lists_each_file_and_the_customer_downloads_the_same_bytes(
         }
         for file_format, data in (("pdf", PDF_BYTES), ("ofd", ofd), ("xml", XML_BYTES))
     ]
-    # The same listing on every read, for both roles.
+    # The same listing on every read of the request, for both roles (the list carries summaries).
     for headers in (ready.headers, api.finance):
         read = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=headers)).json()
         assert read["invoices"][0]["files"] == files
         page = (await client.get("/v1/invoice-requests", params={"status": "issued"}, headers=headers)).json()
-        listed = next(row for row in page["data"] if row["id"] == request["id"])
-        assert listed["invoices"][0]["files"] == files
+        assert request["id"] in [row["id"] for row in page["data"]]
 
     for file_format, data, media in (
         ("pdf", PDF_BYTES, "application/pdf"),

@@ -1,5 +1,9 @@
-"""Listing invoice requests: filters, newest-first keyset pages, and constant statement counts."""
+"""Listing invoice requests: filters, newest-first keyset pages of summaries, and constant
+statement counts."""
 
+import base64
+import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -54,6 +58,66 @@ async def test_list_is_newest_first_and_pages_without_gaps(client: httpx.AsyncCl
             assert cursor is None
             break
     assert seen == [r["id"] for r in reversed(made)]
+
+
+SUMMARY_FIELDS = {
+    "id",
+    "account_id",
+    "status",
+    "amount",
+    "invoice_type",
+    "title",
+    "remark",
+    "created_at",
+    "updated_at",
+}
+
+
+async def test_the_list_carries_summaries_of_what_a_read_by_id_returns(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    ready = await ready_customer(api, bills=3)
+    pending = await create(client, ready, bills=[ready.bills[0]], remark="Before month end")
+    issued = await create(client, ready, bills=[ready.bills[1]])
+    assert (await move(client, api, issued["id"], "start")).status_code == 200
+    issue = {"invoices": [{"number": f"S-{issued['id'][:8]}", "amount": issued["amount"]}]}
+    assert (await move(client, api, issued["id"], "issue", issue)).status_code == 200
+
+    for headers in (ready.headers, api.finance):
+        listed = (await _list(client, headers, account_id=ready.customer.account_id))["data"]
+        if headers is api.finance:
+            assert [row["id"] for row in listed] == [issued["id"], pending["id"]]
+        for row in listed:
+            assert set(row) == SUMMARY_FIELDS
+            full = (await client.get(f"/v1/invoice-requests/{row['id']}", headers=headers)).json()
+            assert row == {
+                "id": full["id"],
+                "account_id": full["account_id"],
+                "status": full["status"],
+                "amount": full["amount"],
+                "invoice_type": full["invoice_type"],
+                "title": full["profile"]["title"],
+                "remark": full["remark"],
+                "created_at": full["created_at"],
+                "updated_at": full["updated_at"],
+            }
+    assert listed[0]["status"] == "issued" and listed[1]["remark"] == "Before month end"
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", listed[0]["id"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", listed[0]["created_at"])
+
+
+async def test_next_cursor_names_the_last_row_as_every_list_does(client: httpx.AsyncClient, api: Api) -> None:
+    """The cursor is the one codec's: the last row's creation instant and its id, so cursors
+    issued before the list carried summaries still resume where they were."""
+    ready = await ready_customer(api, bills=2)
+    await _one_request_per_bill(client, ready)
+    page = await _list(client, ready.headers, limit=1)
+    cursor = page["next_cursor"]
+    created_at, request_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    last = page["data"][0]
+    assert request_id == last["id"]
+    assert datetime.fromisoformat(created_at) == datetime.fromisoformat(last["created_at"])
+    assert created_at.endswith("+00:00")
 
 
 async def test_list_filters_by_status(client: httpx.AsyncClient, api: Api) -> None:
@@ -164,6 +228,11 @@ async def test_listing_1_or_100_requests_costs_the_same_statements(
         with counted_statements(app) as statements:
             page = await _list(client, ready.headers, limit=100)
         counts.append(len(statements))
+        # One statement reads the page; none reads items, events or invoices.
+        requests = [sql for sql in statements if re.search(r"\bFROM invoice_request\b", sql)]
+        assert len(requests) == 1, statements
+        children = r"\b(invoice_request_item|invoice_request_event|invoice|invoice_file)\b"
+        assert not [sql for sql in statements if re.search(rf"\bFROM {children}", sql)], statements
     assert len(page["data"]) == 100
     assert counts[0] == counts[1], counts
 

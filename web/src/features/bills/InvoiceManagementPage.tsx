@@ -8,10 +8,10 @@ import { Link, useNavigate } from "react-router";
 import { Money } from "@/components/Money";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { api, call } from "@/lib/api/client";
-import { collectPages } from "@/lib/api/pages";
+import { collectPages, mapLimited } from "@/lib/api/pages";
 import type { Blocker } from "@/lib/api/types";
 import { formatMoney, toFen } from "@/lib/money";
-import { lastTwelvePeriods, monthlyFigures } from "./monthly";
+import { lastTwelvePeriods, monthlyFigures, requestsSince } from "./monthly";
 import { MonthlyChart } from "./MonthlyChart";
 
 /** Where each blocker is fixed (none: the user cannot fix it in this console). */
@@ -25,17 +25,22 @@ const FIX: Record<Blocker, string | null> = {
 };
 
 async function loadChart() {
+  const periods = lastTwelvePeriods(new Date());
+  const since = requestsSince(periods);
+  const invoiced = (status: "issued" | "delivered") =>
+    collectPages((cursor) =>
+      call(api.GET("/v1/invoice-requests", { params: { query: { limit: 100, cursor, status, created_from: since } } })),
+    );
   const [bills, issued, delivered] = await Promise.all([
     collectPages((cursor) => call(api.GET("/v1/bills", { params: { query: { limit: 100, cursor } } }))),
-    collectPages((cursor) =>
-      call(api.GET("/v1/invoice-requests", { params: { query: { limit: 100, cursor, status: "issued" } } })),
-    ),
-    collectPages((cursor) =>
-      call(api.GET("/v1/invoice-requests", { params: { query: { limit: 100, cursor, status: "delivered" } } })),
-    ),
+    invoiced("issued"),
+    invoiced("delivered"),
   ]);
-  const lines = [...issued, ...delivered].flatMap((request) => request.items);
-  return monthlyFigures(lastTwelvePeriods(new Date()), bills, lines);
+  // The lists carry summaries: each invoiced request's lines come from reading it by id.
+  const requests = await mapLimited([...issued, ...delivered], 4, (request) =>
+    call(api.GET("/v1/invoice-requests/{request_id}", { params: { path: { request_id: request.id } } })),
+  );
+  return monthlyFigures(periods, bills, requests.flatMap((request) => request.items));
 }
 
 export function InvoiceManagementPage() {

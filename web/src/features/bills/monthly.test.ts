@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lastTwelvePeriods, monthlyFigures } from "./monthly";
+import { lastTwelvePeriods, monthlyFigures, requestsSince } from "./monthly";
 
 describe("lastTwelvePeriods", () => {
   it("lists the twelve finished months, oldest first, across a year boundary", () => {
@@ -7,6 +7,13 @@ describe("lastTwelvePeriods", () => {
     expect(periods).toHaveLength(12);
     expect(periods[0]).toBe("2025-02");
     expect(periods[11]).toBe("2026-01");
+  });
+});
+
+describe("requestsSince", () => {
+  it("starts a month before the first period, across a year boundary", () => {
+    expect(requestsSince(["2025-02", "2025-03"])).toBe("2025-01-01T00:00:00Z");
+    expect(requestsSince(["2025-01"])).toBe("2024-12-01T00:00:00Z");
   });
 });
 

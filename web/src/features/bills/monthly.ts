@@ -38,6 +38,17 @@ export function lastTwelvePeriods(now: Date): string[] {
 }
 
 /**
+ * The earliest creation time of a request that can invoice a bill of `periods`: a bill exists once
+ * its month has begun, so a request that invoices it is made after that; a month earlier still, so
+ * no time zone can move a request out.
+ */
+export function requestsSince(periods: string[]): string {
+  const [year, month] = periods[0]!.split("-").map(Number) as [number, number];
+  const before = month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, "0")}`;
+  return `${before}-01T00:00:00Z`;
+}
+
+/**
  * Per month: cash billed (the bills' cash part), requested (what active requests hold of it) and
  * invoiced (the bill lines of issued or delivered requests, negative settlement lines included).
  */

@@ -10,7 +10,7 @@ import { Money } from "@/components/Money";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { StatusTag } from "@/components/StatusTag";
 import { api, call } from "@/lib/api/client";
-import { STATUSES, type InvoiceRequest, type InvoiceType, type Status } from "@/lib/api/types";
+import { STATUSES, type InvoiceRequestSummary, type InvoiceType, type Status } from "@/lib/api/types";
 
 const PAGE_SIZE = 20;
 
@@ -65,7 +65,7 @@ export function QueuePage() {
             />
           </Form.Item>
         </Form>
-        <Table<InvoiceRequest>
+        <Table<InvoiceRequestSummary>
           rowKey="id"
           loading={list.isFetching}
           dataSource={(list.data?.data ?? [])}
@@ -75,7 +75,7 @@ export function QueuePage() {
           columns={[
             { title: t("requests.created"), dataIndex: "created_at", render: (v: string) => <DateTime value={v} /> },
             { title: t("requests.account"), dataIndex: "account_id", render: (v: string) => <code>{v}</code> },
-            { title: t("profiles.titleField"), key: "title", render: (_: unknown, r) => r.profile.title },
+            { title: t("profiles.titleField"), dataIndex: "title" },
             { title: t("requests.type"), dataIndex: "invoice_type", render: (v: InvoiceType) => t(`invoiceType.${v}`) },
             { title: t("requests.amount"), dataIndex: "amount", align: "right", render: (v: string) => <Money amount={v} /> },
             { title: t("requests.status"), dataIndex: "status", render: (v: Status) => <StatusTag status={v} /> },

@@ -10,7 +10,7 @@ import { Money } from "@/components/Money";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { StatusTag } from "@/components/StatusTag";
 import { api, call } from "@/lib/api/client";
-import { STATUSES, type InvoiceRequest, type InvoiceType, type Status } from "@/lib/api/types";
+import { STATUSES, type InvoiceRequestSummary, type InvoiceType, type Status } from "@/lib/api/types";
 
 const PAGE_SIZE = 10;
 
@@ -48,7 +48,7 @@ export function RequestsPage() {
           />
         }
       >
-        <Table<InvoiceRequest>
+        <Table<InvoiceRequestSummary>
           rowKey="id"
           loading={list.isFetching}
           dataSource={(list.data?.data ?? [])}

@@ -485,7 +485,7 @@ export interface paths {
         };
         /**
          * List invoice requests, newest first
-         * @description Customers see their own account's requests; finance sees every account's.
+         * @description Customers see their own account's requests; finance sees every account's. Each item is a summary (`InvoiceRequestSummary`): the full request, with its items, snapshots, invoices, timeline and `allowed_moves`, is at `GET /v1/invoice-requests/{id}`.
          */
         get: operations["invoice_requests-list"];
         put?: never;
@@ -1570,6 +1570,56 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * InvoiceRequestSummary
+         * @description An invoice request as `GET /v1/invoice-requests` lists it: what a queue or a request list
+         *     shows, read in one statement. The full object (items, snapshots, invoices and their files, the
+         *     timeline, delivery and `allowed_moves`) is at `GET /v1/invoice-requests/{id}`.
+         */
+        InvoiceRequestSummary: {
+            /**
+             * Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /**
+             * Account Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            account_id: string;
+            status: components["schemas"]["Status"];
+            /**
+             * Amount
+             * @description The sum of all lines: what finance invoices
+             * @example 1024.50
+             */
+            amount: string;
+            /**
+             * Invoice Type
+             * @description `electronic_ordinary` is delivered by email, the VAT types on paper
+             * @enum {string}
+             */
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            /**
+             * Title
+             * @description The invoice header: the title of the profile snapshot
+             */
+            title: string;
+            /** Remark */
+            remark: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            updated_at: string;
+        };
         /** InvoiceableSummaryOut */
         InvoiceableSummaryOut: {
             /**
@@ -1728,10 +1778,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** Page[InvoiceRequestOut] */
-        Page_InvoiceRequestOut_: {
+        /** Page[InvoiceRequestSummary] */
+        Page_InvoiceRequestSummary_: {
             /** Data */
-            data: components["schemas"]["InvoiceRequestOut"][];
+            data: components["schemas"]["InvoiceRequestSummary"][];
             /** Has More */
             has_more: boolean;
             /**
@@ -5050,7 +5100,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_InvoiceRequestOut_"];
+                    "application/json": components["schemas"]["Page_InvoiceRequestSummary_"];
                 };
             };
             /** @description Missing or unknown API key (`unauthenticated`) */

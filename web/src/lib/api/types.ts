@@ -7,6 +7,8 @@ export type InvoiceFile = Schemas["InvoiceFileOut"];
 export type Delivery = Schemas["DeliveryOut"];
 export type Invoice = Schemas["InvoiceOut"];
 export type InvoiceRequest = Schemas["InvoiceRequestOut"];
+/** What the request lists carry; the full `InvoiceRequest` is read by id. */
+export type InvoiceRequestSummary = Schemas["InvoiceRequestSummary"];
 export type Summary = Schemas["InvoiceableSummaryOut"];
 export type Bill = Schemas["BillOut"];
 export type Card = Schemas["CardOut"];
