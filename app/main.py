@@ -67,6 +67,18 @@ TAGS = [
 INVOICE_FILE_PATH = re.compile(r"/v1/invoice-requests/[^/]+/invoices/[^/]+/files/[^/]+")
 
 
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """`gc.freeze()` once per process, after a collection (nothing cyclic and dead is kept)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -85,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Everything loaded by now (modules, the app, compiled statements) lives as long as the
         # process: move it out of the collector's sight, so a collection during a request scans
         # only that request's garbage (shorter pauses, a steadier p99; docs/PERFORMANCE.md).
-        gc.freeze()
+        _freeze_startup_objects()
         yield
         await key_usage.close()
         await database.dispose()

@@ -30,7 +30,7 @@ class JsonLineFormatter(logging.Formatter):
             "request_id": request_id_var.get(),
         }
         for name, value in record.__dict__.items():
-            if name not in _RECORD_FIELDS:
+            if name not in _RECORD_FIELDS and name not in line:  # an extra never hides a base field
                 line[name] = value
         if record.exc_info:
             line["exc_info"] = self.formatException(record.exc_info)

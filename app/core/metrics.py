@@ -31,7 +31,11 @@ INVOICED_FEN = Counter("invoicing_issued_amount_fen_total", "Amount issued on in
 _children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    method = method if method in _METHODS else "OTHER"  # a client's method names no new series
     key = (method, route, status)
     children = _children.get(key)
     if children is None:

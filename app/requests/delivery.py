@@ -26,7 +26,7 @@ from app.mail.service import enqueue_mail, mail_payload
 from app.requests.filetypes import FileFormat
 from app.requests.models import Invoice, InvoiceFile, InvoiceRequest
 from app.requests.queries import event_data, get_request
-from app.requests.storage import STORAGES
+from app.requests.storage import READ_ATTEMPTS, STORAGES
 from app.worker.queue import enqueue
 from app.worker.registry import JobContext, registry
 
@@ -101,7 +101,17 @@ async def announce_rejection(session: AsyncSession, request: InvoiceRequest, rea
 
 
 async def _attachments(ctx: JobContext) -> list[Attachment]:
-    """Every file of the request's invoices, by invoice then pdf, ofd, xml."""
+    """Every file of the request's invoices, by invoice then pdf, ofd, xml: the files as they are
+    when the job runs. A file replaced while they are read (its bytes gone under the listed key)
+    makes the job read them all again, so a mail never mixes an old file with new ones."""
+    for _attempt in range(READ_ATTEMPTS):
+        attachments = await _read_attachments(ctx)
+        if attachments is not None:
+            return attachments
+    raise RuntimeError("the invoice files kept changing while the mail was assembled; the job retries")
+
+
+async def _read_attachments(ctx: JobContext) -> list[Attachment] | None:
     request_id = uuid.UUID(ctx.payload["request_id"])
     order = {file_format.value: position for position, file_format in enumerate(FileFormat)}
     async with ctx.database.read_session() as session:
@@ -122,6 +132,8 @@ async def _attachments(ctx: JobContext) -> list[Attachment]:
         attachments = []
         for row in sorted(rows, key=lambda row: (row.position, order[row.format])):
             data = await STORAGES[row.storage].load(session, row.storage_key)
+            if data is None:
+                return None  # replaced since the listing: read them all again
             attachments.append(Attachment(f"{row.number}.{row.format}", row.content_type, data))
     return attachments
 

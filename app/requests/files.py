@@ -17,7 +17,7 @@ from app.requests.models import Invoice, InvoiceFile, InvoiceRequest
 from app.requests.queries import get_request
 from app.requests.schemas import InvoiceRequestOut
 from app.requests.states import Status
-from app.requests.storage import DEFAULT_STORAGE, STORAGES
+from app.requests.storage import DEFAULT_STORAGE, READ_ATTEMPTS, STORAGES
 
 # Files can be uploaded (or replaced) while the invoices stand: issued or delivered.
 UPLOADABLE = frozenset({Status.issued, Status.delivered})
@@ -165,8 +165,16 @@ async def find(
     )
 
 
-async def read(session: AsyncSession, stored: StoredFile) -> bytes:
-    return await STORAGES[stored.storage].load(session, stored.storage_key)
+async def read(
+    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, stored: StoredFile
+) -> tuple[StoredFile, bytes]:
+    """The current version of the file `stored` describes, and its bytes (404 if it went away)."""
+    for _attempt in range(READ_ATTEMPTS):
+        data = await STORAGES[stored.storage].load(session, stored.storage_key)
+        if data is not None:
+            return stored, data
+        stored = await find(session, auth, request_id, stored.number, stored.format)
+    raise NotFound("No such file.")
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:

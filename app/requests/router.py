@@ -337,14 +337,15 @@ async def download_file(
     auth: CustomerOrFinance,
     if_none_match: Annotated[str | None, Header(description="An ETag from an earlier download")] = None,
 ) -> Response:
-    stored = await files.find(session, auth, parse_id(request_id), number, file_format)
+    request_uuid = parse_id(request_id)
+    stored = await files.find(session, auth, request_uuid, number, file_format)
+    if files.matches(if_none_match, stored.etag):
+        headers = {"ETag": stored.etag, "Cache-Control": "private, no-cache"}
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    stored, content = await files.read(session, auth, request_uuid, stored)
     headers = {
         "ETag": stored.etag,
         "Cache-Control": "private, no-cache",
+        "Content-Disposition": f'attachment; filename="{stored.filename}"',
     }
-    if files.matches(if_none_match, stored.etag):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
-    return Response(
-        content=await files.read(session, stored), media_type=stored.content_type, headers=headers
-    )
+    return Response(content=content, media_type=stored.content_type, headers=headers)

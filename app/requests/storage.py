@@ -24,12 +24,21 @@ class FileBlob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# A file's metadata and its bytes are read by separate statements (the bytes may one day live
+# outside the database, and a read session holds no snapshot): a file replaced in between is
+# looked up again, a few times at most (`files.read`, the delivery job).
+READ_ATTEMPTS = 3
+
+
 class FileStorage(Protocol):
     name: str
 
     async def save(self, session: AsyncSession, key: str, data: bytes) -> None: ...
 
-    async def load(self, session: AsyncSession, key: str) -> bytes: ...
+    async def load(self, session: AsyncSession, key: str) -> bytes | None:
+        """The bytes stored under `key`; None when there are none (any more): the file was
+        replaced or removed after its metadata was read."""
+        ...
 
     async def delete(self, session: AsyncSession, key: str) -> None: ...
 
@@ -41,10 +50,11 @@ class DatabaseStorage:
         connection = await session.connection()
         await connection.execute(insert(FileBlob).values(key=key, data=data, created_at=utcnow()))
 
-    async def load(self, session: AsyncSession, key: str) -> bytes:
+    async def load(self, session: AsyncSession, key: str) -> bytes | None:
         connection = await session.connection()
-        data = (await connection.execute(select(FileBlob.data).where(FileBlob.key == key))).scalar_one()
-        return bytes(data)
+        result = await connection.execute(select(FileBlob.data).where(FileBlob.key == key))
+        data = result.scalar_one_or_none()
+        return None if data is None else bytes(data)
 
     async def delete(self, session: AsyncSession, key: str) -> None:
         connection = await session.connection()

@@ -4,11 +4,16 @@ gets 404; bodies that are not the format, too large, or in the wrong state are r
 
 import hashlib
 import io
+import uuid
 import zipfile
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from app.core.auth import AuthContext, Role
+from app.requests import files
+from app.requests.filetypes import FileFormat
 from tests.factories import Api, bearer
 from tests.requests.helpers import (
     PDF_BYTES,
@@ -257,3 +262,29 @@ async def test_split_invoices_each_take_their_own_files(client: httpx.AsyncClien
     assert [len(invoice["files"]) for invoice in response.json()["invoices"]] == [1, 1]
     assert "deliver" in response.json()["allowed_moves"]
     assert (await move(client, api, request["id"], "deliver")).status_code == 200
+
+
+async def test_a_file_replaced_between_its_listing_and_its_bytes_is_read_as_replaced(
+    app: FastAPI, client: httpx.AsyncClient, api: Api
+) -> None:
+    """A read session holds no snapshot: the metadata and the bytes are two statements, and a
+    replacement may land between them. The reader gets the new file whole (its ETag and bytes),
+    never the old metadata with missing bytes (which was a 500)."""
+    ready = await ready_customer(api, bills=1, invoice_type="electronic_ordinary")
+    request = await to_status(client, api, ready, "issued")
+    number = request["invoices"][0]["number"]
+    assert (await upload(client, api, request, "pdf", PDF_BYTES)).status_code == 200
+    newer = PDF_BYTES.replace(b"%%EOF", b"% replaced\n%%EOF")
+    finance = AuthContext(key_id=uuid.uuid4(), role=Role.finance, account_id=None)
+    request_id = uuid.UUID(str(request["id"]))
+    database = app.state.database
+    async with database.read_session() as session:
+        listed = await files.find(session, finance, request_id, number, FileFormat.pdf)
+        assert (await upload(client, api, request, "pdf", newer)).status_code == 200  # meanwhile
+        stored, data = await files.read(session, finance, request_id, listed)
+    assert data == newer
+    assert stored.sha256 == hashlib.sha256(newer).hexdigest() != listed.sha256
+    # And through the API: the download carries the replacement's bytes and ETag.
+    response = await client.get(_url(request, number, "pdf"), headers=ready.headers)
+    assert response.content == newer
+    assert response.headers["etag"] == f'"{stored.sha256}"'
