@@ -15,8 +15,15 @@ from typing import Any
 
 from app.core.context import request_id_var
 
-# Attributes every LogRecord has: whatever else a record carries came from `extra`.
-_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "taskName"}
+# Attributes every LogRecord has: whatever else a record carries came from `extra` (but uvicorn's
+# `color_message`, the message again with terminal colour codes).
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "taskName",
+    "color_message",
+}
 
 
 class JsonLineFormatter(logging.Formatter):
