@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_overflow=settings.db_max_overflow,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pre_ping=settings.db_pre_ping,
+        strict_lock_order=settings.strict_lock_order,
     )
 
     key_usage = KeyUsage(database, settings.key_last_used_seconds)

@@ -12,21 +12,37 @@ properties, so list filters, the summary's sums, request creation and every resp
 same expression (Python never recomputes it).
 
 Every change that can move an item's base or requested amount (an amendment, a refund, creating
-or releasing a request) locks the account's row first (`lock_account`; request creation locks it
-with the first statement that reads its facts), then the items in id order (bills, then cards):
-one global lock order, so no deadlock; changes of one account's money are serialized, so the
-deficit it reports in `account.invoice_deficit_changed` is exact; and, as the account row is the
-first row the transaction locks, PostgreSQL gives it a transaction id after every earlier change
-of that account, so the events feed (ordered by transaction id) lists those events in commit order.
+or releasing a request), every move of a request, and everything else that writes an event of the
+account, locks the account first (`lock_account`; request creation locks it with the first
+statement that reads its facts), then the request, then the items in id order (bills, then cards):
+one global lock order, so no deadlock; changes of one account are serialized, so the deficit it
+reports in `account.invoice_deficit_changed` is exact.
+
+The events feed is ordered by the writing transaction's id (app/events/service.py), so an account's
+events are in the order of its changes only if each transaction is given its id *while it holds the
+account's lock*. A row lock cannot promise that: PostgreSQL gives a `SELECT … FOR UPDATE` its
+transaction id before it waits, and one that wakes behind an UPDATE of the row re-locks the newest
+version in a race that a later transaction (with a higher id) can win. So the lock is taken in two
+steps by one statement: `pg_advisory_xact_lock` keyed on the account (waiting for it assigns no
+transaction id, and its waiters are granted in turn), then the row lock. The holders of one
+account's advisory lock follow one another, and each is given its id after its predecessor
+committed, so ids grow along the account's lock chain. That holds only if nothing gave the
+transaction an id before: the statement also reads `pg_current_xact_id_if_assigned()` and
+`check_lock_order` reports (INVOICING_STRICT_LOCK_ORDER, on in the tests: fails) a transaction
+that locks its account too late. SQLite has one writer at a time: commit order is id order.
+docs/EVENTS.md says what the feed promises and why.
 """
 
+import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, select, update
+from sqlalchemy import BigInteger, ColumnElement, Text, bindparam, case, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
+from app.core import metrics
+from app.core.database import STRICT_LOCK_ORDER
 from app.core.errors import NotFound
 from app.core.money import format_money
 from app.events import service as events
@@ -55,22 +71,80 @@ OVER_INVOICED_BILL = "requested_amount > cash_amount"
 OVER_INVOICED_CARD = "requested_amount > paid_amount - refunded_amount"
 
 
-_LOCK = select(Account.invoice_deficit).where(Account.id == bindparam("account_id")).with_for_update()
+# The account lock's two columns (PostgreSQL), evaluated below the row lock of the statement that
+# carries them: the advisory lock on the account first, then whether the transaction already had an
+# id. `pg_advisory_xact_lock` returns void; it is selected only for its effect.
+LOCK_COLUMNS = (
+    func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)).label("account_lock"),
+    cast(func.pg_current_xact_id_if_assigned(), Text).label("xid_before_lock"),
+)
+_LOCK = {
+    "postgresql": select(Account.invoice_deficit, *LOCK_COLUMNS)
+    .where(Account.id == bindparam("account_id"))
+    .with_for_update(),
+    "sqlite": select(Account.invoice_deficit, cast(None, Text).label("xid_before_lock")).where(
+        Account.id == bindparam("account_id")
+    ),
+}
 _MOVE = (
     update(Account)
     .where(Account.id == bindparam("account_id"))
     .values(invoice_deficit=Account.invoice_deficit + bindparam("delta"))
     .returning(Account.invoice_deficit)
 )
+_HELD = "accounts_locked"
+logger = logging.getLogger("invoicing.ledger")
+
+
+class LockOrderViolation(RuntimeError):
+    """An account was locked by a transaction that already had an id (a bug in the caller)."""
+
+
+def lock_values(account_id: uuid.UUID) -> dict[str, Any]:
+    """The bound values of a statement that locks the account (with LOCK_COLUMNS on PostgreSQL)."""
+    return {"account_id": account_id, "lock_key": lock_key(account_id)}
+
+
+def lock_key(account_id: uuid.UUID) -> int:
+    """The account's advisory-lock key: the first 64 bits of its (random) id. Two accounts that
+    shared a key would only be serialized together; nothing else in the database takes advisory
+    locks."""
+    return int.from_bytes(account_id.bytes[:8], "big", signed=True)
 
 
 async def lock_account(session: AsyncSession, account_id: uuid.UUID) -> int:
-    """Lock the account's row (the first lock of every money move) and return its deficit."""
+    """Lock the account (the first lock of every change of it) and return its deficit."""
     connection = await session.connection()
-    deficit: int | None = (await connection.execute(_LOCK, {"account_id": account_id})).scalar_one_or_none()
-    if deficit is None:
+    statement = _LOCK[connection.dialect.name]
+    row = (await connection.execute(statement, lock_values(account_id))).one_or_none()
+    if row is None:
         raise NotFound("No such account.")
+    check_lock_order(session, account_id, row.xid_before_lock)
+    deficit: int = row.invoice_deficit
     return deficit
+
+
+def check_lock_order(session: AsyncSession, account_id: uuid.UUID, xid_before_lock: str | None) -> None:
+    """The guard of the feed's order: the first lock of `account_id` in this transaction must come
+    before anything gave the transaction an id. Locking it again later (e.g. automatic invoicing,
+    then the creation it calls) is fine."""
+    transaction = session.sync_session.get_transaction()
+    held: tuple[object, set[uuid.UUID]] | None = session.info.get(_HELD)
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        session.info[_HELD] = held
+    first = account_id not in held[1]
+    held[1].add(account_id)
+    if xid_before_lock is None or not first:
+        return
+    metrics.LOCK_ORDER_VIOLATIONS.inc()
+    message = (
+        f"account {account_id} locked by transaction {xid_before_lock}, which already had an id: "
+        "the events feed may list its events out of order"
+    )
+    if session.info.get(STRICT_LOCK_ORDER):
+        raise LockOrderViolation(message)
+    logger.error(message, extra={"account_id": str(account_id)})
 
 
 async def move_deficit(session: AsyncSession, account_id: uuid.UUID, delta: int) -> None:

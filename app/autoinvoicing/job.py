@@ -3,9 +3,10 @@ skip, per month.
 
 The enabled accounts are walked in account-id order, a batch at a time (keyset: memory is bounded
 by the batch, not by the number of accounts), and each account is served in its own short
-transaction. That transaction locks the account's setting row, checks that the month has no run
-yet, makes the request through the one creation path (`app.requests.create`), and inserts the
-month's `auto_invoicing_run` row. A second worker waits on the setting lock and then finds the run;
+transaction. That transaction locks the account (before anything gives it a transaction id, see
+app/accounts/ledger.py), then its setting row, checks that the month has no run yet, makes the
+request through the one creation path (`app.requests.create`), and inserts the month's
+`auto_invoicing_run` row. A second worker waits on the account's lock and then finds the run;
 the run's primary key (account, month) refuses a second row whatever happens. A crash rolls back the
 account in hand; a rerun resumes with the accounts that have no run yet.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import Select, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import ledger
 from app.autoinvoicing import notices
 from app.autoinvoicing.models import AutoInvoicingRun, AutoInvoicingSetting
 from app.autoinvoicing.service import get_setting
@@ -131,6 +133,10 @@ async def _next_batch(database: Database, month: str, after: uuid.UUID | None, s
 async def _serve(database: Database, settings: Settings, account_id: uuid.UUID, today: date) -> Outcome:
     month = month_of(today)
     async with database.write_session() as session:
+        # The account first, as every change of it (app/accounts/ledger.py): locking the setting row
+        # would give the transaction its id before it waits for the account, and the feed could
+        # then list this month's events before a change that was made ahead of them.
+        await ledger.lock_account(session, account_id)
         setting = await get_setting(session, account_id, lock=True)
         if setting is None or not setting.enabled:
             return Outcome.idle

@@ -5,12 +5,12 @@ import uuid
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import ledger
 from app.accounts.models import Account
-from app.accounts.service import get_account, lock_account
+from app.accounts.service import get_account
 from app.certification.models import Certification
 from app.certification.schemas import CertificationOut
 from app.core.clock import utcnow
-from app.core.errors import NotFound
 from app.events import service as events
 
 _BY_ACCOUNT = select(Certification).where(Certification.account_id == bindparam("account_id"))  # built once
@@ -41,9 +41,9 @@ async def certify(
     session: AsyncSession, account_id: uuid.UUID, enterprise_name: str, taxpayer_id: str
 ) -> CertificationOut:
     """Create or replace the account's certification; identical data changes nothing."""
-    # Serialize concurrent certifications of one account on its row (SQLite: the write lock).
-    if not await lock_account(session, account_id):
-        raise NotFound("No such account.")
+    # The account's lock first (app/accounts/ledger.py): it serializes concurrent certifications
+    # and keeps `certification.updated` in the order of the account's changes in the feed.
+    await ledger.lock_account(session, account_id)  # 404 for an unknown account
     certification = await get_certification(session, account_id)
     if certification is not None and (
         certification.enterprise_name == enterprise_name and certification.taxpayer_id == taxpayer_id

@@ -75,6 +75,8 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 # The execution option a write session's engine carries; the SQLite `begin` listener reads it.
 WRITE_OPTION = "invoicing_write"
+# The key of a write session's `info` that says whether a lock-order violation fails (see ledger.py).
+STRICT_LOCK_ORDER = "strict_lock_order"
 
 
 def async_url(url: str) -> str:
@@ -177,6 +179,7 @@ class Database:
         max_overflow: int = 10,
         busy_timeout_ms: int = 30_000,
         pre_ping: bool = True,
+        strict_lock_order: bool = False,
     ):
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
@@ -210,7 +213,10 @@ class Database:
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self._read_sessions = async_sessionmaker(reader, expire_on_commit=False, autoflush=False)
-        self._write_sessions = async_sessionmaker(writer, expire_on_commit=False, autoflush=False)
+        # Read by app/accounts/ledger.py's lock-order guard (INVOICING_STRICT_LOCK_ORDER).
+        self._write_sessions = async_sessionmaker(
+            writer, expire_on_commit=False, autoflush=False, info={STRICT_LOCK_ORDER: strict_lock_order}
+        )
 
     @property
     def serializes_writers(self) -> bool:

@@ -24,6 +24,10 @@ INVOICE_REQUESTS_REFUSED = Counter(
     "invoicing_invoice_requests_refused_total", "Invoice requests refused", ["code"]
 )
 INVOICED_FEN = Counter("invoicing_issued_amount_fen_total", "Amount issued on invoices, in fen")
+LOCK_ORDER_VIOLATIONS = Counter(
+    "invoicing_account_lock_order_violations_total",
+    "Accounts locked by a transaction that already had an id (the feed's order is then not promised)",
+)
 
 
 # The labelled children, kept per (method, route, status): `labels()` costs a lock and a few

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     bench_routes: bool = Field(
         default=False, description="Mount the benchmark's floor routes under /bench (never in production)"
     )
+    strict_lock_order: bool = Field(
+        default=False,
+        description="PostgreSQL: fail a transaction that locks an account after it was given a transaction "
+        "id (the events feed could list its events out of order); off, it is logged and counted. The "
+        "tests turn it on",
+    )
 
     @property
     def retry_pauses(self) -> tuple[float, ...]:

@@ -9,9 +9,9 @@ deficit are in `reservations.py`.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Select, Text, bindparam, cast, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import ledger
@@ -123,19 +123,32 @@ async def create_request(
     return out
 
 
-# The account's standing, certification and the chosen profile and address, with the account's row
-# locked (the first lock of every money move, see app/accounts/ledger.py), by one statement built
-# once. Only the account's row is locked (PostgreSQL: FOR UPDATE OF account); the joins keep the
-# tenant filter and the "live" rules of the profile and address services.
-_FACTS = (
-    select(Account.cash_balance, Account.invoice_deficit, Certification, InvoiceProfile, MailingAddress)
-    .select_from(Account)
-    .outerjoin(Certification, Certification.account_id == Account.id)
-    .outerjoin(InvoiceProfile, live_profile(Account.id, bindparam("profile_id")))
-    .outerjoin(MailingAddress, live_address(Account.id, bindparam("address_id")))
-    .where(Account.id == bindparam("account_id"))
-    .with_for_update(of=Account)
-)
+# The account's standing, certification and the chosen profile and address, with the account
+# locked (the first lock of every change of it, see app/accounts/ledger.py: on PostgreSQL its
+# advisory lock, then FOR UPDATE OF account), by one statement built once per dialect. Only the
+# account's row is locked; the joins keep the tenant filter and the "live" rules of the profile and
+# address services.
+def _facts(dialect: str) -> Select[Any]:
+    lock = ledger.LOCK_COLUMNS if dialect == "postgresql" else (cast(None, Text).label("xid_before_lock"),)
+    return (
+        select(
+            Account.cash_balance,
+            Account.invoice_deficit,
+            Certification,
+            InvoiceProfile,
+            MailingAddress,
+            *lock,
+        )
+        .select_from(Account)
+        .outerjoin(Certification, Certification.account_id == Account.id)
+        .outerjoin(InvoiceProfile, live_profile(Account.id, bindparam("profile_id")))
+        .outerjoin(MailingAddress, live_address(Account.id, bindparam("address_id")))
+        .where(Account.id == bindparam("account_id"))
+        .with_for_update(of=Account)
+    )
+
+
+_FACTS = {dialect: _facts(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 async def _create(
@@ -152,14 +165,15 @@ async def _create(
     # The facts of the first checks come in one statement (which locks the account); the checks
     # still run in the order the contract lists them, and the first that fails answers.
     values = {
-        "account_id": account_id,
+        **ledger.lock_values(account_id),
         "profile_id": _try_parse(profile_id),
         "address_id": _try_parse(address_id),
     }
-    row = (await session.execute(_FACTS, values)).one_or_none()
+    row = (await session.execute(_FACTS[session.get_bind().dialect.name], values)).one_or_none()
     if row is None:
         raise NotFound("No such account.")
-    cash_balance, deficit, certification, found_profile, found_address = row
+    ledger.check_lock_order(session, account_id, row.xid_before_lock)
+    cash_balance, deficit, certification, found_profile, found_address = row[:5]
     standing = Facts(
         certified=certification is not None,
         cash_balance=cash_balance,

@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import ledger
 from app.core.auth import AuthContext, Role
 from app.core.clock import utcnow
 from app.core.money import format_money
@@ -178,8 +179,18 @@ async def _sent(session: AsyncSession, ctx: JobContext) -> None:
     await _record(session, request, delivery)
 
 
+_ACCOUNT_OF = select(InvoiceRequest.account_id).where(InvoiceRequest.id == bindparam("request_id"))
+
+
 @send_invoices.on_failure
 async def _failed(session: AsyncSession, ctx: JobContext, error: str, final: bool) -> None:
+    if final:
+        # The last try writes an event: the account's lock comes first (then the request), as in
+        # every change of the account (app/accounts/ledger.py).
+        request_id = uuid.UUID(ctx.payload["request_id"])
+        account_id = (await session.execute(_ACCOUNT_OF, {"request_id": request_id})).scalar_one_or_none()
+        if account_id is not None:
+            await ledger.lock_account(session, account_id)
     owned = await _own_delivery(session, ctx)
     if owned is None:
         return

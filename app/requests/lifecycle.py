@@ -2,7 +2,10 @@
 
 Which moves exist and who may make them is decided by `states.TRANSITIONS` alone. A move is a
 conditional `UPDATE … WHERE id = :id AND status = :expected`: of two racing moves, the database
-lets exactly one through and the other is told 409 `invalid_transition`.
+lets exactly one through and the other is told 409 `invalid_transition`. Every move locks the
+request's account first, then the request (the one lock order, app/accounts/ledger.py), so two
+moves never deadlock; a deadlock or serialization failure PostgreSQL reports anyway is retried once
+(`retry_conflict_once`) rather than answered 503.
 """
 
 import math
@@ -11,16 +14,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.accounts import ledger
 from app.core import metrics
-from app.core.auth import AuthContext
+from app.core.auth import AuthContext, Role
 from app.core.clock import utcnow
-from app.core.errors import Conflict, DomainError, ValidationFailed
+from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.money import format_money
+from app.core.retry import retry_conflict_once
 from app.events import service as events
 from app.profiles.rules import PAPER_TYPES, is_electronic
 from app.requests import delivery, reservations
@@ -54,18 +59,21 @@ class DuplicateInvoiceNumber(Conflict):
     detail = "An invoice with this number already exists."
 
 
+@retry_conflict_once
 async def cancel(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
     request = await _load_for_move(session, auth, request_id, Status.cancelled)
     await _move(session, auth, request, Status.cancelled, note=None)
     return await _finish(session, auth, request, Status.cancelled)
 
 
+@retry_conflict_once
 async def start(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
     request = await _load_for_move(session, auth, request_id, Status.processing)
     await _move(session, auth, request, Status.processing, note=None)
     return await _finish(session, auth, request, Status.processing)
 
 
+@retry_conflict_once
 async def issue(
     session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, invoices: Sequence[InvoiceIn]
 ) -> InvoiceRequestOut:
@@ -85,6 +93,7 @@ async def issue(
     return await _finish(session, auth, request, Status.issued)
 
 
+@retry_conflict_once
 async def deliver(
     session: AsyncSession,
     auth: AuthContext,
@@ -185,6 +194,7 @@ async def _invoices_missing_pdf(session: AsyncSession, request: InvoiceRequest) 
     return invoices_missing_pdf(request.invoice_type, shaped)
 
 
+@retry_conflict_once
 async def end(
     session: AsyncSession,
     auth: AuthContext,
@@ -201,10 +211,45 @@ async def end(
     return await _finish(session, auth, request, target)
 
 
+# What each move reads of the request beyond its row: the items when it gives their amounts back,
+# the invoices when a message lists them. Never its events: the response is read after the move.
+_ITEMS, _INVOICES = selectinload(InvoiceRequest.items), selectinload(InvoiceRequest.invoices)
+_LOADS = {
+    Status.processing: (),
+    Status.issued: (),
+    Status.delivered: (_INVOICES,),
+    Status.cancelled: (_ITEMS,),
+    Status.rejected: (_ITEMS, _INVOICES),
+    Status.reversed: (_ITEMS,),
+}
+_ACCOUNT_OF = select(InvoiceRequest.account_id).where(InvoiceRequest.id == bindparam("request_id"))
+
+
 async def _load_for_move(
     session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, target: Status
 ) -> InvoiceRequest:
-    request = await load_request(session, auth, request_id)
+    """The request, read once its account is locked: the one lock order of every move (the account,
+    then the request, then its items; app/accounts/ledger.py), taken before anything gives the
+    transaction an id. Moves of an account's requests are serialized, so the status read here is
+    current; the conditional UPDATE in `_move` still checks it."""
+    if auth.role is Role.customer:
+        account_id = auth.customer_account_id  # only its own account's requests are found below
+    else:
+        found = (await session.execute(_ACCOUNT_OF, {"request_id": request_id})).scalar_one_or_none()
+        if found is None or auth.role is not Role.finance:
+            raise NotFound("No such invoice request.")
+        account_id = found
+    await ledger.lock_account(session, account_id)
+    request = (
+        await session.execute(
+            select(InvoiceRequest)
+            .options(*_LOADS[target])
+            .where(InvoiceRequest.id == request_id, InvoiceRequest.account_id == account_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if request is None:
+        raise NotFound("No such invoice request.")
     current = Status(request.status)
     if not may_move(current, target, auth.role):
         raise InvalidTransition(
@@ -224,9 +269,6 @@ async def _move(
     carrier: str | None = None,
     tracking_number: str | None = None,
 ) -> None:
-    if target in RELEASING:
-        # Before the status UPDATE: the account's row is the first lock of every money move.
-        await ledger.lock_account(session, request.account_id)
     now = utcnow()
     values: dict[str, object] = {"status": target.value, "updated_at": now}
     if target is Status.delivered:

@@ -113,19 +113,22 @@ class Worker:
 
     async def _settle(self, kind: JobKind | None, context: JobContext, error: str | None) -> None:
         job = context.job
+        # The hook runs before the job's row is updated: a hook that locks an account must do so
+        # before anything gives the transaction an id (app/accounts/ledger.py). The job's update
+        # still refuses a lost lease, which rolls the hook's writes back with it.
         async with self.database.write_session() as session, session.begin():
             if error is None:
-                await queue.complete(session, job)
                 if kind is not None and kind.success_hook is not None:
                     await kind.success_hook(session, context)
+                await queue.complete(session, job)
                 return
             final = self.is_last_try(kind, job)
+            if kind is not None and kind.failure_hook is not None:
+                await kind.failure_hook(session, context, error, final)
             if final:
                 await queue.give_up(session, job, error)
             else:
                 await queue.retry_later(session, job, error, self.pause_before_retry(job.attempts))
-            if kind is not None and kind.failure_hook is not None:
-                await kind.failure_hook(session, context, error, final)
 
     def is_last_try(self, kind: JobKind | None, job: ClaimedJob) -> bool:
         tries = kind.max_attempts if kind is not None and kind.max_attempts else None
@@ -196,6 +199,7 @@ async def run_worker(
         pool_size=2,
         max_overflow=2,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        strict_lock_order=settings.strict_lock_order,
     )
     worker = Worker(database, settings, registry, services)
     try:
