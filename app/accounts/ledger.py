@@ -37,7 +37,7 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Text, bindparam, case, cast, func, select, update
+from sqlalchemy import BigInteger, ColumnElement, Text, bindparam, case, cast, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
@@ -71,20 +71,28 @@ OVER_INVOICED_BILL = "requested_amount > cash_amount"
 OVER_INVOICED_CARD = "requested_amount > paid_amount - refunded_amount"
 
 
-# The account lock's two columns (PostgreSQL), evaluated below the row lock of the statement that
-# carries them: the advisory lock on the account first, then whether the transaction already had an
-# id. `pg_advisory_xact_lock` returns void; it is selected only for its effect.
-LOCK_COLUMNS = (
-    func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)).label("account_lock"),
-    cast(func.pg_current_xact_id_if_assigned(), Text).label("xid_before_lock"),
+# The account lock of PostgreSQL, as a CTE that a statement locking the account's row selects from
+# (`FOR UPDATE OF account`): the advisory lock on the account first, and whether the transaction
+# had an id by then. Materialized, it is evaluated once, before the row lock, even when the row
+# lock finds a newer version of the row and re-evaluates the rest of the statement for it (a
+# `SELECT … FOR UPDATE` is given an id as it locks, so a re-evaluated column would see one).
+ACCOUNT_LOCK = (
+    select(
+        func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)).label("account_lock"),
+        cast(func.pg_current_xact_id_if_assigned(), Text).label("xid_before_lock"),
+    )
+    .cte("account_lock")
+    .prefix_with("MATERIALIZED")
 )
+# SQLite's stand-in: no advisory lock (the write lock serializes writers), never an id.
+NO_ACCOUNT_LOCK = cast(None, Text).label("xid_before_lock")
 _LOCK = {
-    "postgresql": select(Account.invoice_deficit, *LOCK_COLUMNS)
+    "postgresql": select(Account.invoice_deficit, ACCOUNT_LOCK.c.xid_before_lock)
+    .select_from(ACCOUNT_LOCK)
+    .join(Account, true())
     .where(Account.id == bindparam("account_id"))
-    .with_for_update(),
-    "sqlite": select(Account.invoice_deficit, cast(None, Text).label("xid_before_lock")).where(
-        Account.id == bindparam("account_id")
-    ),
+    .with_for_update(of=Account),
+    "sqlite": select(Account.invoice_deficit, NO_ACCOUNT_LOCK).where(Account.id == bindparam("account_id")),
 }
 _MOVE = (
     update(Account)
@@ -101,7 +109,7 @@ class LockOrderViolation(RuntimeError):
 
 
 def lock_values(account_id: uuid.UUID) -> dict[str, Any]:
-    """The bound values of a statement that locks the account (with LOCK_COLUMNS on PostgreSQL)."""
+    """The bound values of a statement that locks the account (with ACCOUNT_LOCK on PostgreSQL)."""
     return {"account_id": account_id, "lock_key": lock_key(account_id)}
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from sqlalchemy import Select, Text, bindparam, cast, insert, select
+from sqlalchemy import Select, bindparam, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import ledger
@@ -129,18 +129,15 @@ async def create_request(
 # account's row is locked; the joins keep the tenant filter and the "live" rules of the profile and
 # address services.
 def _facts(dialect: str) -> Select[Any]:
-    lock = ledger.LOCK_COLUMNS if dialect == "postgresql" else (cast(None, Text).label("xid_before_lock"),)
+    postgres = dialect == "postgresql"
+    columns = (Account.cash_balance, Account.invoice_deficit, Certification, InvoiceProfile, MailingAddress)
+    xid = ledger.ACCOUNT_LOCK.c.xid_before_lock if postgres else ledger.NO_ACCOUNT_LOCK
+    stmt = select(*columns, xid)
+    stmt = (
+        stmt.select_from(ledger.ACCOUNT_LOCK).join(Account, true()) if postgres else stmt.select_from(Account)
+    )
     return (
-        select(
-            Account.cash_balance,
-            Account.invoice_deficit,
-            Certification,
-            InvoiceProfile,
-            MailingAddress,
-            *lock,
-        )
-        .select_from(Account)
-        .outerjoin(Certification, Certification.account_id == Account.id)
+        stmt.outerjoin(Certification, Certification.account_id == Account.id)
         .outerjoin(InvoiceProfile, live_profile(Account.id, bindparam("profile_id")))
         .outerjoin(MailingAddress, live_address(Account.id, bindparam("address_id")))
         .where(Account.id == bindparam("account_id"))
