@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from app.cli import migrate
 from app.core.auth import Role
@@ -80,6 +80,49 @@ def _event_ids(database_url: str, account_id: str) -> list[str]:
                 .order_by(Event.txid, Event.id)
             ).all()
             return [str(row[0]) for row in rows]
+    finally:
+        engine.dispose()
+
+
+# The account row's own history of deficits, in the order its versions were written: a trigger
+# stamps every change of `invoice_deficit` from a counter. Writers of one row are serialized by its
+# lock, so this is the account's lock chain, recorded independently of the events and their order.
+_CHAIN = {
+    "postgresql": [
+        "CREATE TABLE test_deficit_chain (stamp bigserial PRIMARY KEY, account_id uuid, deficit bigint)",
+        "CREATE FUNCTION test_stamp_deficit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "INSERT INTO test_deficit_chain (account_id, deficit) VALUES (NEW.id, NEW.invoice_deficit); "
+        "RETURN NULL; END $$",
+        "CREATE TRIGGER test_stamp_deficit AFTER UPDATE ON account FOR EACH ROW "
+        "WHEN (OLD.invoice_deficit IS DISTINCT FROM NEW.invoice_deficit) "
+        "EXECUTE FUNCTION test_stamp_deficit()",
+    ],
+    "sqlite": [
+        "CREATE TABLE test_deficit_chain (stamp INTEGER PRIMARY KEY AUTOINCREMENT, account_id, deficit)",
+        "CREATE TRIGGER test_stamp_deficit AFTER UPDATE OF invoice_deficit ON account "
+        "WHEN OLD.invoice_deficit IS NOT NEW.invoice_deficit BEGIN "
+        "INSERT INTO test_deficit_chain (account_id, deficit) VALUES (NEW.id, NEW.invoice_deficit); END",
+    ],
+}
+
+
+def _record_deficit_chain(database_url: str) -> None:
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as conn:
+            for statement in _CHAIN[conn.dialect.name]:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _deficit_chain(database_url: str) -> list[str]:
+    """Every deficit the (one) account had, in the order of its lock chain."""
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT deficit FROM test_deficit_chain ORDER BY stamp")).all()
+            return [format_money(row[0]) for row in rows]
     finally:
         engine.dispose()
 
@@ -177,6 +220,7 @@ async def test_parallel_amendments_refunds_and_creations_keep_the_money_invarian
 ) -> None:
     database_url = fresh_database_url(kind)
     migrate(database_url)
+    _record_deficit_chain(database_url)
     billing_key = await _staff_key(database_url, Role.billing)
     finance_key = await _staff_key(database_url, Role.finance)
     rng = random.Random(20261125)
@@ -251,9 +295,14 @@ async def test_parallel_amendments_refunds_and_creations_keep_the_money_invarian
                     assert response.status_code == 200, response.text
             check_invariants(database_url, [account_id])
 
-        # Every deficit event, in feed order, ends at the deficit the account shows; and the feed,
-        # read through the API in small pages, gives every event of the account once, in that order.
+        # The account's deficit events, in feed order, are its lock chain: each says the deficit
+        # that its change left, in the order the changes were made (not only the last one, which
+        # is the deficit the account shows). And the feed, read through the API in small pages,
+        # gives every event of the account once, in that order.
         events = _deficit_events(database_url, account_id)
+        chain = _deficit_chain(database_url)
+        assert len(chain) > 8, chain  # the rounds moved the deficit many times
+        assert events == chain
         async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
             account = (await http.get("/v1/account", headers=ready.headers)).json()
             stored = _event_ids(database_url, account_id)
