@@ -6,6 +6,7 @@ from app.core import metrics
 from app.core.handlers import problem_response
 from app.core.openapi import problems
 from app.core.session import Session
+from app.events import metrics as events_metrics
 from app.ops.readiness import check_ready
 from app.worker import metrics as worker_metrics
 
@@ -53,4 +54,5 @@ async def readyz(request: Request) -> Response:
 async def metrics_endpoint(session: Session) -> Response:
     body, content_type = metrics.render()
     body += await worker_metrics.render(session)
+    body += await events_metrics.render(session)
     return Response(content=body, media_type=content_type)
