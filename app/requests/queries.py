@@ -4,7 +4,8 @@ Reads select plain columns (no ORM identity map) and validate the whole response
 call. One request (`to_outs`, the one mapper of the full object, which creation and moves use too)
 takes two statements: the request, then its items, events and invoices in one UNION ALL. A list
 page is one statement of summaries (`InvoiceRequestSummary`), whatever its size: no child rows.
-Moves (lifecycle.py) load ORM objects with `load_request`.
+Status moves (lifecycle.py) lock the account first and load what they use themselves; a resend
+loads ORM objects with `load_request`.
 """
 
 import uuid
