@@ -61,8 +61,9 @@ def _context(request: InvoiceRequest) -> dict[str, Any]:
 
 async def queue_email_delivery(
     session: AsyncSession, request: InvoiceRequest, to: Sequence[str], cc: Sequence[str] = ()
-) -> None:
-    """Enqueue the invoices' email and set the request's `delivery` to queued (caller's transaction)."""
+) -> dict[str, Any]:
+    """Enqueue the invoices' email and set the request's `delivery` to queued (caller's
+    transaction); returns the new `delivery`."""
     payload = mail_payload("invoice_delivered", to, _context(request), cc)
     payload["request_id"] = str(request.id)
     job_id = await enqueue(session, DELIVERY_JOB, payload)
@@ -81,6 +82,7 @@ async def queue_email_delivery(
         .values(delivery=delivery)
         .execution_options(synchronize_session=False)
     )
+    return delivery
 
 
 async def announce_paper_shipment(

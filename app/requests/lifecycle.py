@@ -12,7 +12,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +31,7 @@ from app.profiles.rules import PAPER_TYPES, is_electronic
 from app.requests import delivery, reservations
 from app.requests.filetypes import invoices_missing_pdf
 from app.requests.models import Invoice, InvoiceFile, InvoiceRequest, InvoiceRequestEvent
-from app.requests.queries import event_data, get_request, load_request
+from app.requests.queries import event_data, get_request, load_request, response_of
 from app.requests.schemas import InvoiceIn, InvoiceRequestOut
 from app.requests.states import RELEASING, TARGET, Move, Status, may_move
 
@@ -62,15 +62,15 @@ class DuplicateInvoiceNumber(Conflict):
 @retry_conflict_once
 async def cancel(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
     request = await _load_for_move(session, auth, request_id, Status.cancelled)
-    await _move(session, auth, request, Status.cancelled, note=None)
-    return await _finish(session, auth, request, Status.cancelled)
+    moved = await _move(session, auth, request, Status.cancelled, note=None)
+    return await _finish(session, auth, moved, Status.cancelled)
 
 
 @retry_conflict_once
 async def start(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
     request = await _load_for_move(session, auth, request_id, Status.processing)
-    await _move(session, auth, request, Status.processing, note=None)
-    return await _finish(session, auth, request, Status.processing)
+    moved = await _move(session, auth, request, Status.processing, note=None)
+    return await _finish(session, auth, moved, Status.processing)
 
 
 @retry_conflict_once
@@ -87,10 +87,10 @@ async def issue(
         )
     await _refuse_taken_numbers(session, [invoice.number for invoice in invoices])
     numbers = ", ".join(invoice.number for invoice in invoices)
-    await _move(session, auth, request, Status.issued, note=f"Invoices {numbers}")
+    moved = await _move(session, auth, request, Status.issued, note=f"Invoices {numbers}")
     await _insert_invoices(session, request.id, invoices)
     metrics.INVOICED_FEN.inc(request.amount)
-    return await _finish(session, auth, request, Status.issued)
+    return await _finish(session, auth, moved, Status.issued)
 
 
 @retry_conflict_once
@@ -117,7 +117,7 @@ async def deliver(
         parts.append(f"Carrier: {carrier}")
     if tracking_number is not None:
         parts.append(f"Tracking number: {tracking_number}")
-    await _move(
+    moved = await _move(
         session,
         auth,
         request,
@@ -127,10 +127,10 @@ async def deliver(
         tracking_number=tracking_number,
     )
     if electronic:
-        await delivery.queue_email_delivery(session, request, to, cc)
+        moved["delivery"] = await delivery.queue_email_delivery(session, request, to, cc)
     else:
         await delivery.announce_paper_shipment(session, request, carrier, tracking_number)
-    return await _finish(session, auth, request, Status.delivered)
+    return await _finish(session, auth, moved, Status.delivered)
 
 
 async def resend(
@@ -205,10 +205,10 @@ async def end(
     """Reject or reverse: end the request for a reason, giving its items' amounts back."""
     target = TARGET[move]
     request = await _load_for_move(session, auth, request_id, target)
-    await _move(session, auth, request, target, note=reason)
+    moved = await _move(session, auth, request, target, note=reason)
     if target is Status.rejected:
         await delivery.announce_rejection(session, request, reason)
-    return await _finish(session, auth, request, target)
+    return await _finish(session, auth, moved, target)
 
 
 # What each move reads of the request beyond its row: the items when it gives their amounts back,
@@ -268,18 +268,23 @@ async def _move(
     note: str | None,
     carrier: str | None = None,
     tracking_number: str | None = None,
-) -> None:
+) -> dict[str, Any]:
+    """Make the move; returns the request's row as the UPDATE wrote it (the response is built from
+    it, not read again)."""
     now = utcnow()
     values: dict[str, object] = {"status": target.value, "updated_at": now}
     if target is Status.delivered:
         values.update(carrier=carrier, tracking_number=tracking_number)
-    result = await session.execute(
-        update(InvoiceRequest)
-        .where(InvoiceRequest.id == request.id, InvoiceRequest.status == request.status)
-        .values(values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    connection = await session.connection()
+    moved = (
+        await connection.execute(
+            update(InvoiceRequest)
+            .where(InvoiceRequest.id == request.id, InvoiceRequest.status == request.status)
+            .values(values)
+            .returning(*InvoiceRequest.__table__.c)
+        )
+    ).one_or_none()
+    if moved is None:
         raise InvalidTransition("The invoice request was moved by someone else meanwhile; read it again.")
     session.add(
         InvoiceRequestEvent(
@@ -288,6 +293,7 @@ async def _move(
     )
     if target in RELEASING:
         await reservations.release(session, request.account_id, request.items)
+    return dict(moved._mapping)
 
 
 async def _refuse_taken_numbers(session: AsyncSession, numbers: list[str]) -> None:
@@ -329,9 +335,11 @@ async def _insert_invoices(
 
 
 async def _finish(
-    session: AsyncSession, auth: AuthContext, request: InvoiceRequest, target: Status
+    session: AsyncSession, auth: AuthContext, moved: dict[str, Any], target: Status
 ) -> InvoiceRequestOut:
+    """The response, from the row the move wrote and the request's children (read once, after the
+    move's own writes), and the move's event."""
     await session.flush()
-    out = await get_request(session, auth, request.id)
-    await events.record(session, f"invoice_request.{target.value}", request.account_id, event_data(out))
+    out = await response_of(session, moved, auth.role)
+    await events.record(session, f"invoice_request.{target.value}", moved["account_id"], event_data(out))
     return out

@@ -4,8 +4,8 @@ Reads select plain columns (no ORM identity map) and validate the whole response
 call. One request (`to_outs`, the one mapper of the full object, which creation and moves use too)
 takes two statements: the request, then its items, events and invoices in one UNION ALL. A list
 page is one statement of summaries (`InvoiceRequestSummary`), whatever its size: no child rows.
-Status moves (lifecycle.py) lock the account first and load what they use themselves; a resend
-loads ORM objects with `load_request`.
+Status moves (lifecycle.py) lock the account first, load what they use themselves, and answer
+with `response_of` the row their UPDATE returned; a resend loads ORM objects with `load_request`.
 """
 
 import uuid
@@ -282,9 +282,9 @@ def _list_statement(
     return keyset(stmt, *_KEYS, after=after)
 
 
-async def _out(connection: AsyncConnection, row: Any, role: Role) -> InvoiceRequestOut:
-    """The full response for a request row: its children in one statement, then one validation."""
-    result = await connection.execute(_ONE_REQUEST_CHILDREN, {"request_id": row.id})
+async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Role) -> InvoiceRequestOut:
+    """The full response for a request's columns: its children in one statement, then one validation."""
+    result = await connection.execute(_ONE_REQUEST_CHILDREN, {"request_id": request["id"]})
     children: defaultdict[uuid.UUID, Children] = defaultdict(Children)
     files: defaultdict[tuple[uuid.UUID, str], list[dict[str, Any]]] = defaultdict(list)
     for child in result:
@@ -319,7 +319,7 @@ async def _out(connection: AsyncConnection, row: Any, role: Role) -> InvoiceRequ
     for (request_id, number), found in files.items():
         invoice = next(item for item in children[request_id].invoices if item["number"] == number)
         invoice["files"] = sorted(found, key=lambda file: _FORMAT_ORDER[file["format"]])
-    return to_outs([row._mapping], children, role)[0]
+    return to_outs([request], children, role)[0]
 
 
 async def get_request(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
@@ -330,7 +330,13 @@ async def get_request(session: AsyncSession, auth: AuthContext, request_id: uuid
     row = (await connection.execute(statement, {**values, "request_id": request_id})).one_or_none()
     if row is None:
         raise NotFound("No such invoice request.")
-    return await _out(connection, row, auth.role)
+    return await _out(connection, row._mapping, auth.role)
+
+
+async def response_of(session: AsyncSession, request: Mapping[str, Any], role: Role) -> InvoiceRequestOut:
+    """The full response for a request whose row is in hand (a move's, as its UPDATE returned it):
+    only its children are read."""
+    return await _out(await session.connection(), request, role)
 
 
 async def list_requests(
