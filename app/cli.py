@@ -140,10 +140,11 @@ def _serve(host: str, port: int, workers: int, target: str = "app.main:create_ap
         "log_config": None,
         "access_log": False,
         "timeout_graceful_shutdown": 30,
-        # uvloop and httptools (uvicorn's standard extras, pinned dependencies) when installed: measured
-        # faster (docs/PERFORMANCE.md); the pure-Python asyncio loop and h11 otherwise.
+        # uvloop (a pinned dependency) when installed: measured faster (docs/PERFORMANCE.md). HTTP is
+        # always httptools (a pinned dependency, also measured faster), with our limits on the size
+        # and arrival time of a request's line and headers (app/core/http_protocol.py).
         "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+        "http": "app.core.http_protocol:GuardedHttpToolsProtocol",
     }
     if workers == 1:
         uvicorn.run(target, **options)

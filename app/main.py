@@ -23,10 +23,12 @@ from app.core.database import Database
 from app.core.handlers import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import (
+    AccessLogMiddleware,
+    AuthenticationMiddleware,
     BodyLimit,
     BodyLimitMiddleware,
+    ErrorMiddleware,
     IdempotencyMiddleware,
-    RequestContextMiddleware,
     ResponseHeadersMiddleware,
     TransactionMiddleware,
 )
@@ -63,7 +65,7 @@ TAGS = [
 
 
 # PUT /v1/invoice-requests/{id}/invoices/{number}/files/{format}: invoice files, up to
-# INVOICING_MAX_FILE_BYTES (every other body: INVOICING_MAX_BODY_BYTES; app/core/middleware.py).
+# INVOICING_MAX_FILE_BYTES (every other body: INVOICING_MAX_BODY_BYTES; app/core/middleware/body.py).
 INVOICE_FILE_PATH = re.compile(r"/v1/invoice-requests/[^/]+/invoices/[^/]+/files/[^/]+")
 
 
@@ -117,21 +119,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     app.state.key_usage = key_usage
-    app.state.key_resolver = KeyResolver(find_key, app.state.key_cache)
+    failures = RateLimiter(
+        settings.auth_failures_per_minute,
+        settings.rate_limit_storage_uri,
+        settings.rate_limit_key_prefix,
+        detail="Too many requests with a missing, unknown or revoked API key from this address; "
+        "retry after the time in Retry-After.",
+    )
+    app.state.key_resolver = KeyResolver(find_key, app.state.key_cache, failures)
     install_error_handlers(app)
     install_openapi(app)
-    # Added innermost first: ResponseHeaders → RequestContext → BodyLimit → Idempotency → Transaction
-    # → the route (app/core/middleware.py).
+    # Added innermost first: ResponseHeaders → AccessLog → Error → Authentication → BodyLimit →
+    # Idempotency → Transaction → the route (app/core/middleware/__init__.py).
     app.add_middleware(TransactionMiddleware, database=database)
-    app.add_middleware(
-        IdempotencyMiddleware, database=database, settings=settings, key_resolver=app.state.key_resolver
-    )
+    app.add_middleware(IdempotencyMiddleware, database=database, settings=settings)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
         larger=[BodyLimit("PUT", INVOICE_FILE_PATH, settings.max_file_bytes)],
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(AuthenticationMiddleware, database=database, key_resolver=app.state.key_resolver)
+    app.add_middleware(ErrorMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(ResponseHeadersMiddleware)
     if settings.bench_routes:  # first, so the floors pay the least route matching
         from app.ops.bench import router as bench_router

@@ -90,8 +90,14 @@ def settings(database_url: str) -> Settings:
     # (tests/core/test_auth_cache.py runs its own app with the cache on).
     # Nor last_used_at writes: they run in the background, where a statement count would catch one
     # (tests/accounts/test_api_keys.py runs its own app with them on).
+    # Nor a limit on refused keys per address: this one app serves every test, all from one address
+    # (tests/core/test_rate_limit.py runs its own app with the limit on).
     return Settings(
-        database_url=database_url, log_level="WARNING", auth_cache_seconds=0, key_last_used_seconds=0
+        database_url=database_url,
+        log_level="WARNING",
+        auth_cache_seconds=0,
+        key_last_used_seconds=0,
+        auth_failures_per_minute=0,
     )
 
 

@@ -12,7 +12,7 @@ from app.accounts.schemas import (
     CashBalanceSet,
 )
 from app.core.auth import Role
-from app.core.dependencies import Billing, BillingOrFinance, Pagination
+from app.core.dependencies import CARRIES_SECRET, Billing, BillingOrFinance, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
@@ -75,8 +75,14 @@ async def set_cash_balance(
     response_model=ApiKeyOut,
     operation_id="accounts-create_api_key",
     summary="Issue a customer API key",
-    description="The key is shown once, in this response; only its hash is stored.",
-    responses=problems(404, 422),
+    description=(
+        "The key is shown once, in this response; only its hash is stored. With an `Idempotency-Key`, "
+        "a retry is not given the key again: it is 409 `idempotency_key_secret_not_replayable` once "
+        "the first request has succeeded (list the account's keys to find the new one by its prefix, "
+        "and revoke it if its secret was lost)."
+    ),
+    responses=problems(404, 409, 422),
+    dependencies=[CARRIES_SECRET],
 )
 async def create_api_key(account_id: str, body: ApiKeyCreate, session: Session, _auth: Billing) -> ApiKeyOut:
     issued = await service.issue_key(session, Role(body.role), parse_id(account_id))

@@ -2,8 +2,9 @@
 
 Keys are random, shown once, and stored as SHA-256. The lookup of a key's row belongs to the
 accounts package (`app/accounts/keys.py`); `KeyResolver` receives it as a function, so this
-module knows no domain model. The FastAPI dependencies that authenticate a request and check its
-role are in `app/core/dependencies.py`.
+module knows no domain model. `KeyResolver.authenticate` is the one place that reads a bearer
+token and resolves it: AuthenticationMiddleware calls it before a body is read, the FastAPI
+dependency (`app/core/dependencies.py`) for everything else.
 """
 
 import hashlib
@@ -11,11 +12,15 @@ import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Unauthenticated
+from app.core.ratelimit import RateLimiter
 
 KEY_PREFIX = "ik_"
 
@@ -87,6 +92,19 @@ class KeyCache:
 
 # Finds the live (unrevoked) key whose SHA-256 is `digest`: app/accounts/keys.find_key.
 KeyLookup = Callable[[AsyncSession, str], Awaitable[AuthContext | None]]
+# Opens (or lends) a session to look a key up in: `database.read_session`, or the request's own.
+SessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for any other header or none."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _looks_like_key(key: str) -> bool:
+    return key.startswith(KEY_PREFIX) and len(key) <= 128
 
 
 class KeyResolver:
@@ -96,18 +114,45 @@ class KeyResolver:
     nothing about a stored key, so no constant-time comparison is needed after the lookup.
     """
 
-    def __init__(self, lookup: KeyLookup, cache: KeyCache) -> None:
+    def __init__(self, lookup: KeyLookup, cache: KeyCache, failures: RateLimiter | None = None) -> None:
         self.lookup = lookup
         self.cache = cache
+        # Counts refused keys per client address (INVOICING_AUTH_FAILURES_PER_MINUTE).
+        self.failures = failures
+
+    async def authenticate(
+        self, authorization: str | None, client: str | None, open_session: SessionOpener
+    ) -> AuthContext:
+        """Who sent `Authorization` (the header's value): Unauthenticated (401) if nobody we know.
+
+        A missing, malformed, unknown or revoked key counts against the client's address: past
+        the limit the refusal is RateLimited (429 with Retry-After) instead. A known key is never
+        refused here (its own limit is counted by the dependency)."""
+        token = bearer_token(authorization)
+        if token is not None and _looks_like_key(token):
+            digest = hash_key(token)
+            auth = self.cache.get(digest)
+            if auth is None:
+                async with open_session() as session:
+                    auth = await self.lookup(session, digest)
+                if auth is not None:
+                    self.cache.put(digest, auth)
+            if auth is not None:
+                return auth
+        if self.failures is not None:
+            await self.failures.check(f"address:{client or 'unknown'}")
+        if token is None:
+            raise Unauthenticated()
+        raise Unauthenticated("The API key is unknown or revoked.")
 
     def cached(self, key: str) -> AuthContext | None:
         """The caller from the cache alone (None: not cached, or not a key at all)."""
-        if not key.startswith(KEY_PREFIX) or len(key) > 128:
+        if not _looks_like_key(key):
             return None
         return self.cache.get(hash_key(key))
 
     async def resolve(self, session: AsyncSession, key: str) -> AuthContext | None:
-        if not key.startswith(KEY_PREFIX) or len(key) > 128:
+        if not _looks_like_key(key):
             return None
         digest = hash_key(key)
         if (cached := self.cache.get(digest)) is not None:

@@ -149,16 +149,22 @@ def _in_transaction(driver_connection: Any) -> bool:
     return status is None or int(status) != 0
 
 
+# The exception classes that say the database could not answer (besides an invalidated connection).
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+)
+
+
 def is_unavailable(error: BaseException) -> bool:
     """Whether `error` says the database could not answer now (unreachable, restarting, a dropped
     connection, the pool exhausted, SQLite's lock held past the busy timeout), as opposed to a
     refusal of this statement: the request may succeed if retried later (503 + Retry-After)."""
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
-    return isinstance(
-        error,
-        sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError | sa_exc.DisconnectionError,
-    )
+    return isinstance(error, UNAVAILABLE_ERRORS)
 
 
 def describe(error: BaseException) -> str:

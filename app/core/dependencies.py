@@ -2,15 +2,19 @@
 role and rate limit, and the page parameters of a list. The request's session is
 `app/core/session.Session`."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import AuthContext, KeyResolver, KeyUsageRecorder, Role
-from app.core.errors import Forbidden, Unauthenticated
+from app.core.errors import Forbidden
 from app.core.pagination import PageParams
 from app.core.ratelimit import RateLimiter
+from app.core.request_state import request_state
 from app.core.session import get_session
 
 BEARER_DESCRIPTION = "An API key: `Authorization: Bearer ik_…`"
@@ -18,26 +22,34 @@ BEARER_DESCRIPTION = "An API key: `Authorization: Bearer ik_…`"
 
 async def authenticate(request: Request, authorization: str | None) -> AuthContext:
     """Who is calling (401 if nobody we know), after the rate limit (429) of their key."""
-    state = request.scope.setdefault("state", {})
-    auth = state.get("auth")  # the idempotency middleware may have resolved the key already
-    if not isinstance(auth, AuthContext):
-        scheme, _, token = (authorization or "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthenticated()
+    state = request_state(request.scope)
+    auth = state.caller  # AuthenticationMiddleware resolved it already if the request has a body
+    if auth is None:
         resolver: KeyResolver = request.app.state.key_resolver
-        # A cached key needs no session; a miss reads the key in the request's own session.
-        auth = resolver.cached(token) or await resolver.resolve(await get_session(request), token)
-        if auth is None:
-            raise Unauthenticated("The API key is unknown or revoked.")
-        state["auth"] = auth
-    if not state.get("rate_checked"):
-        state["rate_checked"] = True
+        client = request.client.host if request.client else None
+
+        @asynccontextmanager
+        async def request_session() -> AsyncIterator[AsyncSession]:
+            yield await get_session(request)  # a miss reads the key in the request's own session
+
+        auth = state.caller = await resolver.authenticate(authorization, client, request_session)
+    if not state.rate_checked:
+        state.rate_checked = True
         usage: KeyUsageRecorder = request.app.state.key_usage
         usage.seen(auth.key_id)
         limiter: RateLimiter = request.app.state.rate_limiter
         await limiter.check(str(auth.key_id))
     return auth
+
+
+async def _response_carries_secret(request: Request) -> None:
+    request_state(request.scope).response_carries_secret = True
+
+
+# On a route whose response carries a secret shown once (a new API key): the Idempotency-Key
+# store keeps no body of it, and a replay is refused with 409
+# `idempotency_key_secret_not_replayable` (app/core/idempotency.py).
+CARRIES_SECRET = Depends(_response_carries_secret)
 
 
 class _Caller(HTTPBearer):

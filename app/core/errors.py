@@ -64,6 +64,28 @@ class Conflict(DomainError):
     detail = "The request conflicts with the current state of the resource."
 
 
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body exceeds {limit} bytes.")
+
+
+class RequestTimeout(DomainError):
+    code = "request_timeout"
+    status = 408
+    detail = "The request did not arrive in time; send it again, faster."
+
+
+class HeadersTooLarge(DomainError):
+    code = "headers_too_large"
+    status = 431
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request line and headers exceed {limit} bytes.")
+
+
 class DatabaseUnavailable(DomainError):
     code = "database_unavailable"
     status = 503

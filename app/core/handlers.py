@@ -2,7 +2,9 @@
 
 Domain errors (app/core/errors.py) become their status and code; FastAPI's validation errors 422
 `validation_error`; Starlette's HTTP errors their status; a database that cannot answer 503
-`database_unavailable` with Retry-After.
+`database_unavailable` with Retry-After. Every problem response, here, in the middleware
+(app/core/middleware/errors.py) and in the server's own refusals (app/core/http_protocol.py), is
+built by `problem_response`.
 """
 
 import re
@@ -12,10 +14,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.database import is_unavailable
+from app.core.database import UNAVAILABLE_ERRORS, is_unavailable
 from app.core.errors import (
     PROBLEM_MEDIA_TYPE,
     DatabaseUnavailable,
@@ -45,6 +46,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -68,20 +70,29 @@ def _validation_message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+def domain_error_response(error: DomainError, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The answer to a refusal, raised by a route or by the middleware (plus `headers`)."""
+    merged = {**error.headers, **(headers or {})}
+    if error.status == 401:
+        merged["WWW-Authenticate"] = "Bearer"
+    return problem_response(error.status, error.code, error.detail, headers=merged or None, **error.extra)
+
+
+def database_unavailable_response(error: BaseException) -> JSONResponse:
+    """503 `database_unavailable` with Retry-After, logged once (app/core/database.is_unavailable)."""
+    log_database_unavailable(error)
+    return domain_error_response(DatabaseUnavailable(headers=database_unavailable_headers()))
+
+
 async def _domain_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = dict(exc.headers)
-    if exc.status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return problem_response(exc.status, exc.code, exc.detail, headers=headers or None, **exc.extra)
+    return domain_error_response(exc)
 
 
 async def _database_unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
     if not is_unavailable(exc):
         raise exc
-    log_database_unavailable(exc)
-    error = DatabaseUnavailable()
-    return problem_response(error.status, error.code, error.detail, headers=database_unavailable_headers())
+    return database_unavailable_response(exc)
 
 
 async def _validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -138,12 +149,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     # The database could not answer (app/core/database.is_unavailable): 503 with Retry-After. The
-    # same classes raised outside a route (opening or committing the request's transaction) are
-    # answered by RequestContextMiddleware.
-    for unavailable in (
-        sa_exc.OperationalError,
-        sa_exc.InterfaceError,
-        sa_exc.TimeoutError,
-        sa_exc.DisconnectionError,
-    ):
+    # same errors raised outside a route (opening or committing the request's transaction) are
+    # answered by ErrorMiddleware, with the same response.
+    for unavailable in UNAVAILABLE_ERRORS:
         app.add_exception_handler(unavailable, _database_unavailable_handler)

@@ -8,6 +8,10 @@ crashed worker is retaken once `idempotency_lock_seconds` have passed.
 Only final answers are kept (`is_final`): a 429, a 503 or any 5xx releases the claim, so a retry
 with the same key runs again. A replay carries the first response's status, body and the headers
 that matter to the caller (`KEPT_HEADERS`), plus `Idempotent-Replayed: true`.
+
+A response that carries a secret shown once (a new API key) is never stored: its record keeps the
+status and headers with no body (`response_body` NULL), and a replay is refused with 409
+`idempotency_key_secret_not_replayable` (`Withheld`), so a secret exists only as its hash.
 """
 
 import hashlib
@@ -23,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.core.database import Database
+from app.core.errors import Conflict, ValidationFailed
 from app.core.idempotency_models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
@@ -34,6 +39,33 @@ _KEY = re.compile(KEY_PATTERN)
 
 def is_valid_key(key: str) -> bool:
     return _KEY.fullmatch(key) is not None
+
+
+class InvalidKey(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__("header.Idempotency-Key", "must be 1-255 printable ASCII characters")
+
+
+class KeyReused(ValidationFailed):
+    code = "idempotency_key_reused"
+    detail = "This Idempotency-Key was used with a different request."
+
+    def __init__(self) -> None:
+        super().__init__("header.Idempotency-Key", "was used with a different request", self.detail)
+
+
+class KeyInProgress(Conflict):
+    code = "idempotency_key_in_progress"
+    detail = "A request with this Idempotency-Key is still being processed."
+
+
+class SecretNotReplayable(Conflict):
+    code = "idempotency_key_secret_not_replayable"
+    detail = (
+        "The request with this Idempotency-Key succeeded, but its response carried a secret that is "
+        "shown only once and never stored, so it cannot be replayed; list the resources to find what "
+        "was created (and revoke it if the secret was lost)."
+    )
 
 
 # Response headers a replay repeats (lower case, as ASGI carries them).
@@ -74,11 +106,18 @@ class Replay:
 
 
 @dataclass(frozen=True, slots=True)
+class Withheld:
+    """The first answer carried a secret, which was not kept (only its status is)."""
+
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
 class Refused:
     code: str  # idempotency_key_reused | idempotency_key_in_progress
 
 
-Outcome = Claimed | Replay | Refused
+Outcome = Claimed | Replay | Withheld | Refused
 
 
 async def claim(
@@ -126,6 +165,8 @@ async def claim(
             if row.fingerprint != print_:
                 return Refused("idempotency_key_reused")
             if row.status == "completed" and row.response_status is not None:
+                if row.response_body is None:
+                    return Withheld(row.response_status)
                 headers = [(str(name), str(value)) for name, value in row.response_headers or []]
                 return Replay(row.response_status, headers, (row.response_body or "").encode())
             if row.locked_at > now - timedelta(seconds=lock_seconds):
@@ -147,9 +188,10 @@ async def complete(
     record_id: uuid.UUID,
     status: int,
     headers: Iterable[tuple[bytes, bytes]],
-    body: bytes,
+    body: bytes | None,
 ) -> None:
-    """Record a final response inside the caller's transaction (the work's, for a 2xx)."""
+    """Record a final response inside the caller's transaction (the work's, for a 2xx); `body` None
+    for a response that carried a secret (a replay is then refused, see `Withheld`)."""
     assert is_final(status), f"{status} is not a final answer"
     await session.execute(
         update(IdempotencyKey)
@@ -158,7 +200,7 @@ async def complete(
             status="completed",
             response_status=status,
             response_headers=kept_headers(headers),
-            response_body=body.decode("utf-8"),
+            response_body=None if body is None else body.decode("utf-8"),
         )
     )
 
@@ -171,8 +213,3 @@ async def release(database: Database, record_id: uuid.UUID) -> None:
                 IdempotencyKey.id == record_id, IdempotencyKey.status == "in_progress"
             )
         )
-
-
-async def purge_expired(session: AsyncSession) -> int:
-    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow()))
-    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,4 +1,6 @@
-"""Per-API-key rate limit (moving window) with the `limits` library; off when the limit is 0.
+"""Rate limits (moving window) with the `limits` library, each off when its limit is 0: requests per
+API key (INVOICING_RATE_LIMIT_PER_MINUTE), and refused keys per client address
+(INVOICING_AUTH_FAILURES_PER_MINUTE, counted by app/core/auth.KeyResolver.authenticate).
 
 The default storage is in-process memory, so with N workers the effective limit per key is up to
 N times the setting. For one limit across workers and replicas, point
@@ -47,15 +49,20 @@ def _storage_options(storage_uri: str, key_prefix: str) -> dict[str, Any]:
 
 class RateLimiter:
     def __init__(
-        self, per_minute: int, storage_uri: str = "async+memory://", key_prefix: str = "invoicing"
+        self,
+        per_minute: int,
+        storage_uri: str = "async+memory://",
+        key_prefix: str = "invoicing",
+        detail: str | None = None,
     ) -> None:
+        self.detail = detail
         self.enabled = per_minute > 0
         self.item = RateLimitItemPerMinute(max(per_minute, 1))
         storage = storage_from_string(storage_uri, **_storage_options(storage_uri, key_prefix))
         self.strategy = MovingWindowRateLimiter(storage)
 
     async def check(self, key_id: str) -> None:
-        """Count one request for `key_id`; raise RateLimited when over the limit."""
+        """Count one request for `key_id` (a key's id, or `address:<ip>`); RateLimited when over."""
         if not self.enabled:
             return
         try:
@@ -66,4 +73,4 @@ class RateLimiter:
             logger.warning("rate limit store unavailable, request let through: %s", error.storage_error)
             return
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        raise RateLimited(headers={"Retry-After": str(retry_after)})
+        raise RateLimited(self.detail, headers={"Retry-After": str(retry_after)})

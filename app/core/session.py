@@ -1,17 +1,17 @@
 """The request's database session, opened on first use and committed by TransactionMiddleware
-(app/core/middleware.py)."""
+(app/core/middleware/transaction.py)."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import LazySession
+from app.core.request_state import request_state
 
 
 async def get_session(request: Request) -> AsyncSession:
-    lazy = request.scope.get("state", {}).get("db")
-    if not isinstance(lazy, LazySession):
+    lazy = request_state(request.scope).session
+    if lazy is None:
         raise RuntimeError("TransactionMiddleware is not installed")
     return await lazy.get()
 

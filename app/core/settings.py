@@ -24,6 +24,28 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         default=10_485_760, ge=1024, description="Largest accepted invoice file upload (PUT …/files/{format})"
     )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        description="Largest request line plus headers; past it the server answers 431 and closes",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request's line and headers must arrive within this (from the connection or the "
+        "request's first byte); else 408 and the connection is closed",
+    )
+    body_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A request's body must arrive within this after its headers; else 408 request_timeout",
+    )
+    auth_failures_per_minute: int = Field(
+        default=60,
+        ge=0,
+        description="Requests with a missing, unknown or revoked key per client address and minute; "
+        "past it they get 429 rate_limited instead of 401; 0 = off",
+    )
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60, description="How long keys are replayed")
     idempotency_lock_seconds: int = Field(
         default=60, ge=1, description="After this, an in-flight key left by a crashed worker may be retaken"

@@ -22,7 +22,7 @@ HTTP_MODULES = frozenset(
         "app.core.dependencies",  # what routers inject: auth, pagination, the request's session
         "app.core.handlers",  # exception handlers: problem responses
         "app.core.jsonbody",  # the request class that decodes bodies
-        "app.core.middleware",
+        "app.core.http_protocol",  # the server's own refusals (431, 408) before the app runs
         "app.core.openapi",
         "app.core.session",
         "app.ops.bench",
@@ -40,9 +40,14 @@ def _module_name(path: Path) -> str:
 MODULES = {_module_name(path): path for path in APP.rglob("*.py")}
 
 
+# Packages of the HTTP layer: every module in them.
+HTTP_PACKAGES = ("app.core.middleware",)
+
+
 def _is_http(module: str) -> bool:
     leaf = module.rsplit(".", 1)[-1]
-    return module in HTTP_MODULES or leaf == "router" or leaf.endswith("_router")
+    in_package = any(module == package or module.startswith(package + ".") for package in HTTP_PACKAGES)
+    return module in HTTP_MODULES or in_package or leaf == "router" or leaf.endswith("_router")
 
 
 @cache

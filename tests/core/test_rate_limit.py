@@ -119,3 +119,39 @@ async def test_an_unreachable_store_lets_requests_through(
         await application.state.database.dispose()
     assert statuses == [200, 200, 200]
     assert "rate limit store unavailable, request let through" in capsys.readouterr().err
+
+
+# -- refused keys, per client address --------------------------------------------------------------
+
+
+async def test_refused_keys_count_against_the_address_and_a_valid_key_still_works(database_url: str) -> None:
+    """Issue 26.6: unknown keys cost a lookup each and are never cached; past the budget of an
+    address they are 429 (with Retry-After) instead of 401, for GETs and for POSTs with a body."""
+    app = create_app(Settings(database_url=database_url, log_level="WARNING", auth_failures_per_minute=4))
+    try:
+        valid = bearer(await issue_staff_key(app, Role.finance))
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        other_address = httpx.ASGITransport(app=app, client=("203.0.113.8", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            refused = [
+                await http.get("/v1/events", headers=bearer("ik_" + uuid.uuid4().hex)),
+                await http.get("/v1/events"),  # no key at all
+                await http.get("/v1/events", headers={"Authorization": "Basic eDp5"}),
+                await http.post("/v1/accounts", json={"name": "A"}, headers=bearer("ik_unknown")),
+            ]
+            over = await http.get("/v1/events", headers=bearer("ik_" + uuid.uuid4().hex))
+            over_post = await http.post("/v1/accounts", json={"name": "A"}, headers=bearer("ik_x"))
+            still_valid = await http.get("/v1/events", headers=valid)
+        async with httpx.AsyncClient(transport=other_address, base_url="http://t") as http:
+            elsewhere = await http.get("/v1/events", headers=bearer("ik_" + uuid.uuid4().hex))
+    finally:
+        await app.state.database.dispose()
+    assert [r.status_code for r in refused] == [401, 401, 401, 401]
+    for response in (over, over_post):
+        assert response.status_code == 429, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "rate_limited"
+        assert "unknown" in response.json()["detail"]
+        assert 1 <= int(response.headers["retry-after"]) <= 60
+    assert still_valid.status_code == 200  # a known key is never refused by this limit
+    assert elsewhere.status_code == 401  # counted per address

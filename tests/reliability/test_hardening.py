@@ -63,7 +63,7 @@ async def test_invoice_file_uploads_get_the_larger_limit(client: httpx.AsyncClie
     assert passed.status_code != 413, passed.text[:300]  # past the body limit: the route answers
     too_big = await client.put(path, content=b"0" * (10 * MAX_BODY + 1), headers=headers)
     assert assert_problem(too_big, 413)["detail"] == f"The request body exceeds {10 * MAX_BODY} bytes."
-    elsewhere = await client.post("/v1/invoice-requests/x/invoices/12345678/files/pdf", content=two_mib)
+    elsewhere = await client.post(path, content=two_mib, headers=headers)  # POST: the 1 MiB limit
     assert assert_problem(elsewhere, 413)["code"] == "payload_too_large"
 
 

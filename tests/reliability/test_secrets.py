@@ -1,5 +1,6 @@
 """Secrets: API keys are compared in constant time, and a full scenario's logs, captured at the most
-verbose level, contain no key (valid or not), no key hash, and no full bank account number."""
+verbose level, contain no key (valid or not), no key hash, and no full bank account number; a new
+key's secret is stored nowhere in the database, not even for an Idempotency-Key replay."""
 
 import hashlib
 import io
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Connection, inspect, text
 
 from app.core.auth import Role
 from app.core.settings import Settings
@@ -130,3 +132,50 @@ async def test_a_full_scenario_logs_no_key_and_no_bank_account(
     record_figures(
         "secrets", log_lines=logs.count("\n"), access_lines=access_lines, secrets_searched=len(secrets)
     )
+
+
+def _every_value_as_text(connection: Connection) -> dict[str, str]:
+    """Every table of the database (not only our models: whatever is there), every column of every
+    row, as text, by table name."""
+    dump: dict[str, str] = {}
+    for table in inspect(connection).get_table_names():
+        rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
+        values = []
+        for row in rows:
+            for value in row:
+                values.append(
+                    value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
+                )
+        dump[table] = "\n".join(values)
+    return dump
+
+
+async def test_a_new_keys_secret_is_stored_only_as_its_hash(
+    client: httpx.AsyncClient, api: Api, app: FastAPI
+) -> None:
+    """Issue 26.1: with an Idempotency-Key the 201 (secret included) was stored for replays for
+    24 hours, and a replay handed the secret out again."""
+    account_id = await api.account()
+    path = f"/v1/accounts/{account_id}/api-keys"
+    plain = await client.post(path, json={"role": "customer"}, headers=api.billing)
+    idempotent = api.billing | {"Idempotency-Key": "new-key-secret-1"}
+    first = await client.post(path, json={"role": "customer"}, headers=idempotent)
+    replay = await client.post(path, json={"role": "customer"}, headers=idempotent)
+    assert plain.status_code == first.status_code == 201, (plain.text, first.text)
+    keys = [plain.json()["key"], first.json()["key"]]
+
+    assert replay.status_code == 409, replay.text
+    assert replay.headers["content-type"] == "application/problem+json"
+    assert replay.json()["code"] == "idempotency_key_secret_not_replayable"
+    assert replay.json()["original_status"] == 201
+    assert all(key not in replay.text and key[12:] not in replay.text for key in keys)
+    listed = await client.get(path, headers=api.billing)  # how the client finds the new key
+    assert first.json()["prefix"] in {item["prefix"] for item in listed.json()["data"]}
+
+    async with app.state.database.engine.connect() as connection:
+        dump = await connection.run_sync(_every_value_as_text)
+    assert "api_key" in dump and "idempotency_key" in dump
+    for key in keys:
+        found = {table for table, values in dump.items() if key[12:] in values}  # past the stored prefix
+        assert not found, f"a key's secret is stored in {sorted(found)}"
+        assert hashlib.sha256(key.encode()).hexdigest() in dump["api_key"]  # only as its hash
