@@ -22,6 +22,7 @@ from app.requests.schemas import (
     IssueIn,
     ReasonIn,
     ResendIn,
+    parse_invoice_number,
 )
 from app.requests.states import Move, Status
 
@@ -296,7 +297,7 @@ async def upload_file(
         session,
         auth,
         parse_id(request_id),
-        number,
+        parse_invoice_number(number),
         file_format,
         request.headers.get("content-type"),
         await request.body(),
@@ -338,7 +339,7 @@ async def download_file(
     if_none_match: Annotated[str | None, Header(description="An ETag from an earlier download")] = None,
 ) -> Response:
     request_uuid = parse_id(request_id)
-    stored = await files.find(session, auth, request_uuid, number, file_format)
+    stored = await files.find(session, auth, request_uuid, parse_invoice_number(number), file_format)
     if files.matches(if_none_match, stored.etag):
         headers = {"ETag": stored.etag, "Cache-Control": "private, no-cache"}
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)

@@ -1,10 +1,12 @@
 """Invoice-request request/response models; the rules live in create.py and lifecycle.py."""
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from app.core.clock import Timestamp, TimestampIn, UTCTimestamp
+from app.core.errors import NotFound
 from app.core.ids import Id, NativeId
 from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
@@ -22,7 +24,19 @@ IdIn = Annotated[
 ]
 Reason = Annotated[str, Text(1, 500, single_line=False)]
 # Formats are exact, not trimmed: the documented pattern is the whole rule.
+INVOICE_NUMBER_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 InvoiceNumber = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+_INVOICE_NUMBER = re.compile(INVOICE_NUMBER_PATTERN)
+
+
+def parse_invoice_number(value: str) -> str:
+    """An invoice number from a path; a string no invoice can have (NUL, other scripts, too long)
+    names nothing: 404, without asking the database."""
+    if not _INVOICE_NUMBER.fullmatch(value):
+        raise NotFound("No such invoice.")
+    return value
+
+
 FileUrl = Annotated[str, StringConstraints(max_length=2048, pattern=f"^https?://{VISIBLE}+$")]
 ShortText = Annotated[str, Text(1, 100)]
 TrackingNumber = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9-]+$")]
