@@ -341,12 +341,12 @@ async def download_file(
     request_uuid = parse_id(request_id)
     stored = await files.find(session, auth, request_uuid, parse_invoice_number(number), file_format)
     if files.matches(if_none_match, stored.etag):
-        headers = {"ETag": stored.etag, "Cache-Control": "private, no-cache"}
+        headers = {"ETag": stored.etag, "Cache-Control": "no-store"}
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     stored, content = await files.read(session, auth, request_uuid, stored)
     headers = {
         "ETag": stored.etag,
-        "Cache-Control": "private, no-cache",
+        "Cache-Control": "no-store",  # an invoice is not kept by any cache, the browser's included
         "Content-Disposition": f'attachment; filename="{stored.filename}"',
     }
     return Response(content=content, media_type=stored.content_type, headers=headers)
