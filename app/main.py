@@ -35,6 +35,7 @@ from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, get_settings
 from app.events.router import router as events_router
 from app.invoiceable.router import router as summary_router
+from app.ops.docs_router import build_router as build_docs_router
 from app.ops.router import router as ops_router
 from app.profiles.router import router as profiles_router
 from app.requests.router import router as requests_router
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # app/ops/docs_router.py serves /docs from this origin; no CDN-loaded /redoc
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -151,5 +154,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
     ):
         app.include_router(router)
+    app.include_router(build_docs_router())
     app.include_router(build_console_router(settings.console_dir or DEFAULT_DIST))
     return app

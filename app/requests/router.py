@@ -176,7 +176,8 @@ async def start_request(request_id: str, session: Session, auth: Finance) -> Inv
     summary="Record the invoices issued for a request in processing",
     description=(
         "One or more invoices (at most 100) whose amounts sum exactly to the request's amount. "
-        "Invoice numbers are unique across all invoices (409 `duplicate_invoice_number`)."
+        "Invoice numbers are unique across all invoices, whatever their case: `INV-1` and `inv-1` are "
+        "one number (409 `duplicate_invoice_number`)."
     ),
     responses=problems(404, 409, 422),
 )
@@ -313,7 +314,8 @@ async def upload_file(
     description=(
         "The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, "
         '`Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the '
-        "SHA-256); `If-None-Match` with that tag answers 304 without the body."
+        "SHA-256); `If-None-Match` with that tag answers 304 without the body. `Cache-Control: no-store`: "
+        "no cache keeps an invoice, a browser's included."
     ),
     responses={
         200: {

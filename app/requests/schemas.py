@@ -86,7 +86,8 @@ class InvoiceRequestCreate(RequestModel):
 
 class InvoiceIn(RequestModel):
     number: InvoiceNumber = Field(
-        description="The invoice number; unique across all invoices", examples=["24352000000012345678"]
+        description="The invoice number; unique across all invoices, whatever its case",
+        examples=["24352000000012345678"],
     )
     amount: PositiveMoneyIn = Field(examples=["1024.50"])
     issued_at: TimestampIn | None = Field(default=None, description="Defaults to now")
