@@ -1,7 +1,6 @@
 """The FastAPI application factory."""
 
 import gc
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -38,6 +37,7 @@ from app.invoiceable.router import router as summary_router
 from app.ops.docs_router import build_router as build_docs_router
 from app.ops.router import router as ops_router
 from app.profiles.router import router as profiles_router
+from app.requests.filetypes import FILE_PATH_PATTERN
 from app.requests.router import router as requests_router
 
 DESCRIPTION = """
@@ -61,11 +61,6 @@ TAGS = [
     {"name": "events", "description": "Events feed for internal services"},
     {"name": "operations", "description": "Health, readiness, metrics"},
 ]
-
-
-# PUT /v1/invoice-requests/{id}/invoices/{number}/files/{format}: invoice files, up to
-# INVOICING_MAX_FILE_BYTES (every other body: INVOICING_MAX_BODY_BYTES; app/core/middleware.py).
-INVOICE_FILE_PATH = re.compile(r"/v1/invoice-requests/[^/]+/invoices/[^/]+/files/[^/]+")
 
 
 _frozen = False
@@ -131,7 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        larger=[BodyLimit("PUT", INVOICE_FILE_PATH, settings.max_file_bytes)],
+        # Invoice file uploads: up to INVOICING_MAX_FILE_BYTES, every other body INVOICING_MAX_BODY_BYTES.
+        larger=[BodyLimit("PUT", FILE_PATH_PATTERN, settings.max_file_bytes)],
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ResponseHeadersMiddleware)

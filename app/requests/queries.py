@@ -40,7 +40,7 @@ from app.core.auth import AuthContext, Role
 from app.core.database import UTCDateTime
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, cursor_of, fetch_page, keyset
-from app.requests.filetypes import FileFormat, invoices_missing_pdf
+from app.requests.filetypes import FileFormat, file_url, invoices_missing_pdf
 from app.requests.models import (
     Invoice,
     InvoiceFile,
@@ -121,10 +121,6 @@ def to_outs(
 def event_data(out: InvoiceRequestOut) -> dict[str, Any]:
     """The request as an event carries it: the same for every reader, so without `allowed_moves`."""
     return out.model_dump(mode="json", exclude={"allowed_moves"})
-
-
-def file_url(request_id: uuid.UUID | str, number: str, file_format: str) -> str:
-    return f"/v1/invoice-requests/{request_id}/invoices/{number}/files/{file_format}"
 
 
 def _moves(request: Mapping[str, Any], children: Children, role: Role) -> list[Move]:

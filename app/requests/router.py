@@ -13,7 +13,7 @@ from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
 from app.requests import create, files, lifecycle, queries
-from app.requests.filetypes import ACCEPTED_TYPES, FileFormat
+from app.requests.filetypes import ACCEPTED_TYPES, FILE_PATH, FileFormat
 from app.requests.schemas import (
     DeliverIn,
     InvoiceRequestCreate,
@@ -259,7 +259,6 @@ async def resend_request(
     return await lifecycle.resend(session, auth, parse_id(request_id), body.email)
 
 
-_FILE_PATH = "/v1/invoice-requests/{request_id}/invoices/{number}/files/{file_format}"
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _UPLOAD_BODY = {
     "requestBody": {
@@ -272,7 +271,7 @@ _UPLOAD_BODY = {
 
 
 @router.put(
-    _FILE_PATH,
+    FILE_PATH,
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-upload_file",
     summary="Upload (or replace) an invoice's pdf, ofd or xml file",
@@ -307,7 +306,7 @@ async def upload_file(
 
 
 @router.get(
-    _FILE_PATH,
+    FILE_PATH,
     response_class=Response,
     operation_id="invoice_requests-download_file",
     summary="Download an invoice's pdf, ofd or xml file",

@@ -11,6 +11,7 @@ from app.core.ids import Id, NativeId
 from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import VISIBLE, Email, Text
+from app.profiles.rules import InvoiceType
 from app.requests.states import Move, Status
 
 # Bounds that keep a hostile body cheap to refuse; the product limits (at most 500 items, no
@@ -207,7 +208,7 @@ class InvoiceRequestOut(ResponseModel):
     account_id: Id
     status: Status
     amount: MoneyOut = Field(description="The sum of all lines: what finance invoices")
-    invoice_type: Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
+    invoice_type: InvoiceType
     items: list[ItemOut]
     profile: ProfileSnapshotOut
     address: AddressSnapshotOut
@@ -237,7 +238,7 @@ class InvoiceRequestSummary(ResponseModel):
     account_id: NativeId
     status: Status
     amount: MoneyOut = Field(description="The sum of all lines: what finance invoices")
-    invoice_type: Literal["vat_ordinary", "vat_special", "electronic_ordinary"] = Field(
+    invoice_type: InvoiceType = Field(
         description="`electronic_ordinary` is delivered by email, the VAT types on paper"
     )
     title: str = Field(description="The invoice header: the title of the profile snapshot")
