@@ -13,7 +13,6 @@ from app.addresses.router import router as addresses_router
 from app.autoinvoicing.router import router as autoinvoicing_router
 from app.bills.router import router as bills_router
 from app.cards.router import router as cards_router
-from app.certification.router import account_router
 from app.certification.router import router as certification_router
 from app.console.router import DEFAULT_DIST
 from app.console.router import build_router as build_console_router
@@ -34,6 +33,7 @@ from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, get_settings
 from app.events.router import router as events_router
 from app.invoiceable.router import router as summary_router
+from app.my_account.router import router as my_account_router
 from app.ops.docs_router import build_router as build_docs_router
 from app.ops.router import router as ops_router
 from app.profiles.router import router as profiles_router
@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         ops_router,
         accounts_router,
-        account_router,
+        my_account_router,
         certification_router,
         profiles_router,
         addresses_router,
