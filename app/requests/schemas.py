@@ -25,15 +25,18 @@ IdIn = Annotated[
 ]
 Reason = Annotated[str, Text(1, 500, single_line=False)]
 # Formats are exact, not trimmed: the documented pattern is the whole rule.
-INVOICE_NUMBER_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
-InvoiceNumber = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
-_INVOICE_NUMBER = re.compile(INVOICE_NUMBER_PATTERN)
+_INVOICE_NUMBER_PATTERN = r"^[A-Za-z0-9-]+$"
+MAX_INVOICE_NUMBER = 64
+InvoiceNumber = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_INVOICE_NUMBER, pattern=_INVOICE_NUMBER_PATTERN)
+]
+_INVOICE_NUMBER = re.compile(_INVOICE_NUMBER_PATTERN)
 
 
 def parse_invoice_number(value: str) -> str:
-    """An invoice number from a path; a string no invoice can have (NUL, other scripts, too long)
-    names nothing: 404, without asking the database."""
-    if not _INVOICE_NUMBER.fullmatch(value):
+    """An invoice number from a path, by the same rule as `InvoiceNumber`; a string no invoice can
+    have (NUL, other scripts, too long) names nothing: 404, without asking the database."""
+    if len(value) > MAX_INVOICE_NUMBER or not _INVOICE_NUMBER.fullmatch(value):
         raise NotFound("No such invoice.")
     return value
 
