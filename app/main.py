@@ -1,7 +1,6 @@
 """The FastAPI application factory."""
 
 import gc
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +13,6 @@ from app.addresses.router import router as addresses_router
 from app.autoinvoicing.router import router as autoinvoicing_router
 from app.bills.router import router as bills_router
 from app.cards.router import router as cards_router
-from app.certification.router import account_router
 from app.certification.router import router as certification_router
 from app.console.router import DEFAULT_DIST
 from app.console.router import build_router as build_console_router
@@ -37,8 +35,11 @@ from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, get_settings
 from app.events.router import router as events_router
 from app.invoiceable.router import router as summary_router
+from app.my_account.router import router as my_account_router
+from app.ops.docs_router import build_router as build_docs_router
 from app.ops.router import router as ops_router
 from app.profiles.router import router as profiles_router
+from app.requests.filetypes import FILE_PATH_PATTERN
 from app.requests.router import router as requests_router
 
 DESCRIPTION = """
@@ -62,11 +63,6 @@ TAGS = [
     {"name": "events", "description": "Events feed for internal services"},
     {"name": "operations", "description": "Health, readiness, metrics"},
 ]
-
-
-# PUT /v1/invoice-requests/{id}/invoices/{number}/files/{format}: invoice files, up to
-# INVOICING_MAX_FILE_BYTES (every other body: INVOICING_MAX_BODY_BYTES; app/core/middleware/body.py).
-INVOICE_FILE_PATH = re.compile(r"/v1/invoice-requests/[^/]+/invoices/[^/]+/files/[^/]+")
 
 
 _frozen = False
@@ -111,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # app/ops/docs_router.py serves /docs from this origin; no CDN-loaded /redoc
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -137,7 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         timeout_seconds=settings.body_timeout_seconds,
-        larger=[BodyLimit("PUT", INVOICE_FILE_PATH, settings.max_file_bytes)],
+        # Invoice file uploads: up to INVOICING_MAX_FILE_BYTES, every other body INVOICING_MAX_BODY_BYTES.
+        larger=[BodyLimit("PUT", FILE_PATH_PATTERN, settings.max_file_bytes)],
     )
     app.add_middleware(AuthenticationMiddleware, database=database, key_resolver=app.state.key_resolver)
     app.add_middleware(ErrorMiddleware)
@@ -150,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         ops_router,
         accounts_router,
-        account_router,
+        my_account_router,
         certification_router,
         profiles_router,
         addresses_router,
@@ -162,5 +161,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
     ):
         app.include_router(router)
+    app.include_router(build_docs_router())
     app.include_router(build_console_router(settings.console_dir or DEFAULT_DIST))
     return app

@@ -11,7 +11,7 @@ from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import Text
 
 Name = Annotated[str, Text(1, 200)]
-_DEFICIT = (
+DEFICIT_DESCRIPTION = (
     "Invoiced beyond what was finally paid (欠票): the sum of the account's bills' and cards' "
     "over_invoiced_amount; the next invoice request settles it"
 )
@@ -37,7 +37,7 @@ class AccountOut(ResponseModel):
     name: str
     external_id: str | None
     cash_balance: MoneyOut
-    invoice_deficit: MoneyOut = Field(description=_DEFICIT)
+    invoice_deficit: MoneyOut = Field(description=DEFICIT_DESCRIPTION)
     created_at: Timestamp
 
 
@@ -62,11 +62,3 @@ class ApiKeyInfoOut(ResponseModel):
         description="When the key was last accepted, to within a minute; null if never"
     )
     revoked_at: Timestamp | None = Field(description="Null while the key is valid")
-
-
-class MyAccountOut(ResponseModel):
-    id: Id
-    name: str
-    cash_balance: MoneyOut
-    certification_status: Literal["uncertified", "certified"]
-    invoice_deficit: MoneyOut = Field(description=_DEFICIT)

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter
 
-from app.accounts.schemas import MyAccountOut
 from app.certification import service
 from app.certification.schemas import CertificationOut, CertificationPut
 from app.core.dependencies import Customer
@@ -39,30 +38,3 @@ async def get_certification(session: Session, auth: Customer) -> CertificationOu
 )
 async def put_certification(body: CertificationPut, session: Session, auth: Customer) -> CertificationOut:
     return await service.certify(session, auth.customer_account_id, body.enterprise_name, body.taxpayer_id)
-
-
-# The account view lives here, not in app/accounts: it shows the certification, and the accounts
-# package imports no package that depends on it.
-account_router = APIRouter(tags=["accounts"], route_class=ExactJSONRoute)
-
-
-@account_router.get(
-    "/v1/account",
-    response_model=MyAccountOut,
-    operation_id="account-get_mine",
-    description=(
-        "Customer role. The account the key is bound to, its cash balance, whether the "
-        "enterprise is certified, and its invoice deficit."
-    ),
-    summary="The calling customer's account",
-    responses=problems(),
-)
-async def my_account(session: Session, auth: Customer) -> MyAccountOut:
-    account, certified = await service.my_account(session, auth.customer_account_id)
-    return MyAccountOut(
-        id=account.id,
-        name=account.name,
-        cash_balance=account.cash_balance,
-        certification_status="certified" if certified else "uncertified",
-        invoice_deficit=account.invoice_deficit,
-    )

@@ -6,8 +6,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import ledger
-from app.accounts.models import Account
-from app.accounts.service import get_account
 from app.certification.models import Certification
 from app.certification.schemas import CertificationOut
 from app.core.clock import utcnow
@@ -68,9 +66,3 @@ async def certify(
     out = to_out(certification)
     await events.record(session, "certification.updated", account_id, out.model_dump(mode="json"))
     return out
-
-
-async def my_account(session: AsyncSession, account_id: uuid.UUID) -> tuple[Account, bool]:
-    """The customer's account and whether its enterprise is certified."""
-    account = await get_account(session, account_id)
-    return account, await get_certification(session, account_id) is not None

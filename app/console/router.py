@@ -68,6 +68,8 @@ def build_router(dist: Path) -> APIRouter:
     async def console(path: str, request: Request) -> Response:
         if path in ("", "index.html"):
             return index()
+        if "\x00" in path:  # no file has such a name (and the OS refuses to look one up)
+            return Response(status_code=404, headers={"Cache-Control": "no-store"})
         candidate = (root / path).resolve()
         if candidate.is_relative_to(root) and candidate.is_file():
             hashed = candidate.parent == root / "assets"

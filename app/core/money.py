@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
+# The one limit of every amount: at most 12 integer digits (yuan), the regexes and schemas below say it.
 MAX_INTEGER_DIGITS = 12
-MAX_FEN = 10**MAX_INTEGER_DIGITS * 100 - 1
-# ASCII digits only: \d would also take full-width and other scripts' digits.
-_AMOUNT = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,2})?")
-_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+_MAX_YUAN = 10**MAX_INTEGER_DIGITS - 1
+_DIGITS = f"[0-9]{{1,{MAX_INTEGER_DIGITS}}}"  # ASCII only: \d would also take other scripts' digits
+_AMOUNT = re.compile(rf"-?{_DIGITS}(?:\.[0-9]{{1,2}})?")
+_PATTERN = rf"^-?{_DIGITS}(\.[0-9]{{1,2}})?$"
+_NON_NEGATIVE_PATTERN = rf"^{_DIGITS}(\.[0-9]{{1,2}})?$"
 _MONEY_HELP = 'a decimal string with at most two decimals, such as "1024.50", or an integer'
 
 
@@ -28,7 +30,7 @@ def parse_money(value: object) -> int:
             raise ValueError(f"must be {_MONEY_HELP}")
         value = int(value)
     if isinstance(value, int):
-        if abs(value) >= 10**MAX_INTEGER_DIGITS:
+        if abs(value) > _MAX_YUAN:
             raise ValueError(f"must have at most {MAX_INTEGER_DIGITS} integer digits")
         return value * 100
     if isinstance(value, str):
@@ -61,14 +63,14 @@ def format_money(fen: int) -> str:
 _IN_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "pattern": _PATTERN, "examples": ["1024.50"]},
-        {"type": "integer", "minimum": -(10**MAX_INTEGER_DIGITS - 1), "maximum": 10**MAX_INTEGER_DIGITS - 1},
+        {"type": "integer", "minimum": -_MAX_YUAN, "maximum": _MAX_YUAN},
     ],
     "description": f"CNY amount: {_MONEY_HELP}",
 }
 _NON_NEGATIVE_IN_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$", "examples": ["1024.50"]},
-        {"type": "integer", "minimum": 0, "maximum": 10**MAX_INTEGER_DIGITS - 1},
+        {"type": "string", "pattern": _NON_NEGATIVE_PATTERN, "examples": ["1024.50"]},
+        {"type": "integer", "minimum": 0, "maximum": _MAX_YUAN},
     ],
     "description": f"Non-negative CNY amount: {_MONEY_HELP}",
 }
@@ -76,11 +78,11 @@ _POSITIVE_IN_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {
             "type": "string",
-            "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$",
+            "pattern": _NON_NEGATIVE_PATTERN,
             "not": {"pattern": r"^0+(\.0+)?$"},
             "examples": ["1024.50"],
         },
-        {"type": "integer", "minimum": 1, "maximum": 10**MAX_INTEGER_DIGITS - 1},
+        {"type": "integer", "minimum": 1, "maximum": _MAX_YUAN},
     ],
     "description": f"CNY amount greater than zero: {_MONEY_HELP}",
 }

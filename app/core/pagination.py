@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -49,12 +49,18 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+# The largest key a database compares: BIGINT (PostgreSQL) and INTEGER (SQLite) are 64-bit signed.
+MAX_INTEGER_KEY = 2**63 - 1
+
+
 def decode_cursor(cursor: str, kinds: Sequence[type], field: str = "query.cursor") -> list[Any]:
     """Key values of the given Python types from a cursor `encode_cursor` made; anything else is a
-    422 on `field`."""
+    422 on `field`. Only values a row could hold get through: nothing reaches the database that it
+    would refuse with an error (an instant without a UTC equivalent, an integer past 64 bits, text
+    with NUL or with a lone surrogate)."""
     invalid = ValidationFailed(field, "is not a cursor this API issued")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
         parts = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise invalid from None
@@ -62,22 +68,23 @@ def decode_cursor(cursor: str, kinds: Sequence[type], field: str = "query.cursor
         raise invalid
     try:
         return [_decode_part(part, kind) for part, kind in zip(parts, kinds, strict=True)]
-    except ValueError:
+    except (ValueError, OverflowError):
         raise invalid from None
 
 
 def _decode_part(part: object, kind: type) -> Any:
     if kind is int:
-        if not isinstance(part, int) or isinstance(part, bool) or part < 0:
+        if not isinstance(part, int) or isinstance(part, bool) or not 0 <= part <= MAX_INTEGER_KEY:
             raise ValueError(part)
         return part
-    if not isinstance(part, str):
+    if not isinstance(part, str) or "\x00" in part:
         raise ValueError(part)
+    part.encode()  # UnicodeEncodeError (a ValueError) for a lone surrogate
     if kind is datetime:
         value = datetime.fromisoformat(part)
         if value.tzinfo is None:
             raise ValueError(part)
-        return value
+        return value.astimezone(UTC)  # OverflowError where UTC has no such instant
     if kind is uuid.UUID:
         return uuid.UUID(part)
     return part

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,12 @@ class Settings(BaseSettings):
         default=True, description="Refuse invoice requests while the account's cash balance is <= 0"
     )
     log_level: str = Field(default="INFO", description="Python log level for the JSON logs")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Set: /metrics needs `Authorization: Bearer <token>`. Unset: /metrics answers only "
+        "clients on the loopback interface that no proxy forwarded",
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest accepted request body (every JSON body)"
     )

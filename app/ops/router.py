@@ -1,8 +1,12 @@
-"""Liveness, readiness and Prometheus metrics (no auth)."""
+"""Liveness and readiness (no auth), and Prometheus metrics (a token, or loopback only)."""
 
-from fastapi import APIRouter, Request, Response
+import hmac
+import ipaddress
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core import metrics
+from app.core.errors import Forbidden, Unauthenticated
 from app.core.handlers import problem_response
 from app.core.openapi import problems
 from app.core.session import Session
@@ -40,16 +44,47 @@ async def readyz(request: Request) -> Response:
     return Response(content=b'{"status":"ready"}', media_type="application/json")
 
 
+# Headers a reverse proxy adds: a request that carries one came from elsewhere, whatever its socket.
+_FORWARDED = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def _loopback(request: Request) -> bool:
+    if request.client is None or any(name in request.headers for name in _FORWARDED):
+        return False
+    try:
+        return ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:  # not an address (a Unix socket's peer, a test client's name)
+        return False
+
+
+def metrics_access(request: Request) -> None:
+    """The figures sum money across every tenant: with INVOICING_METRICS_TOKEN set, only a scraper
+    sending it may read them; unset, only a client on this host that no proxy forwarded."""
+    token = request.app.state.settings.metrics_token
+    if token is None:
+        if not _loopback(request):
+            raise Forbidden("/metrics answers only loopback clients while INVOICING_METRICS_TOKEN is unset.")
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        raise Unauthenticated("/metrics needs Authorization: Bearer <INVOICING_METRICS_TOKEN>.")
+
+
 @router.get(
     "/metrics",
     operation_id="ops-metrics",
     summary="Prometheus metrics",
     response_class=Response,
     description=(
-        "No auth. Prometheus text format: request counts and latency histograms by route template "
+        "Prometheus text format: request counts and latency histograms by route template "
         "and status, invoice requests created and refused (by code), amount issued, summed over all"
-        " workers; the background queue's depth and oldest job age, read from the database."
+        " workers; the background queue's depth and oldest job age, read from the database. Not an API"
+        " key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset,"
+        " only clients on the loopback interface without a proxy's forwarding headers (else 403)."
     ),
+    responses=problems(401, 403, authenticated=False),
+    dependencies=[Depends(metrics_access)],
 )
 async def metrics_endpoint(session: Session) -> Response:
     body, content_type = metrics.render()

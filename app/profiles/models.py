@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
 from app.core.database import Base, UTCDateTime
+from app.profiles.rules import INVOICE_TYPES
 
 
 class InvoiceProfile(Base):
@@ -28,9 +29,7 @@ class InvoiceProfile(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        CheckConstraint(
-            "invoice_type IN ('vat_ordinary', 'vat_special', 'electronic_ordinary')", name="invoice_type"
-        ),
+        CheckConstraint(f"invoice_type IN ({', '.join(map(repr, INVOICE_TYPES))})", name="invoice_type"),
         Index("ix_invoice_profile_account_id_created_at_id", "account_id", "created_at", "id"),
         Index(
             "uq_invoice_profile_one_default",

@@ -1,9 +1,12 @@
 """Pure rules about profiles and addresses, shared by profiles, the summary and requests."""
 
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
-PAPER_TYPES = frozenset({"vat_ordinary", "vat_special"})
-ELECTRONIC_TYPES = frozenset({"electronic_ordinary"})
+# The invoice types, here only: schemas, the database's CHECK and the rules below read them.
+InvoiceType = Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
+INVOICE_TYPES: tuple[str, ...] = get_args(InvoiceType)
+PAPER_TYPES = frozenset({"vat_ordinary", "vat_special"})  # posted; the others are emailed
+ELECTRONIC_TYPES = frozenset(INVOICE_TYPES) - PAPER_TYPES
 VAT_SPECIAL_FIELDS = ("bank_name", "bank_account", "registered_address", "registered_phone")
 
 

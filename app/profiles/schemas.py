@@ -1,7 +1,7 @@
 """Invoice profile request/response models; formats here, rules in service.py."""
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -17,9 +17,7 @@ from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import BlankIsNull, Omittable, Phone, TaxpayerId, Text, given
-from app.profiles.rules import VAT_SPECIAL_FIELDS
-
-InvoiceType = Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
+from app.profiles.rules import VAT_SPECIAL_FIELDS, InvoiceType
 
 _BANK_ACCOUNT = re.compile(r"[0-9]{6,32}")
 

@@ -4,8 +4,10 @@ download them. The bytes go to a FileStorage (the database by default, app/reque
 import hashlib
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import AuthContext, Role
@@ -16,6 +18,7 @@ from app.requests.lifecycle import InvalidTransition
 from app.requests.models import Invoice, InvoiceFile, InvoiceRequest
 from app.requests.queries import get_request
 from app.requests.schemas import InvoiceRequestOut
+from app.requests.scope import request_scope, scoped
 from app.requests.states import Status
 from app.requests.storage import DEFAULT_STORAGE, READ_ATTEMPTS, STORAGES
 
@@ -68,13 +71,13 @@ async def upload(
     if media_type_of(content_type) not in ACCEPTED_TYPES[file_format]:
         accepted = " or ".join(sorted(ACCEPTED_TYPES[file_format]))
         raise UnsupportedMediaType(f"A {file_format.value} file is sent as {accepted}.")
+    if auth.role is not Role.finance:  # only finance uploads (the route admits no one else)
+        raise NotFound("No such invoice request.")
     # The request row is locked: a concurrent reversal or a second upload waits for this one.
-    status = (
-        await session.execute(
-            select(InvoiceRequest.status).where(InvoiceRequest.id == request_id).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if status is None or auth.role is not Role.finance:
+    scope = request_scope(auth)
+    stmt = scope.apply(select(InvoiceRequest.status).where(InvoiceRequest.id == request_id))
+    status = (await session.execute(stmt.with_for_update(), scope.values)).scalar_one_or_none()
+    if status is None:
         raise NotFound("No such invoice request.")
     invoice_id = (
         await session.execute(
@@ -133,10 +136,8 @@ async def _store(session: AsyncSession, invoice_id: uuid.UUID, file_format: File
     )
 
 
-async def find(
-    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, number: str, file_format: FileFormat
-) -> StoredFile:
-    """A file of one of the caller's requests (finance: any request); anything else is not found."""
+@lru_cache(maxsize=4)
+def _file_statement(customer: bool) -> Select[*tuple[Any, ...]]:
     stmt = (
         select(
             InvoiceFile.content_type,
@@ -148,16 +149,24 @@ async def find(
         .join(Invoice, Invoice.id == InvoiceFile.invoice_id)
         .join(InvoiceRequest, InvoiceRequest.id == Invoice.request_id)
         .where(
-            InvoiceRequest.id == request_id,
-            Invoice.number == number,
-            InvoiceFile.format == file_format.value,
+            InvoiceRequest.id == bindparam("request_id"),
+            Invoice.number == bindparam("number"),
+            InvoiceFile.format == bindparam("format"),
         )
     )
-    if auth.role is Role.customer:
-        stmt = stmt.where(InvoiceRequest.account_id == auth.customer_account_id)
-    elif auth.role is not Role.finance:
-        raise NotFound("No such file.")
-    row = (await session.execute(stmt)).one_or_none()
+    return scoped(stmt, customer=customer)
+
+
+async def find(
+    session: AsyncSession, auth: AuthContext, request_id: uuid.UUID, number: str, file_format: FileFormat
+) -> StoredFile:
+    """A file of one of the caller's requests (finance: any request); anything else is not found."""
+    try:
+        scope = request_scope(auth)
+    except NotFound:
+        raise NotFound("No such file.") from None
+    values = {**scope.values, "request_id": request_id, "number": number, "format": file_format.value}
+    row = (await session.execute(_file_statement(scope.customer), values)).one_or_none()
     if row is None:
         raise NotFound("No such file.")
     return StoredFile(

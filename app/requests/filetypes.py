@@ -6,6 +6,7 @@ well-formed XML with DTDs and entities refused (defusedxml: no XXE, no billion l
 """
 
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -22,6 +23,16 @@ class FileFormat(StrEnum):
     pdf = "pdf"
     ofd = "ofd"
     xml = "xml"
+
+
+# Where an invoice's file is, here only: the routes (PUT and GET), each file's `url` in responses,
+# and the body limit of uploads (app/main.py) read it.
+FILE_PATH = "/v1/invoice-requests/{request_id}/invoices/{number}/files/{file_format}"
+FILE_PATH_PATTERN = re.compile(re.sub(r"\{[a-z_]+\}", "[^/]+", FILE_PATH))
+
+
+def file_url(request_id: object, number: str, file_format: str) -> str:
+    return FILE_PATH.format(request_id=request_id, number=number, file_format=file_format)
 
 
 # The media type stored and served for each format, and the Content-Types an upload may carry.

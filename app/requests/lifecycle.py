@@ -297,13 +297,17 @@ async def _move(
 
 
 async def _refuse_taken_numbers(session: AsyncSession, numbers: list[str]) -> None:
-    repeated = sorted({number for number in numbers if numbers.count(number) > 1})
+    """Numbers are unique whatever their case (INV-1 is inv-1), as the unique index on lower(number)."""
+    folded = [number.lower() for number in numbers]
+    repeated = sorted({number for number in numbers if folded.count(number.lower()) > 1})
     if repeated:
         raise DuplicateInvoiceNumber(
             f"Invoice number {repeated[0]} is given more than once.", numbers=repeated
         )
     taken = sorted(
-        (await session.execute(select(Invoice.number).where(Invoice.number.in_(numbers)))).scalars()
+        (
+            await session.execute(select(Invoice.number).where(func.lower(Invoice.number).in_(folded)))
+        ).scalars()
     )
     if taken:
         raise DuplicateInvoiceNumber(f"Invoice number {taken[0]} already exists.", numbers=taken)

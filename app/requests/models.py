@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -140,6 +141,10 @@ class Invoice(Base):
     request: Mapped[InvoiceRequest] = relationship(back_populates="invoices", lazy="raise")
 
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+# INV-1 and inv-1 are one number to a reader; the exact unique constraint serves lookups by number.
+Index("uq_invoice_number_lower", func.lower(Invoice.number), unique=True)
 
 
 class InvoiceFile(Base):

@@ -1,6 +1,7 @@
 """Reading invoice requests: tenant-scoped lookups, filtered keyset lists, and the response shape.
 
-Reads select plain columns (no ORM identity map) and validate the whole response in one Pydantic
+Every statement is scoped by app/requests/scope.py (a customer's own account, finance all). Reads
+select plain columns (no ORM identity map) and validate the whole response in one Pydantic
 call. One request (`to_outs`, the one mapper of the full object, which creation and moves use too)
 takes two statements: the request, then its items, events and invoices in one UNION ALL. A list
 page is one statement of summaries (`InvoiceRequestSummary`), whatever its size: no child rows.
@@ -26,7 +27,6 @@ from sqlalchemy import (
     Text,
     Uuid,
     bindparam,
-    false,
     func,
     literal_column,
     null,
@@ -41,7 +41,7 @@ from app.core.auth import AuthContext, Role
 from app.core.database import UTCDateTime
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, cursor_of, fetch_page, keyset
-from app.requests.filetypes import FileFormat, invoices_missing_pdf
+from app.requests.filetypes import FileFormat, file_url, invoices_missing_pdf
 from app.requests.models import (
     Invoice,
     InvoiceFile,
@@ -50,6 +50,7 @@ from app.requests.models import (
     InvoiceRequestItem,
 )
 from app.requests.schemas import InvoiceRequestOut, InvoiceRequestSummary
+from app.requests.scope import request_scope, scoped
 from app.requests.states import Move, Status, allowed_moves
 
 
@@ -61,24 +62,19 @@ class RequestFilters:
     account_id: uuid.UUID | None = None  # finance only
 
 
-def visible_requests(auth: AuthContext) -> Select[InvoiceRequest]:
-    """Every read starts here: a customer sees only its own account's requests, finance all."""
-    stmt = select(InvoiceRequest).options(
-        selectinload(InvoiceRequest.items),
-        selectinload(InvoiceRequest.events),
-        selectinload(InvoiceRequest.invoices),
-    )
-    if auth.role is Role.customer:
-        stmt = stmt.where(InvoiceRequest.account_id == auth.customer_account_id)
-    elif auth.role is not Role.finance:
-        stmt = stmt.where(false())  # no other role reads requests; the routes refuse them first
-    return stmt
-
-
 async def load_request(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequest:
     """The request with its items, events and invoices, to move it; another account's is not found."""
-    stmt = visible_requests(auth).where(InvoiceRequest.id == request_id)
-    request = (await session.execute(stmt)).scalar_one_or_none()
+    scope = request_scope(auth)
+    stmt = scope.apply(
+        select(InvoiceRequest)
+        .options(
+            selectinload(InvoiceRequest.items),
+            selectinload(InvoiceRequest.events),
+            selectinload(InvoiceRequest.invoices),
+        )
+        .where(InvoiceRequest.id == request_id)
+    )
+    request = (await session.execute(stmt, scope.values)).scalar_one_or_none()
     if request is None:
         raise NotFound("No such invoice request.")
     return request
@@ -126,10 +122,6 @@ def to_outs(
 def event_data(out: InvoiceRequestOut) -> dict[str, Any]:
     """The request as an event carries it: the same for every reader, so without `allowed_moves`."""
     return out.model_dump(mode="json", exclude={"allowed_moves"})
-
-
-def file_url(request_id: uuid.UUID | str, number: str, file_format: str) -> str:
-    return f"/v1/invoice-requests/{request_id}/invoices/{number}/files/{file_format}"
 
 
 def _moves(request: Mapping[str, Any], children: Children, role: Role) -> list[Move]:
@@ -229,23 +221,11 @@ _KEYS = (InvoiceRequest.created_at, InvoiceRequest.id)
 _FORMAT_ORDER = {file_format.value: position for position, file_format in enumerate(FileFormat)}
 
 
-def _scope(auth: AuthContext) -> tuple[bool, dict[str, Any]]:
-    """(customer?, bound values): a customer sees only its own account's requests, finance all."""
-    if auth.role is Role.customer:
-        return True, {"viewer": auth.customer_account_id}
-    if auth.role is Role.finance:
-        return False, {}
-    raise NotFound("No such invoice request.")  # no other role reads requests; the routes refuse them first
-
-
-def _visible(customer: bool, columns: Sequence[Any] = _REQUEST_COLUMNS) -> Select[Any]:
-    stmt = select(*columns)
-    return stmt.where(InvoiceRequest.account_id == bindparam("viewer")) if customer else stmt
-
-
 @lru_cache(maxsize=4)
 def _one_statement(customer: bool) -> Select[Any]:
-    return _visible(customer).where(InvoiceRequest.id == bindparam("request_id"))
+    return scoped(
+        select(*_REQUEST_COLUMNS).where(InvoiceRequest.id == bindparam("request_id")), customer=customer
+    )
 
 
 # A list row: the request's own columns and its header from the profile snapshot (extracted by the
@@ -270,7 +250,7 @@ def _list_statement(
     customer: bool, account: bool, status: bool, created_from: bool, created_to: bool, after: bool
 ) -> Select[Any]:
     """One statement per combination of filters, built on first use."""
-    stmt = _visible(customer, _SUMMARY_COLUMNS)
+    stmt = scoped(select(*_SUMMARY_COLUMNS), customer=customer)
     if account:
         stmt = stmt.where(InvoiceRequest.account_id == bindparam("account_id"))
     if status:
@@ -323,11 +303,11 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
 
 
 async def get_request(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
-    customer, values = _scope(auth)
+    scope = request_scope(auth)
     # The ORM's result machinery is for entities: plain columns go through the connection.
     connection = await session.connection()
-    statement = _one_statement(customer)
-    row = (await connection.execute(statement, {**values, "request_id": request_id})).one_or_none()
+    statement = _one_statement(scope.customer)
+    row = (await connection.execute(statement, {**scope.values, "request_id": request_id})).one_or_none()
     if row is None:
         raise NotFound("No such invoice request.")
     return await _out(connection, row._mapping, auth.role)
@@ -343,16 +323,17 @@ async def list_requests(
     session: AsyncSession, auth: AuthContext, filters: RequestFilters, params: PageParams
 ) -> tuple[list[InvoiceRequestSummary], bool, str | None]:
     """A page of summaries, newest first: one statement, whatever the page size."""
-    customer, values = _scope(auth)
+    scope = request_scope(auth)
     stmt = _list_statement(
-        customer,
+        scope.customer,
         filters.account_id is not None,
         filters.status is not None,
         filters.created_from is not None,
         filters.created_to is not None,
         params.cursor is not None,
     )
-    values.update(
+    values = dict(
+        scope.values,
         account_id=filters.account_id,
         status=filters.status.value if filters.status is not None else None,
         created_from=filters.created_from,

@@ -13,7 +13,7 @@ from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
 from app.requests import create, files, lifecycle, queries
-from app.requests.filetypes import ACCEPTED_TYPES, FileFormat
+from app.requests.filetypes import ACCEPTED_TYPES, FILE_PATH, FileFormat
 from app.requests.schemas import (
     DeliverIn,
     InvoiceRequestCreate,
@@ -22,6 +22,7 @@ from app.requests.schemas import (
     IssueIn,
     ReasonIn,
     ResendIn,
+    parse_invoice_number,
 )
 from app.requests.states import Move, Status
 
@@ -175,7 +176,8 @@ async def start_request(request_id: str, session: Session, auth: Finance) -> Inv
     summary="Record the invoices issued for a request in processing",
     description=(
         "One or more invoices (at most 100) whose amounts sum exactly to the request's amount. "
-        "Invoice numbers are unique across all invoices (409 `duplicate_invoice_number`)."
+        "Invoice numbers are unique across all invoices, whatever their case: `INV-1` and `inv-1` are "
+        "one number (409 `duplicate_invoice_number`)."
     ),
     responses=problems(404, 409, 422),
 )
@@ -257,7 +259,6 @@ async def resend_request(
     return await lifecycle.resend(session, auth, parse_id(request_id), body.email)
 
 
-_FILE_PATH = "/v1/invoice-requests/{request_id}/invoices/{number}/files/{file_format}"
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _UPLOAD_BODY = {
     "requestBody": {
@@ -270,7 +271,7 @@ _UPLOAD_BODY = {
 
 
 @router.put(
-    _FILE_PATH,
+    FILE_PATH,
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-upload_file",
     summary="Upload (or replace) an invoice's pdf, ofd or xml file",
@@ -296,7 +297,7 @@ async def upload_file(
         session,
         auth,
         parse_id(request_id),
-        number,
+        parse_invoice_number(number),
         file_format,
         request.headers.get("content-type"),
         await request.body(),
@@ -305,14 +306,15 @@ async def upload_file(
 
 
 @router.get(
-    _FILE_PATH,
+    FILE_PATH,
     response_class=Response,
     operation_id="invoice_requests-download_file",
     summary="Download an invoice's pdf, ofd or xml file",
     description=(
         "The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, "
         '`Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the '
-        "SHA-256); `If-None-Match` with that tag answers 304 without the body."
+        "SHA-256); `If-None-Match` with that tag answers 304 without the body. `Cache-Control: no-store`: "
+        "no cache keeps an invoice, a browser's included."
     ),
     responses={
         200: {
@@ -338,14 +340,14 @@ async def download_file(
     if_none_match: Annotated[str | None, Header(description="An ETag from an earlier download")] = None,
 ) -> Response:
     request_uuid = parse_id(request_id)
-    stored = await files.find(session, auth, request_uuid, number, file_format)
+    stored = await files.find(session, auth, request_uuid, parse_invoice_number(number), file_format)
     if files.matches(if_none_match, stored.etag):
-        headers = {"ETag": stored.etag, "Cache-Control": "private, no-cache"}
+        headers = {"ETag": stored.etag, "Cache-Control": "no-store"}
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     stored, content = await files.read(session, auth, request_uuid, stored)
     headers = {
         "ETag": stored.etag,
-        "Cache-Control": "private, no-cache",
+        "Cache-Control": "no-store",  # an invoice is not kept by any cache, the browser's included
         "Content-Disposition": f'attachment; filename="{stored.filename}"',
     }
     return Response(content=content, media_type=stored.content_type, headers=headers)

@@ -1,14 +1,17 @@
 """Invoice-request request/response models; the rules live in create.py and lifecycle.py."""
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from app.core.clock import Timestamp, TimestampIn, UTCTimestamp
+from app.core.errors import NotFound
 from app.core.ids import Id, NativeId
 from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import VISIBLE, Email, Text
+from app.profiles.rules import InvoiceType
 from app.requests.states import Move, Status
 
 # Bounds that keep a hostile body cheap to refuse; the product limits (at most 500 items, no
@@ -22,7 +25,22 @@ IdIn = Annotated[
 ]
 Reason = Annotated[str, Text(1, 500, single_line=False)]
 # Formats are exact, not trimmed: the documented pattern is the whole rule.
-InvoiceNumber = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+_INVOICE_NUMBER_PATTERN = r"^[A-Za-z0-9-]+$"
+MAX_INVOICE_NUMBER = 64
+InvoiceNumber = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_INVOICE_NUMBER, pattern=_INVOICE_NUMBER_PATTERN)
+]
+_INVOICE_NUMBER = re.compile(_INVOICE_NUMBER_PATTERN)
+
+
+def parse_invoice_number(value: str) -> str:
+    """An invoice number from a path, by the same rule as `InvoiceNumber`; a string no invoice can
+    have (NUL, other scripts, too long) names nothing: 404, without asking the database."""
+    if len(value) > MAX_INVOICE_NUMBER or not _INVOICE_NUMBER.fullmatch(value):
+        raise NotFound("No such invoice.")
+    return value
+
+
 FileUrl = Annotated[str, StringConstraints(max_length=2048, pattern=f"^https?://{VISIBLE}+$")]
 ShortText = Annotated[str, Text(1, 100)]
 TrackingNumber = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9-]+$")]
@@ -72,7 +90,8 @@ class InvoiceRequestCreate(RequestModel):
 
 class InvoiceIn(RequestModel):
     number: InvoiceNumber = Field(
-        description="The invoice number; unique across all invoices", examples=["24352000000012345678"]
+        description="The invoice number; unique across all invoices, whatever its case",
+        examples=["24352000000012345678"],
     )
     amount: PositiveMoneyIn = Field(examples=["1024.50"])
     issued_at: TimestampIn | None = Field(default=None, description="Defaults to now")
@@ -192,7 +211,7 @@ class InvoiceRequestOut(ResponseModel):
     account_id: Id
     status: Status
     amount: MoneyOut = Field(description="The sum of all lines: what finance invoices")
-    invoice_type: Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
+    invoice_type: InvoiceType
     items: list[ItemOut]
     profile: ProfileSnapshotOut
     address: AddressSnapshotOut
@@ -222,7 +241,7 @@ class InvoiceRequestSummary(ResponseModel):
     account_id: NativeId
     status: Status
     amount: MoneyOut = Field(description="The sum of all lines: what finance invoices")
-    invoice_type: Literal["vat_ordinary", "vat_special", "electronic_ordinary"] = Field(
+    invoice_type: InvoiceType = Field(
         description="`electronic_ordinary` is delivered by email, the VAT types on paper"
     )
     title: str = Field(description="The invoice header: the title of the profile snapshot")

@@ -1,6 +1,8 @@
 """Input hardening: hostile bodies and values get a 4xx problem document, never a 500 and never a
 silent reinterpretation (a float rounded into an amount, a look-alike digit read as a digit)."""
 
+import base64
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -368,3 +370,132 @@ async def test_a_huge_request_selection_is_refused_cheaply(client: httpx.AsyncCl
         "address_id": address["id"],
     }
     assert_problem(await client.post("/v1/invoice-requests", json=body, headers=customer.headers), 422)
+
+
+# -- hostile-input probe (issue 26): values that once reached the database and answered 500 -----------
+
+
+def forged_cursor(*parts: object) -> str:
+    """A cursor of our shape (URL-safe base64 of a JSON list) holding values we never issue."""
+    raw = json.dumps(list(parts)).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+_SOME_ID = "0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10"
+FORGED_CURSORS = {
+    # UTC of these is outside datetime's range (OverflowError when bound as a UTC instant).
+    "far-future instant": forged_cursor("9999-12-31T23:59:59-14:00", _SOME_ID),
+    "far-past instant": forged_cursor("0001-01-01T00:00:00+14:00", _SOME_ID),
+    # Past BIGINT (2^63 - 1): the database cannot compare it with an id.
+    "integer of 2^63": forged_cursor(2**63),
+    "integers of 2^63": forged_cursor(2**63, 2**63),
+    "huge integers": forged_cursor(10**30, 10**30),
+    # PostgreSQL text cannot hold NUL; nor can UTF-8 hold a lone surrogate.
+    "NUL in a text key": forged_cursor("2026-0\u0000", _SOME_ID),
+    "NUL in an instant": forged_cursor("2026-01-01T00:00:00\u0000Z", _SOME_ID),
+    "NUL in an id": forged_cursor("2026-01", _SOME_ID + "\u0000"),
+    "lone surrogate": forged_cursor("2026-0\ud800", _SOME_ID),
+}
+CUSTOMER_LISTS = (
+    "/v1/bills",
+    "/v1/stored-value-cards",
+    "/v1/invoice-profiles",
+    "/v1/mailing-addresses",
+    "/v1/invoice-requests",
+)
+
+
+def assert_cursor_refused_or_empty(response: httpx.Response, field: str) -> None:
+    """A forged cursor is 422 on `field`, or (a value of the list's key types, past every row) an
+    empty page; never a 500."""
+    if response.status_code == 200:
+        assert response.json()["data"] == [], response.text[:300]
+        return
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["field"] == field, body
+
+
+@pytest.mark.parametrize("shape", list(FORGED_CURSORS))
+async def test_a_forged_cursor_is_never_a_500(client: httpx.AsyncClient, api: Api, shape: str) -> None:
+    cursor = FORGED_CURSORS[shape]
+    customer = await api.customer()
+    lists = [(path, customer.headers) for path in CUSTOMER_LISTS]
+    lists += [
+        ("/v1/invoice-requests", api.finance),
+        (f"/v1/accounts/{customer.account_id}/api-keys", api.billing),
+    ]
+    for path, headers in lists:
+        response = await client.get(path, params={"cursor": cursor}, headers=headers)
+        assert_cursor_refused_or_empty(response, "query.cursor")
+    response = await client.get("/v1/events", params={"after": cursor}, headers=api.finance)
+    assert_cursor_refused_or_empty(response, "query.after")
+
+
+@pytest.mark.parametrize(
+    "shape", ["far-future instant", "far-past instant", "NUL in an instant", "NUL in an id"]
+)
+async def test_an_instant_or_id_no_row_can_have_is_422_on_the_lists_by_creation(
+    client: httpx.AsyncClient, api: Api, shape: str
+) -> None:
+    customer = await api.customer()
+    for path in CUSTOMER_LISTS[1:]:  # bills are keyed by period, the others by (created_at, id)
+        response = await client.get(path, params={"cursor": FORGED_CURSORS[shape]}, headers=customer.headers)
+        body = assert_problem(response, 422)
+        assert body["errors"][0]["field"] == "query.cursor", (path, body)
+
+
+@pytest.mark.parametrize("shape", ["NUL in a text key", "lone surrogate"])
+async def test_a_period_no_bill_can_have_is_422(client: httpx.AsyncClient, api: Api, shape: str) -> None:
+    customer = await api.customer()
+    response = await client.get(
+        "/v1/bills", params={"cursor": FORGED_CURSORS[shape]}, headers=customer.headers
+    )
+    assert assert_problem(response, 422)["errors"][0]["field"] == "query.cursor"
+
+
+@pytest.mark.parametrize("after", [[2**63], [2**63, 1], [1, 2**63], [10**30, 10**30]])
+async def test_an_events_cursor_past_bigint_is_422(
+    client: httpx.AsyncClient, api: Api, after: list[int]
+) -> None:
+    response = await client.get("/v1/events", params={"after": forged_cursor(*after)}, headers=api.finance)
+    assert assert_problem(response, 422)["errors"][0]["field"] == "query.after"
+
+
+async def test_a_nul_in_a_path_or_query_value_never_reaches_the_database(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    customer = await api.customer()
+    for path in (
+        "/v1/bills/%00",
+        f"/v1/bills/{_SOME_ID}%00",
+        "/v1/invoice-profiles/%00",
+        "/v1/invoice-requests/%00",
+    ):
+        assert_problem(await client.get(path, headers=customer.headers), 404)
+    for query in ("cursor=%00", "invoiceable=%00", "period_from=2026-0%00", "period_to=%00"):
+        assert_problem(await client.get(f"/v1/bills?{query}", headers=customer.headers), 422)
+    for query in ("status=%00", "created_from=%00", "created_to=2026-01-01T00:00:00%00Z"):
+        assert_problem(await client.get(f"/v1/invoice-requests?{query}", headers=customer.headers), 422)
+    assert_problem(await client.get("/v1/invoice-requests?account_id=%00", headers=api.finance), 422)
+    assert_problem(await client.get("/v1/events?after=%00", headers=api.finance), 422)
+
+
+@pytest.mark.parametrize("number", ["%00", "A%00B", "INV-1%00", "%C0%80", "..%2F..", "a" * 65])
+async def test_an_invoice_number_that_cannot_be_one_is_404_for_its_files(
+    client: httpx.AsyncClient, api: Api, number: str
+) -> None:
+    request_id = _SOME_ID
+    url = f"/v1/invoice-requests/{request_id}/invoices/{number}/files/pdf"
+    customer = await api.customer()
+    for headers in (customer.headers, api.finance):
+        assert_problem(await client.get(url, headers=headers), 404)
+    upload = await client.put(
+        url, content=b"%PDF-1.7\n", headers={"content-type": "application/pdf", **api.finance}
+    )
+    assert_problem(upload, 404)
+
+
+@pytest.mark.parametrize("path", ["/console/%00", "/console/assets/%00.js", "/console/a%00b/c"])
+async def test_a_nul_in_a_console_path_is_404(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404, (response.status_code, response.text[:200])

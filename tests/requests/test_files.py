@@ -96,6 +96,23 @@ async def test_if_none_match_answers_304_until_the_file_changes(client: httpx.As
     assert fresh.headers["etag"] != etag
 
 
+async def test_downloads_are_never_stored_by_a_cache_and_still_revalidate(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    ready = await ready_customer(api, bills=1)
+    request = await to_status(client, api, ready, "issued")
+    assert (await upload(client, api, request)).status_code == 200
+    url = _url(request, request["invoices"][0]["number"], "pdf")
+    for headers in (ready.headers, api.finance):
+        got = await client.get(url, headers=headers)
+        assert got.status_code == 200
+        assert got.headers["cache-control"] == "no-store"
+        cached = await client.get(url, headers={**headers, "If-None-Match": got.headers["etag"]})
+        assert cached.status_code == 304
+        assert cached.headers["cache-control"] == "no-store"
+        assert cached.headers["etag"] == got.headers["etag"]
+
+
 async def test_another_customer_and_other_roles_cannot_download(client: httpx.AsyncClient, api: Api) -> None:
     ready = await ready_customer(api, bills=1)
     request = await to_status(client, api, ready, "issued")

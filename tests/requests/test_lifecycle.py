@@ -239,6 +239,31 @@ async def test_invoice_numbers_are_unique(client: httpx.AsyncClient, api: Api) -
     assert await _status_of(client, api, second["id"]) == "processing"
 
 
+async def test_invoice_numbers_are_unique_whatever_their_case(client: httpx.AsyncClient, api: Api) -> None:
+    ready = await ready_customer(api, bills=2)
+    first = await create(client, ready, bills=ready.bills[:1])
+    second = await create(client, ready, bills=ready.bills[1:])
+    number = "inv-" + invoice_number()
+    await issue_whole(client, api, first, number.upper())
+    assert (await move(client, api, second["id"], "start")).status_code == 200
+
+    for taken in (number, number.lower(), number.upper(), number.swapcase()):
+        body = {"invoices": [{"number": taken, "amount": second["amount"]}]}
+        response = await move(client, api, second["id"], "issue", body)
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "duplicate_invoice_number"
+    twice = {
+        "invoices": [
+            {"number": "ab-" + number, "amount": "50.00"},
+            {"number": "AB-" + number, "amount": "50.00"},
+        ]
+    }
+    response = await move(client, api, second["id"], "issue", twice)
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "duplicate_invoice_number"
+    assert await _status_of(client, api, second["id"]) == "processing"
+
+
 async def test_paper_delivery_needs_a_tracking_number(client: httpx.AsyncClient, api: Api) -> None:
     ready = await ready_customer(api, bills=1, invoice_type="vat_special")
     request = await to_status(client, api, ready, "issued")

@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description No auth. Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, read from the database.
+         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
          */
         get: operations["ops-metrics"];
         put?: never;
@@ -587,7 +587,7 @@ export interface paths {
         put?: never;
         /**
          * Record the invoices issued for a request in processing
-         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices (409 `duplicate_invoice_number`).
+         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices, whatever their case: `INV-1` and `inv-1` are one number (409 `duplicate_invoice_number`).
          */
         post: operations["invoice_requests-issue"];
         delete?: never;
@@ -685,7 +685,7 @@ export interface paths {
         };
         /**
          * Download an invoice's pdf, ofd or xml file
-         * @description The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, `Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the SHA-256); `If-None-Match` with that tag answers 304 without the body.
+         * @description The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, `Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the SHA-256); `If-None-Match` with that tag answers 304 without the body. `Cache-Control: no-store`: no cache keeps an invoice, a browser's included.
          */
         get: operations["invoice_requests-download_file"];
         /**
@@ -1422,7 +1422,7 @@ export interface components {
         InvoiceIn: {
             /**
              * Number
-             * @description The invoice number; unique across all invoices
+             * @description The invoice number; unique across all invoices, whatever its case
              * @example 24352000000012345678
              */
             number: string;
@@ -2158,6 +2158,54 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
