@@ -7,7 +7,6 @@ import pytest
 from app.cli import migrate
 from tests.reliability.world import World, build_world
 
-
 # Kept per backend for the session: an xdist worker handed fuzz tests of both backends in turn
 # rebuilds `backend`'s dependents, but seeds each world once, as a serial run does.
 _worlds: dict[str, World] = {}
