@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export INVOICING_DATABASE_URL ?= sqlite:///./invoicing.db
 
-.PHONY: install run test lint fmt clean bench bench-quick fuzz console console-lint console-test console-api console-screenshots
+.PHONY: install run test test-fast lint fmt clean bench bench-quick fuzz console console-lint console-test console-api console-screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,9 +61,21 @@ fmt: install
 	$(BIN)/ruff format app tests migrations
 	$(BIN)/ruff check --fix app tests migrations
 
+# The suite runs in parallel (pytest-xdist), one process per core, each with databases of its own;
+# TEST_WORKERS=0 runs it in this process (pdb, serial timings). `make test` prints the 20 slowest.
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
 # The console's unit tests, then the suite (tests/console drives the built console in Chromium).
 test: lint console console-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) --durations=20 $(PYTEST_ARGS)
+
+# The inner loop: SQLite only, without the browser tests, real serve/worker processes, concurrency
+# under load, fuzzing and the state machine (the `slow`, `browser` and `postgres` markers), no lint.
+FAST := not slow and not browser and not postgres
+
+test-fast: install
+	$(BIN)/python -m pytest $(PARALLEL) -q -m '$(FAST)' $(PYTEST_ARGS)
 
 # The nightly kind of check (docs/RELIABILITY.md): the contract fuzzer and the state machine with many
 # more examples than `make test` runs; set INVOICING_TEST_POSTGRES_URL to cover PostgreSQL too.
@@ -72,7 +84,8 @@ FUZZ_SEQUENCES ?= 300
 
 fuzz: install
 	INVOICING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) INVOICING_STATEFUL_EXAMPLES=$(FUZZ_SEQUENCES) \
-		$(BIN)/python -m pytest -q tests/reliability/test_fuzz.py tests/reliability/test_state_machine.py $(PYTEST_ARGS)
+		$(BIN)/python -m pytest $(PARALLEL) -q --durations=0 \
+		tests/reliability/test_fuzz.py tests/reliability/test_state_machine.py $(PYTEST_ARGS)
 
 # Benchmarks (bench/, docs/PERFORMANCE.md): BENCH_ARGS='--postgres URL' for PostgreSQL.
 BENCH_STAMP := $(VENV)/.installed-bench-stamp

@@ -1,5 +1,10 @@
 """Test harness: every test runs against SQLite and, when INVOICING_TEST_POSTGRES_URL is set,
-PostgreSQL; each database is created fresh, migrated by Alembic, and dropped afterwards."""
+PostgreSQL; each database is created fresh, migrated by Alembic, and dropped afterwards.
+
+Under pytest-xdist (`make test` runs `-n 2`) every worker is a session of its own: its SQLite files
+live in its own temporary directory, its PostgreSQL databases carry its name and a random suffix,
+and it drops them when it ends. Nothing else is shared between workers but PostgreSQL and Redis
+(keys under a random prefix); servers listen on free ports."""
 
 import os
 import uuid
@@ -22,6 +27,8 @@ POSTGRES_URL = os.environ.get("INVOICING_TEST_POSTGRES_URL")
 # Every app and server a test starts fails a transaction that locks an account too late (the
 # events feed's order, app/accounts/ledger.py); in production it is logged and counted.
 os.environ.setdefault("INVOICING_STRICT_LOCK_ORDER", "true")
+# "gw0", "gw1", ... under pytest-xdist; "main" in a plain run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 BACKENDS = [
     "sqlite",
     pytest.param(
@@ -33,6 +40,18 @@ BACKENDS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks for choosing a subset (`make test-fast`; registered in pyproject.toml): `postgres` on
+    every test's PostgreSQL parameter, `browser` on every test that drives Chromium."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgres" in callspec.params.values():
+            item.add_marker(pytest.mark.postgres)
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 def _psycopg_dsn(url: str) -> str:
     parsed = make_url(url).set(drivername="postgresql")
     return parsed.render_as_string(hide_password=False)
@@ -41,7 +60,7 @@ def _psycopg_dsn(url: str) -> str:
 def create_postgres_database() -> tuple[str, str]:
     """Create an empty database beside INVOICING_TEST_POSTGRES_URL; return (url, name)."""
     assert POSTGRES_URL
-    name = f"invoicing_test_{uuid.uuid4().hex[:12]}"
+    name = f"invoicing_test_{WORKER}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_psycopg_dsn(POSTGRES_URL), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=name)
@@ -78,10 +97,20 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend: str, fresh_database_url: object) -> str:
-    url = fresh_database_url(backend)  # type: ignore[operator]
-    migrate(url)
-    return str(url)
+def _migrated_databases() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, fresh_database_url: object, _migrated_databases: dict[str, str]) -> str:
+    """One migrated database per backend and session (per xdist worker). A worker handed tests of
+    both backends in turn switches `backend`, which rebuilds the app; the database stays, so it is
+    migrated once, and the tests see one database per backend as in a serial run."""
+    if backend not in _migrated_databases:
+        url = fresh_database_url(backend)  # type: ignore[operator]
+        migrate(url)
+        _migrated_databases[backend] = str(url)
+    return _migrated_databases[backend]
 
 
 @pytest.fixture(scope="session")

@@ -46,10 +46,37 @@ def running_server(
     extra_env: dict[str, str] | None = None,
     extra_args: list[str] | None = None,
 ) -> Iterator[Server]:
-    """Serve on a free loopback port; stop with SIGTERM (then SIGKILL) on exit."""
-    port = free_port()
+    """Serve on a free loopback port; stop with SIGTERM (then SIGKILL) on exit.
+
+    The port is free when chosen, but another test (another xdist worker) may take it before the
+    server binds it: then the server is started again on another port, twice at most."""
     env = {**os.environ, "INVOICING_DATABASE_URL": database_url, "INVOICING_LOG_LEVEL": "WARNING"}
     env.update(extra_env or {})
+    for attempt in range(3):
+        server = _start_server(env, tmp_path, workers, extra_args or [])
+        try:
+            _wait_until_healthy(server)
+        except _PortTaken:
+            _stop(server.process)
+            if attempt == 2:
+                raise RuntimeError(f"no free port in three attempts:\n{server.log()}") from None
+            continue
+        except BaseException:
+            _stop(server.process)
+            raise
+        break
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+class _PortTaken(Exception):
+    pass
+
+
+def _start_server(env: dict[str, str], tmp_path: Path, workers: int, extra_args: list[str]) -> Server:
+    port = free_port()
     log_path = tmp_path / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -62,7 +89,7 @@ def running_server(
                 str(port),
                 "--workers",
                 str(workers),
-                *(extra_args or []),
+                *extra_args,
             ],
             cwd=ROOT,
             env=env,
@@ -70,29 +97,34 @@ def running_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(base_url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{server.log()}")
-            try:
-                if httpx.get(server.base_url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{server.log()}")
-            time.sleep(0.1)
-        yield server
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+    return Server(base_url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+
+
+def _wait_until_healthy(server: Server) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        if server.process.poll() is not None:
+            if "address already in use" in server.log().lower():
+                raise _PortTaken
+            raise RuntimeError(f"server exited early:\n{server.log()}")
+        try:
+            if httpx.get(server.base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start:\n{server.log()}")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 @dataclass

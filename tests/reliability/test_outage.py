@@ -147,6 +147,7 @@ def _assert_unavailable(response: httpx.Response) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("postgres-outage")  # one private cluster at a time, on one xdist worker
 @pytest.mark.parametrize("pre_ping", [True, False], ids=["pre-ping", "no-pre-ping"])
 async def test_postgres_outage_is_503_and_loses_nothing_acknowledged(tmp_path: Path, pre_ping: bool) -> None:
     reason = _missing_cluster_tools()
