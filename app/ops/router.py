@@ -7,6 +7,7 @@ from app.core.handlers import problem_response
 from app.core.openapi import problems
 from app.core.session import Session
 from app.ops.readiness import check_ready
+from app.webhooks import metrics as webhook_metrics
 from app.worker import metrics as worker_metrics
 
 router = APIRouter(tags=["operations"])
@@ -47,10 +48,12 @@ async def readyz(request: Request) -> Response:
     description=(
         "No auth. Prometheus text format: request counts and latency histograms by route template "
         "and status, invoice requests created and refused (by code), amount issued, summed over all"
-        " workers; the background queue's depth and oldest job age, read from the database."
+        " workers; the background queue's depth and oldest job age, webhook attempts by outcome and each "
+        "endpoint's oldest undelivered event's age, read from the database."
     ),
 )
 async def metrics_endpoint(session: Session) -> Response:
     body, content_type = metrics.render()
     body += await worker_metrics.render(session)
+    body += await webhook_metrics.render(session)
     return Response(content=body, media_type=content_type)
