@@ -145,7 +145,7 @@ async def test_unknown_ids_are_404(hooks: Hooks) -> None:
         "/v1/webhook-endpoints/00000000-0000-0000-0000-000000000000/deliveries",
     ):
         assert (await hooks.client.get(path, headers=hooks.api.billing)).status_code == 404
-    for event_id in ("abc", "99999999999999", "-1", "１"):
+    for event_id in ("abc", "99999999999999", "-1", "\uff11"):
         response = await hooks.client.post(
             f"/v1/webhook-endpoints/{created['id']}/deliveries/{event_id}/retry", headers=hooks.api.billing
         )
