@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
@@ -12,6 +12,21 @@ from app.events.service import EVENT_TYPES
 
 ALL_EVENTS = "*"
 EventType = Annotated[str, Field(min_length=1, max_length=64, examples=["invoice_request.issued"])]
+# The rule below, as a schema: ["*"] alone, or known types, each once.
+_EVENT_TYPES_SCHEMA = {
+    "anyOf": [
+        {"type": "array", "items": {"const": ALL_EVENTS}, "minItems": 1, "maxItems": 1},
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(EVENT_TYPES)},
+            "minItems": 1,
+            "maxItems": len(EVENT_TYPES),
+            "uniqueItems": True,
+        },
+    ],
+    "description": '`["*"]` for every event, or the event types (SPEC §3 Events) to receive',
+    "examples": [["*"]],
+}
 
 
 class WebhookEndpointCreate(RequestModel):
@@ -19,9 +34,9 @@ class WebhookEndpointCreate(RequestModel):
         description="`https://` (plain `http://` only for hosts in INVOICING_WEBHOOK_ALLOWED_HTTP_HOSTS)",
         examples=["https://erp.example.com/hooks/invoicing"],
     )
-    event_types: list[EventType] = Field(
+    event_types: Annotated[list[EventType], WithJsonSchema(_EVENT_TYPES_SCHEMA)] = Field(
         min_length=1,
-        max_length=len(EVENT_TYPES) + 1,
+        max_length=len(EVENT_TYPES),
         description='`["*"]` for every event, or the event types (SPEC §3 Events) to receive',
         examples=[["*"]],
     )

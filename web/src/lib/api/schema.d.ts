@@ -2195,7 +2195,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            event_types: string[];
+            event_types: "*"[] | ("account.invoice_deficit_changed" | "auto_invoicing.skipped" | "certification.updated" | "invoice_request.cancelled" | "invoice_request.created" | "invoice_request.delivered" | "invoice_request.delivery_failed" | "invoice_request.issue_failed" | "invoice_request.issued" | "invoice_request.issuing" | "invoice_request.processing" | "invoice_request.rejected" | "invoice_request.reversal_declined" | "invoice_request.reversal_expired" | "invoice_request.reversed" | "invoice_request.reversing")[];
             /**
              * Description
              * @example ERP sync
