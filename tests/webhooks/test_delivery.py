@@ -8,13 +8,19 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import update
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.core.ids import parse_id
+from app.main import create_app
 from app.webhooks import secrets as webhook_secrets
 from app.webhooks.models import WebhookEndpoint
+from app.webhooks.service import job_key
+from app.worker import queue
 from tests.webhooks.conftest import Hooks, run_until
 from tests.webhooks.receiver import Answer, receiving
 
@@ -269,3 +275,40 @@ async def test_no_secret_reaches_a_log(hooks: Hooks) -> None:
     for secret in (endpoint["secret"], rotated.json()["secret"]):
         assert secret not in logs and secret.removeprefix("whsec_") not in logs
     await hooks.unsubscribe(endpoint["id"])
+
+
+async def test_with_a_key_secrets_are_encrypted_at_rest_and_still_sign(hooks: Hooks) -> None:
+    key = Fernet.generate_key().decode()
+    keyed = hooks.settings.model_copy(update={"webhook_secret_key": SecretStr(key)})
+    application = create_app(keyed)
+    transport = httpx.ASGITransport(app=application)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            with receiving() as receiver:
+                body = {"url": receiver.url, "event_types": ["*"]}
+                response = await client.post("/v1/webhook-endpoints", json=body, headers=hooks.api.billing)
+                assert response.status_code == 201, response.text
+                endpoint = response.json()
+                async with application.state.database.read_session() as session:
+                    row = await session.get(WebhookEndpoint, parse_id(endpoint["id"]))
+                    assert row is not None
+                    stored = row.secret
+                assert stored.startswith("fernet:")
+                assert endpoint["secret"] not in stored
+                assert endpoint["secret"].removeprefix("whsec_") not in stored
+                account = await hooks.api.account()
+                await hooks.write(account, _types(1))
+                keyless = hooks.worker()  # cannot open the secret: sends nothing
+                for _ in range(20):
+                    await keyless.run_next()
+                assert receiver.received == []
+                await keyless.database.dispose()
+                worker = hooks.worker(webhook_secret_key=SecretStr(key))
+                async with application.state.database.write_session() as session, session.begin():
+                    await queue.wake(session, job_key(parse_id(endpoint["id"])))
+                await run_until(worker, lambda: len(receiver.received) >= 1)
+                assert receiver.received[0].verify(endpoint["secret"])["account_id"] == account
+                await worker.database.dispose()
+            await hooks.unsubscribe(endpoint["id"])
+    finally:
+        await application.state.database.dispose()
