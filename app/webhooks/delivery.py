@@ -12,6 +12,7 @@ the receiver answered but before the cursor moved leaves the event to be sent ag
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -288,9 +289,11 @@ class _Gone(Exception):
 
 @registry.job(DELIVER_JOB, max_attempts=1_000_000)  # never given up: unexpected errors retry too
 async def deliver(ctx: JobContext) -> RunAgain | None:
-    endpoint_id = uuid.UUID(ctx.payload["endpoint_id"])
-    settings = ctx.settings
-    async with client(settings) as http:
+    # The HTTP client (its TLS context is not free) is made only when there is something to send.
+    async with contextlib.AsyncExitStack() as stack:
+        http: httpx.AsyncClient | None = None
+        endpoint_id = uuid.UUID(ctx.payload["endpoint_id"])
+        settings = ctx.settings
         for _ in range(TURN_EVENTS):
             now = utcnow()
             async with ctx.database.read_session() as session:
@@ -314,6 +317,8 @@ async def deliver(ctx: JobContext) -> RunAgain | None:
                     "webhook secret unavailable", extra={"endpoint_id": str(endpoint_id), "error": str(exc)}
                 )
                 return RunAgain(utcnow() + timedelta(seconds=settings.webhook_retry_pauses[-1]))
+            if http is None:
+                http = await stack.enter_async_context(client(settings))
             attempt = await post(http, endpoint.url, headers, body, settings.webhook_timeout_seconds)
             try:
                 again = await _record(ctx, endpoint, step, attempt)
