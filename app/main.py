@@ -41,6 +41,7 @@ from app.ops.router import router as ops_router
 from app.profiles.router import router as profiles_router
 from app.requests.filetypes import FILE_PATH_PATTERN
 from app.requests.router import router as requests_router
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 Invoice management for the billing center: enterprise certification, invoice profiles,
@@ -61,6 +62,10 @@ TAGS = [
     {"name": "invoice requests", "description": "Invoice requests and the finance workflow"},
     {"name": "automatic invoicing", "description": "Automatic monthly invoicing (customer)"},
     {"name": "events", "description": "Events feed for internal services"},
+    {
+        "name": "webhooks",
+        "description": "Webhook endpoints: the events feed pushed, signed (billing and finance)",
+    },
     {"name": "operations", "description": "Health, readiness, metrics"},
 ]
 
@@ -159,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         requests_router,
         autoinvoicing_router,
         events_router,
+        webhooks_router,
     ):
         app.include_router(router)
     app.include_router(build_docs_router())

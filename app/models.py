@@ -18,6 +18,7 @@ from app.requests.models import (
     InvoiceRequestItem,
 )
 from app.requests.storage import FileBlob
+from app.webhooks.models import WebhookDelivery, WebhookDeliveryTotal, WebhookEndpoint
 from app.worker.models import Job
 
 __all__ = [
@@ -41,4 +42,7 @@ __all__ = [
     "MailingAddress",
     "StoredValueCard",
     "StoredValueCardRefund",
+    "WebhookDelivery",
+    "WebhookDeliveryTotal",
+    "WebhookEndpoint",
 ]

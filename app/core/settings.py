@@ -124,6 +124,33 @@ class Settings(BaseSettings):
     console_dir: Path | None = Field(
         default=None, description="The console's built bundle; default web/dist beside the app package"
     )
+    webhook_allowed_http_hosts: str = Field(
+        default="",
+        description="Hosts (comma-separated) whose webhook endpoints may use http://; every other URL must "
+        "be https://",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="A webhook delivery's whole time: connect, send, response"
+    )
+    webhook_retry_hours: float = Field(
+        default=72.0, gt=0, description="After failing this long, an endpoint shows status `failing`"
+    )
+    webhook_retry_seconds: str = Field(
+        default="5,30,120,600,1800,3600,7200,14400",
+        pattern=r"^\s*[0-9]+(\.[0-9]+)?(\s*,\s*[0-9]+(\.[0-9]+)?)*\s*$",
+        description="Pauses before each retry of a webhook delivery, comma-separated; the last repeats",
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often an endpoint with nothing to send looks at the feed again"
+    )
+    webhook_secret_key: SecretStr | None = Field(
+        default=None,
+        description="A Fernet key (`Fernet.generate_key()`) that encrypts webhook secrets at rest; unset: "
+        "stored as they are",
+    )
+    webhook_keep_deliveries_days: int = Field(
+        default=30, ge=1, description="Delivery attempts are deleted by housekeeping after this many days"
+    )
     bench_routes: bool = Field(
         default=False, description="Mount the benchmark's floor routes under /bench (never in production)"
     )
@@ -138,6 +165,15 @@ class Settings(BaseSettings):
     def retry_pauses(self) -> tuple[float, ...]:
         """Seconds to wait before the 2nd, 3rd, … try of a failed job."""
         return tuple(float(part) for part in self.worker_retry_seconds.split(","))
+
+    @property
+    def webhook_retry_pauses(self) -> tuple[float, ...]:
+        """Seconds to wait before the 2nd, 3rd, … try of a webhook delivery (the last repeats)."""
+        return tuple(float(part) for part in self.webhook_retry_seconds.split(","))
+
+    @property
+    def webhook_http_hosts(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.webhook_allowed_http_hosts.split(",") if h.strip())
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from app.core.dependencies import BillingOrFinance
 from app.core.openapi import problems
 from app.core.session import Session
 from app.events import service
-from app.events.schemas import EventOut, EventPage
+from app.events.schemas import EventPage, event_out
 
 router = APIRouter(tags=["events"])
 
@@ -35,10 +35,7 @@ async def list_events(
 ) -> EventPage:
     events, has_more, cursor = await service.feed(session, after, limit)
     return EventPage(
-        data=[
-            EventOut(id=str(e.id), type=e.type, account_id=e.account_id, created_at=e.created_at, data=e.data)
-            for e in events
-        ],
+        data=[event_out(e) for e in events],
         has_more=has_more,
         next_cursor=cursor,
     )

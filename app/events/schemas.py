@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from app.core.clock import Timestamp
 from app.core.ids import Id
+from app.events.models import Event
 
 
 class EventOut(BaseModel):
@@ -14,6 +15,17 @@ class EventOut(BaseModel):
     account_id: Id
     created_at: Timestamp
     data: dict[str, Any] = Field(description="The object as it was after the change")
+
+
+def event_out(event: Event) -> EventOut:
+    """The one mapper from an outbox row to the feed's item (webhook bodies are the same JSON)."""
+    return EventOut(
+        id=str(event.id),
+        type=event.type,
+        account_id=event.account_id,
+        created_at=event.created_at,
+        data=event.data,
+    )
 
 
 class EventPage(BaseModel):

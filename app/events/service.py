@@ -11,15 +11,21 @@ from app.core.clock import utcnow
 from app.core.pagination import PageParams, cursor_of, keyset, paginate
 from app.events.models import Event
 
+# The fixed list of SPEC §3 (webhook endpoints subscribe to these, app/webhooks/).
 EVENT_TYPES = frozenset(
     {
         "certification.updated",
         "invoice_request.created",
         "invoice_request.processing",
+        "invoice_request.issuing",
         "invoice_request.issued",
+        "invoice_request.issue_failed",
         "invoice_request.delivered",
         "invoice_request.rejected",
         "invoice_request.cancelled",
+        "invoice_request.reversing",
+        "invoice_request.reversal_declined",
+        "invoice_request.reversal_expired",
         "invoice_request.reversed",
         "auto_invoicing.skipped",
         "invoice_request.delivery_failed",
@@ -88,3 +94,15 @@ async def feed(session: AsyncSession, after: str | None, limit: int) -> tuple[li
     )
     # Unlike a list, a feed's cursor always says where to resume, even at the end.
     return events, has_more, cursor_of(events[-1], keys) if events else after
+
+
+async def tail(session: AsyncSession) -> str | None:
+    """The cursor of the newest event the feed serves now: resuming from it gives only what comes
+    later (a new webhook endpoint starts there). None while the feed is empty."""
+    dialect = "postgresql" if _is_postgres(session) else "sqlite"
+    keys = _KEYS[dialect]
+    newest = select(*keys).order_by(*(key.desc() for key in keys)).limit(1)
+    if dialect == "postgresql":
+        newest = newest.where(Event.txid < _HORIZON)
+    row = (await session.execute(newest)).first()
+    return None if row is None else cursor_of(row, keys)

@@ -141,6 +141,34 @@ async def complete(session: AsyncSession, job: ClaimedJob) -> None:
     )
 
 
+async def reschedule(session: AsyncSession, job: ClaimedJob, run_after: datetime) -> None:
+    """The job asked to run again (`RunAgain`): a new run of the same row, so its age (the queue's
+    oldest-job gauge) and its tries start again."""
+    now = utcnow()
+    await _settle(
+        session,
+        job,
+        status="queued",
+        run_after=run_after,
+        attempts=0,
+        created_at=now,
+        locked_by=None,
+        locked_until=None,
+        last_error=None,
+    )
+
+
+async def wake(session: AsyncSession, dedupe_key: str) -> None:
+    """Bring a queued job (named by its dedupe key) forward to now; nothing if it is running or gone."""
+    now = utcnow()
+    await session.execute(
+        update(Job)
+        .where(Job.dedupe_key == dedupe_key, Job.status == "queued", Job.run_after > now)
+        .values(run_after=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def retry_later(session: AsyncSession, job: ClaimedJob, error: str, pause_seconds: float) -> None:
     await _settle(
         session,

@@ -16,6 +16,9 @@ A job kind (run for every job of that kind that `queue.enqueue` wrote):
     async def _failed(session: AsyncSession, ctx: JobContext, error: str, final: bool) -> None:
         ...  # runs in the transaction that re-queues the job (final=False) or gives it up (final=True)
 
+A job that is never finished (one per webhook endpoint) returns `RunAgain(at)`: it is queued again
+for `at`, with its tries counted from zero, instead of being marked done.
+
 A periodic task (one job per slot across every worker, deduplicated in the database):
 
     @registry.periodic("idempotency_keys.purge", every=timedelta(hours=1))
@@ -63,7 +66,14 @@ class JobContext:
         return datetime.fromisoformat(self.job.payload["slot"])
 
 
-Run = Callable[[JobContext], Awaitable[None]]
+@dataclass(frozen=True, slots=True)
+class RunAgain:
+    """What a job's code returns to be queued again for `at` (not a failure: tries start again)."""
+
+    at: datetime
+
+
+Run = Callable[[JobContext], Awaitable[RunAgain | None]]
 OnSuccess = Callable[[AsyncSession, JobContext], Awaitable[None]]
 OnFailure = Callable[[AsyncSession, JobContext, str, bool], Awaitable[None]]
 

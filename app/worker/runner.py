@@ -26,7 +26,7 @@ from app.core.database import Database
 from app.core.settings import Settings
 from app.worker import queue
 from app.worker.queue import ClaimedJob, LeaseLost
-from app.worker.registry import JobContext, JobKind, Registry
+from app.worker.registry import JobContext, JobKind, Registry, RunAgain
 
 logger = logging.getLogger("invoicing.worker")
 
@@ -90,11 +90,12 @@ class Worker:
         log = {"job_id": job.id, "kind": job.kind, "attempt": job.attempts}
         heartbeat = asyncio.create_task(self._heartbeat(job))
         error: str | None = None
+        again: RunAgain | None = None
         try:
             if kind is None:
                 error = f"no code for job kind {job.kind} in this worker"
             else:
-                await kind.run(context)
+                again = await kind.run(context)
         except Exception as exc:
             error = describe(exc)
         finally:
@@ -102,6 +103,10 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         try:
+            if again is not None and error is None:
+                async with self.database.write_session() as session, session.begin():
+                    await queue.reschedule(session, job, again.at)
+                return
             await self._settle(kind, context, error)
         except LeaseLost:
             logger.warning("job lease lost; another worker took it over", extra=log)

@@ -61,8 +61,14 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str, str | None], str] = {
             "/v1/mailing-addresses",
             "/v1/invoice-requests",
             "/v1/accounts/{account_id}/api-keys",
+            "/v1/webhook-endpoints",
+            "/v1/webhook-endpoints/{endpoint_id}/deliveries",
         )
     },
+    ("POST /v1/webhook-endpoints", "validation_error", "body.url"): (
+        "an absolute https:// URL without credentials (plain http:// for the hosts "
+        "INVOICING_WEBHOOK_ALLOWED_HTTP_HOSTS lists): the configuration decides"
+    ),
     ("GET /v1/events", "validation_error", "query.after"): _CURSOR,
     ("PUT /v1/accounts/{account_id}/bills/{period}", "validation_error", "body.total_amount"): (
         "total_amount equals cash + voucher + stored-value-card amounts (a sum of decimal strings)"

@@ -20,7 +20,7 @@ from app.mail.service import enqueue_mail
 from app.mail.transport import DirectoryMailer, SmtpMailer, parse_smtp_url
 from app.worker import queue
 from app.worker.models import Job
-from app.worker.registry import JobContext, Registry
+from app.worker.registry import JobContext, Registry, RunAgain
 from app.worker.runner import Worker
 from tests.conftest import BACKENDS
 from tests.worker.smtp import smtp_server
@@ -102,6 +102,30 @@ async def test_failures_are_retried_with_growing_pauses_then_given_up(database: 
     [job] = await jobs_by_kind(database, "test.flaky")
     assert (job.status, job.attempts) == ("failed", 3)
     assert outcomes[-1] == ("RuntimeError: try 3 failed", True)
+
+
+async def test_a_job_that_asks_to_run_again_is_queued_again_with_its_tries_reset(database: Database) -> None:
+    registry = Registry()
+    runs: list[int] = []
+
+    @registry.job("test.forever", max_attempts=1)
+    async def forever(ctx: JobContext) -> RunAgain | None:
+        runs.append(ctx.job.attempts)
+        return RunAgain(utcnow() + timedelta(hours=1)) if len(runs) == 1 else None
+
+    async with database.write_session() as session, session.begin():
+        await queue.enqueue(session, "test.forever", {}, dedupe_key="test.forever:1")
+    worker = Worker(database, settings_for(database), registry)
+    assert await worker.drain() == 1
+    [job] = await jobs_by_kind(database, "test.forever")
+    assert (job.status, job.attempts, job.locked_by) == ("queued", 0, None)
+    assert job.run_after > utcnow() + timedelta(minutes=50)
+    async with database.write_session() as session, session.begin():
+        await queue.wake(session, "test.forever:1")  # brought forward to now
+    assert await worker.drain() == 1
+    [job] = await jobs_by_kind(database, "test.forever")
+    assert (job.status, job.attempts) == ("done", 1)
+    assert runs == [1, 1]
 
 
 async def test_an_expired_lease_lets_another_worker_take_the_job(database: Database) -> None:

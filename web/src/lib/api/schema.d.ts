@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
+         * @description No auth. Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, read from the database.
          */
         get: operations["ops-metrics"];
         put?: never;
@@ -587,7 +587,7 @@ export interface paths {
         put?: never;
         /**
          * Record the invoices issued for a request in processing
-         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices, whatever their case: `INV-1` and `inv-1` are one number (409 `duplicate_invoice_number`).
+         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices (409 `duplicate_invoice_number`).
          */
         post: operations["invoice_requests-issue"];
         delete?: never;
@@ -685,7 +685,7 @@ export interface paths {
         };
         /**
          * Download an invoice's pdf, ofd or xml file
-         * @description The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, `Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the SHA-256); `If-None-Match` with that tag answers 304 without the body. `Cache-Control: no-store`: no cache keeps an invoice, a browser's included.
+         * @description The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, `Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the SHA-256); `If-None-Match` with that tag answers 304 without the body.
          */
         get: operations["invoice_requests-download_file"];
         /**
@@ -749,6 +749,114 @@ export interface paths {
         get: operations["events-list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. Newest first; never a secret.
+         */
+        get: operations["webhooks-list_endpoints"];
+        put?: never;
+        /**
+         * Subscribe a webhook endpoint
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. The worker posts every event of the feed written from now on whose type the endpoint subscribes to, in feed order, at least once, signed by the Standard Webhooks specification (docs/WEBHOOKS.md). The `secret` is shown once, in this response. The URL must be `https://` (plain `http://` only for hosts in INVOICING_WEBHOOK_ALLOWED_HTTP_HOSTS); unknown event types are 422.
+         */
+        post: operations["webhooks-create_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a webhook endpoint
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. Its delivery state: `status`, the pending event and its next try.
+         */
+        get: operations["webhooks-get_endpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. Nothing more is sent to it (a try in flight may still arrive); its attempts log goes too.
+         */
+        delete: operations["webhooks-delete_endpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an endpoint's secret
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. A new secret, shown once. For 24 hours every delivery carries two signatures in `webhook-signature` (the new secret's and the old one's, space-separated), so the receiver can switch secrets without losing a delivery.
+         */
+        post: operations["webhooks-rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an endpoint's delivery attempts
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. Every try, newest first: the event, the outcome, the receiver's status code, how long it took, the error, and at most 1 KiB of the answer. Kept INVOICING_WEBHOOK_KEEP_DELIVERIES_DAYS.
+         */
+        get: operations["webhooks-list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}/deliveries/{event_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a delivery now
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. The endpoint's pending event (the one it is stuck on, `pending_event_id`) is tried again now, still first in line (`pending_now`); an event already attempted is sent once more, outside the ordered stream, with the same `webhook-id` (`redelivery`). Any other event is 404.
+         */
+        post: operations["webhooks-retry_delivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1422,7 +1530,7 @@ export interface components {
         InvoiceIn: {
             /**
              * Number
-             * @description The invoice number; unique across all invoices, whatever its case
+             * @description The invoice number; unique across all invoices
              * @example 24352000000012345678
              */
             number: string;
@@ -1802,6 +1910,30 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[WebhookDeliveryOut] */
+        Page_WebhookDeliveryOut_: {
+            /** Data */
+            data: components["schemas"]["WebhookDeliveryOut"][];
+            /** Has More */
+            has_more: boolean;
+            /**
+             * Next Cursor
+             * @description Pass back as `cursor` for the next page; null at the end
+             */
+            next_cursor: string | null;
+        };
+        /** Page[WebhookEndpointOut] */
+        Page_WebhookEndpointOut_: {
+            /** Data */
+            data: components["schemas"]["WebhookEndpointOut"][];
+            /** Has More */
+            has_more: boolean;
+            /**
+             * Next Cursor
+             * @description Pass back as `cursor` for the next page; null at the end
+             */
+            next_cursor: string | null;
+        };
         /**
          * ProfileCreate
          * @description `vat_special` needs bank_name, bank_account, registered_address and registered_phone.
@@ -2011,6 +2143,183 @@ export interface components {
          * @enum {string}
          */
         Status: "pending" | "processing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversed";
+        /** WebhookDeliveryOut */
+        WebhookDeliveryOut: {
+            /** Id */
+            id: string;
+            /** Event Id */
+            event_id: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "delivered" | "http_error" | "timeout" | "connection_error";
+            /**
+             * Status Code
+             * @description The receiver's HTTP status; null when there was none
+             */
+            status_code: number | null;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error */
+            error: string | null;
+            /**
+             * Response Body
+             * @description At most the first 1 KiB of the receiver's answer
+             */
+            response_body: string | null;
+            /**
+             * Manual
+             * @description A manual redelivery of an event already delivered
+             */
+            manual: boolean;
+            /**
+             * Attempted At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            attempted_at: string;
+        };
+        /** WebhookEndpointCreate */
+        WebhookEndpointCreate: {
+            /**
+             * Url
+             * @description `https://` (plain `http://` only for hosts in INVOICING_WEBHOOK_ALLOWED_HTTP_HOSTS)
+             * @example https://erp.example.com/hooks/invoicing
+             */
+            url: string;
+            /**
+             * Event Types
+             * @description `["*"]` for every event, or the event types (SPEC §3 Events) to receive
+             * @example [
+             *       "*"
+             *     ]
+             */
+            event_types: "*"[] | ("account.invoice_deficit_changed" | "auto_invoicing.skipped" | "certification.updated" | "invoice_request.cancelled" | "invoice_request.created" | "invoice_request.delivered" | "invoice_request.delivery_failed" | "invoice_request.issue_failed" | "invoice_request.issued" | "invoice_request.issuing" | "invoice_request.processing" | "invoice_request.rejected" | "invoice_request.reversal_declined" | "invoice_request.reversal_expired" | "invoice_request.reversed" | "invoice_request.reversing")[];
+            /**
+             * Description
+             * @example ERP sync
+             */
+            description?: string | null;
+        };
+        /** WebhookEndpointCreated */
+        WebhookEndpointCreated: {
+            /**
+             * Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /** Url */
+            url: string;
+            /** Description */
+            description: string | null;
+            /** Event Types */
+            event_types: string[];
+            /**
+             * Status
+             * @description `failing` once deliveries have failed for INVOICING_WEBHOOK_RETRY_HOURS; it keeps its place and is retried on the slowest pause, or now with a manual retry; `active` again after a delivery
+             * @enum {string}
+             */
+            status: "active" | "failing";
+            /**
+             * Pending Event Id
+             * @description The event being retried (later events wait behind it, in feed order); null when none
+             */
+            pending_event_id: string | null;
+            /**
+             * Failed Attempts
+             * @description Failed attempts of the pending event
+             */
+            failed_attempts: number;
+            /**
+             * Next Attempt At
+             * @description When the pending event is tried again
+             */
+            next_attempt_at: string | null;
+            /** Last Delivered At */
+            last_delivered_at: string | null;
+            /**
+             * Secret Rotated Until
+             * @description After a rotation, deliveries are signed with the previous secret too until then
+             */
+            secret_rotated_until: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            created_at: string;
+            /**
+             * Secret
+             * @description `whsec_` + base64 of 32 random bytes: shown once, in this response
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /** WebhookEndpointOut */
+        WebhookEndpointOut: {
+            /**
+             * Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /** Url */
+            url: string;
+            /** Description */
+            description: string | null;
+            /** Event Types */
+            event_types: string[];
+            /**
+             * Status
+             * @description `failing` once deliveries have failed for INVOICING_WEBHOOK_RETRY_HOURS; it keeps its place and is retried on the slowest pause, or now with a manual retry; `active` again after a delivery
+             * @enum {string}
+             */
+            status: "active" | "failing";
+            /**
+             * Pending Event Id
+             * @description The event being retried (later events wait behind it, in feed order); null when none
+             */
+            pending_event_id: string | null;
+            /**
+             * Failed Attempts
+             * @description Failed attempts of the pending event
+             */
+            failed_attempts: number;
+            /**
+             * Next Attempt At
+             * @description When the pending event is tried again
+             */
+            next_attempt_at: string | null;
+            /** Last Delivered At */
+            last_delivered_at: string | null;
+            /**
+             * Secret Rotated Until
+             * @description After a rotation, deliveries are signed with the previous secret too until then
+             */
+            secret_rotated_until: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            created_at: string;
+        };
+        /** WebhookRetryOut */
+        WebhookRetryOut: {
+            /**
+             * Endpoint Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            endpoint_id: string;
+            /** Event Id */
+            event_id: string;
+            /**
+             * Mode
+             * @description `pending_now`: the event is the endpoint's pending one and is tried again now; `redelivery`: an event already delivered is sent once more (the same `webhook-id`)
+             * @enum {string}
+             */
+            mode: "pending_now" | "redelivery";
+        };
         /**
          * Problem
          * @description RFC 9457 problem details, with a stable machine `code`.
@@ -2158,54 +2467,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
             };
         };
     };
@@ -6859,6 +7120,712 @@ export interface operations {
             };
             /** @description The key's role may not do this (`forbidden`) */
             403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-list_endpoints": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description From `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookEndpointOut_"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-create_endpoint": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://erp.example.com/hooks/invoicing",
+                 *       "event_types": [
+                 *         "*"
+                 *       ],
+                 *       "description": "ERP sync"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-get_endpoint": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-delete_endpoint": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-rotate_secret": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-list_deliveries": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description From `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookDeliveryOut_"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks-retry_delivery": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                endpoint_id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRetryOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
