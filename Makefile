@@ -48,9 +48,12 @@ endif
 console-screenshots: install console
 	INVOICING_CONSOLE_SCREENSHOTS=docs/console $(BIN)/python -m pytest -q tests/console/test_journey.py tests/console/test_journey_zh.py tests/console/test_deficit.py
 
+# `make run PORT=8080` serves on another port.
+PORT ?= 8000
+
 run: install console
 	$(BIN)/invoicing migrate
-	$(BIN)/invoicing serve --host 127.0.0.1 --port 8000 --with-worker
+	$(BIN)/invoicing serve --host 127.0.0.1 --port $(PORT) --with-worker
 
 lint: install console-lint
 	$(BIN)/ruff check app tests migrations

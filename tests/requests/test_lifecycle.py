@@ -313,6 +313,7 @@ async def test_reject_while_processing(client: httpx.AsyncClient, api: Api) -> N
         "status": "rejected",
         "at": response.json()["updated_at"],
         "actor_role": "finance",
+        "note_code": None,  # a person's reason: shown as written
         "note": "Duplicate of another request",
     }
     assert await _invoiceable(client, ready) == ["100.00"]
