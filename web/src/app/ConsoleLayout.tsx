@@ -6,6 +6,7 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "@/features/auth/AuthProvider";
 import { rememberLanguage, type Language } from "@/lib/i18n";
 import type { Role } from "@/lib/session";
+import { useFocusableScrollRegions } from "./scrollRegions";
 
 const CUSTOMER_MENU = [
   { path: "/", label: "nav.overview" },
@@ -54,6 +55,7 @@ export function ConsoleLayout({ role }: { role: Role }) {
   // Below Ant Design's `lg` (992 px) the menu is a drawer over the page, opened from the header; on
   // a wide screen it is a fixed side bar. Before the first measurement `lg` is undefined: wide.
   const screens = Grid.useBreakpoint();
+  useFocusableScrollRegions();
   const narrow = screens.lg === false;
   // The drawer is open for the page it was opened on: navigating (a link, back, a redirect) closes it.
   const [openOn, setOpenOn] = useState<string | null>(null);
