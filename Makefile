@@ -46,11 +46,14 @@ endif
 
 # The screenshots in docs/console (README, docs/CONSOLE.md), taken by the browser journeys.
 console-screenshots: install console
-	INVOICING_CONSOLE_SCREENSHOTS=docs/console $(BIN)/python -m pytest -q tests/console/test_journey.py tests/console/test_journey_zh.py tests/console/test_deficit.py
+	INVOICING_CONSOLE_SCREENSHOTS=docs/console $(BIN)/python -m pytest -q tests/console/test_journey.py tests/console/test_journey_zh.py tests/console/test_deficit.py tests/console/test_every_page.py
+
+# `make run PORT=8080` serves on another port.
+PORT ?= 8000
 
 run: install console
 	$(BIN)/invoicing migrate
-	$(BIN)/invoicing serve --host 127.0.0.1 --port 8000 --with-worker
+	$(BIN)/invoicing serve --host 127.0.0.1 --port $(PORT) --with-worker
 
 lint: install console-lint
 	$(BIN)/ruff check app tests migrations

@@ -348,7 +348,14 @@ async def _insert(
     await connection.execute(_INSERT_EVENT, {**event, "at": now})
     children = Children(
         items=[
-            {"kind": item.kind, "id": item.id, "label": item.label, "amount": item.amount} for item in lines
+            {
+                "kind": item.kind,
+                "id": item.id,
+                "label": item.label,
+                "reference": item.reference,
+                "amount": item.amount,
+            }
+            for item in lines
         ],
         events=[{"status": event["status"], "at": now, "actor_role": actor_role, "note": note}],
     )

@@ -37,6 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.bills.models import Bill
+from app.cards.models import StoredValueCard
 from app.core.auth import AuthContext, Role
 from app.core.database import UTCDateTime
 from app.core.errors import NotFound
@@ -138,19 +140,46 @@ def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[
         "status": request["status"],
         "amount": request["amount"],
         "invoice_type": request["invoice_type"],
-        "items": children.items,
+        "items": [_item(item) for item in children.items],
         "profile": request["profile_snapshot"],
         "address": request["address_snapshot"],
         "remark": request["remark"],
         "carrier": request["carrier"],
         "tracking_number": request["tracking_number"],
         "invoices": children.invoices,
-        "events": children.events,
+        "events": [{**event, "note_code": note_code(event)} for event in children.events],
         "delivery": request.get("delivery"),  # absent for a request just created
         "allowed_moves": _moves(request, children, role),
         "created_at": request["created_at"],
         "updated_at": request["updated_at"],
     }
+
+
+def _item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item's response fields from its dict (`reference` is the bill's period or the card's number)."""
+    bill = item["kind"] == "bill"
+    return {
+        "kind": item["kind"],
+        "id": item["id"],
+        "label": item["label"],
+        "period": item["reference"] if bill else None,
+        "card_no": None if bill else item["reference"],
+        "amount": item["amount"],
+    }
+
+
+def note_code(event: Mapping[str, Any]) -> str | None:
+    """What the service wrote an event's note for (lifecycle.py, autoinvoicing/job.py), so a client
+    can word it in its own language; None when the note is a person's reason, or there is none."""
+    if event["note"] is None:
+        return None
+    if event["status"] == Status.issued.value:
+        return "invoices_issued"
+    if event["status"] == Status.delivered.value:
+        return "delivered"
+    if event["status"] == Status.pending.value and event["actor_role"] == "system":
+        return "requested_automatically"
+    return None
 
 
 def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
@@ -166,11 +195,16 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             item.position.label("ord"),
             item.kind.label("name"),
             item.label.label("text"),
-            type_coerce(null(), Text).label("note"),
+            # The reference (a bill's period, a card's number): never changed once made.
+            type_coerce(func.coalesce(Bill.period, StoredValueCard.card_no), Text).label("note"),
             type_coerce(func.coalesce(item.bill_id, item.stored_value_card_id), Uuid).label("target"),
             item.amount.label("amount"),
             type_coerce(null(), UTCDateTime).label("at"),
-        ).where(where(item.request_id)),
+        )
+        .select_from(item)
+        .outerjoin(Bill, Bill.id == item.bill_id)
+        .outerjoin(StoredValueCard, StoredValueCard.id == item.stored_value_card_id)
+        .where(where(item.request_id)),
         select(
             literal_column("1", Integer).label("part"),
             event.request_id.label("request_id"),
@@ -271,7 +305,13 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
         of = children[child.request_id]
         if child.part == 0:
             of.items.append(
-                {"kind": child.name, "id": child.target, "label": child.text, "amount": child.amount}
+                {
+                    "kind": child.name,
+                    "id": child.target,
+                    "label": child.text,
+                    "reference": child.note,
+                    "amount": child.amount,
+                }
             )
         elif child.part == 1:
             of.events.append(

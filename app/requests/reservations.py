@@ -58,6 +58,7 @@ class Line:
     label: str
     # Positive: invoiced by this request. Negative: settles an earlier over-invoiced amount.
     amount: int
+    reference: str  # the bill's period or the card's number (ItemOut.period / card_no)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class Item:
     label: str
     invoiceable: int
     over_invoiced: int
+    reference: str  # the bill's period or the card's number
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +85,11 @@ class Locked:
         zero, for the caller to refuse), then one negative line per over-invoiced item, bills then
         cards in id order."""
         selected = [
-            Line(item.kind, item.id, item.label, item.invoiceable)
+            Line(item.kind, item.id, item.label, item.invoiceable, item.reference)
             for item in [*(self.bills[i] for i in bill_ids), *(self.cards[i] for i in card_ids)]
         ]
         settling = [
-            Line(item.kind, item.id, settlement_label(item.label), -item.over_invoiced)
+            Line(item.kind, item.id, settlement_label(item.label), -item.over_invoiced, item.reference)
             for found in (self.bills, self.cards)
             for item in sorted(found.values(), key=lambda item: item.id)
             if item.over_invoiced > 0
@@ -187,7 +189,7 @@ async def lock_items(
     }
     found: dict[str, dict[uuid.UUID, Item]] = {"bill": {}, "stored_value_card": {}}
     for kind, item_id, reference, invoiceable, over in await connection.execute(statement, values):
-        found[kind][item_id] = Item(kind, item_id, _LABELS[kind](reference), invoiceable, over)
+        found[kind][item_id] = Item(kind, item_id, _LABELS[kind](reference), invoiceable, over, reference)
     bills, cards = found["bill"], found["stored_value_card"]
     for ids, items, what in ((bill_ids, bills, "bill"), (card_ids, cards, "stored-value card")):
         for item_id in ids:

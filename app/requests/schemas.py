@@ -126,7 +126,13 @@ class ReasonIn(RequestModel):
 class ItemOut(ResponseModel):
     kind: ItemKind
     id: Id = Field(description="The bill or stored-value card id")
-    label: str
+    label: str = Field(
+        description="What the line is, in English (`Bill 2026-11`, `Stored-value card SVC-0001`, with "
+        "`: settles an earlier over-invoiced amount` on a negative line). A client showing another "
+        "language builds its own words from `kind`, `period` or `card_no` and the amount's sign."
+    )
+    period: str | None = Field(description="The bill's month, `YYYY-MM` (`kind: bill`; else null)")
+    card_no: str | None = Field(description="The card's number (`kind: stored_value_card`; else null)")
     amount: MoneyOut = Field(
         description="What this request invoices of the item; negative on a line that settles an "
         "amount over-invoiced earlier (the label says so)"
@@ -197,13 +203,23 @@ class ResendIn(RequestModel):
     )
 
 
+NoteCode = Literal["invoices_issued", "delivered", "requested_automatically"]
+
+
 class RequestEventOut(ResponseModel):
     status: Status
     at: Timestamp
     actor_role: Literal["customer", "billing", "finance", "system"] = Field(
         description="Who made the move; `system` for what the service did by itself (automatic invoicing)"
     )
-    note: str | None
+    note_code: NoteCode | None = Field(
+        description="Set when the service wrote `note` itself, so a client can show it in its own "
+        "language from the request's data: `invoices_issued` (the numbers of `invoices`), "
+        "`delivered` (`carrier`, `tracking_number` and, for an electronic request, the address "
+        "snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic "
+        "invoicing). Null when `note` is a person's words (a reason) or absent: show `note` as it is."
+    )
+    note: str | None = Field(description="In English when the service wrote it (see `note_code`)")
 
 
 class InvoiceRequestOut(ResponseModel):

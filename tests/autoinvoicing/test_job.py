@@ -51,6 +51,7 @@ async def test_run_requests_the_earlier_periods_bills_and_earlier_cards(
     [event] = request["events"]
     assert event["actor_role"] == "system"
     assert "automatic" in event["note"]
+    assert event["note_code"] == "requested_automatically"  # a client words it in its own language
     # The customer's own reads agree: those items are now requested.
     bill = (await client.get(f"/v1/bills/{october['id']}", headers=auto.headers)).json()
     assert bill["invoiceable_amount"] == "0.00"

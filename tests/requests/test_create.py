@@ -36,13 +36,30 @@ async def test_request_takes_whole_invoiceable_amounts_and_starts_pending(
     assert body["invoice_type"] == "vat_ordinary"
     assert body["remark"] == "Before month end"
     assert body["account_id"] == ready.customer.account_id
+    # `label` is English; `period` / `card_no` let a client word the line in its own language.
     assert body["items"] == [
-        {"kind": "bill", "id": ready.bills[0]["id"], "label": "Bill 2020-01", "amount": "120.50"},
-        {"kind": "bill", "id": ready.bills[1]["id"], "label": "Bill 2020-02", "amount": "120.50"},
+        {
+            "kind": "bill",
+            "id": ready.bills[0]["id"],
+            "label": "Bill 2020-01",
+            "period": "2020-01",
+            "card_no": None,
+            "amount": "120.50",
+        },
+        {
+            "kind": "bill",
+            "id": ready.bills[1]["id"],
+            "label": "Bill 2020-02",
+            "period": "2020-02",
+            "card_no": None,
+            "amount": "120.50",
+        },
         {
             "kind": "stored_value_card",
             "id": ready.cards[0]["id"],
             "label": "Stored-value card SVC-0000",
+            "period": None,
+            "card_no": "SVC-0000",
             "amount": "500.00",
         },
     ]

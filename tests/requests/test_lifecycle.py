@@ -118,6 +118,30 @@ async def test_reverse_after_delivery_gives_the_amounts_back(client: httpx.Async
     assert await _invoiceable(client, ready) == ["100.00"]
 
 
+async def test_notes_the_service_writes_carry_a_code_and_reasons_none(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    """`note` stays English; `note_code` says which note the service wrote, so a client can word it
+    from the request's own data; a person's reason has none."""
+    ready = await ready_customer(api, bills=1)
+    reversed_ = await to_status(client, api, ready, "reversed")
+    assert [(e["status"], e["note_code"]) for e in reversed_["events"]] == [
+        ("pending", None),
+        ("processing", None),
+        ("issued", "invoices_issued"),
+        ("reversed", None),
+    ]
+    assert reversed_["events"][2]["note"] == f"Invoices {reversed_['invoices'][0]['number']}"
+    assert reversed_["events"][3]["note"] == "Red-letter reversal requested"
+    ready = await ready_customer(api, bills=1)
+    delivered = await to_status(client, api, ready, "delivered")
+    assert delivered["events"][-1]["note_code"] == "delivered"
+    assert delivered["events"][-1]["note"] == "Carrier: SF Express; Tracking number: SF1234567890"
+    assert (delivered["carrier"], delivered["tracking_number"]) == ("SF Express", "SF1234567890")
+    read = await client.get(f"/v1/invoice-requests/{delivered['id']}", headers=ready.headers)
+    assert read.json()["events"] == delivered["events"]
+
+
 # (status the request is in, action attempted) for every move the table does not allow.
 INVALID = [
     ("pending", "issue"),
@@ -338,6 +362,7 @@ async def test_reject_while_processing(client: httpx.AsyncClient, api: Api) -> N
         "status": "rejected",
         "at": response.json()["updated_at"],
         "actor_role": "finance",
+        "note_code": None,  # a person's reason: shown as written
         "note": "Duplicate of another request",
     }
     assert await _invoiceable(client, ready) == ["100.00"]

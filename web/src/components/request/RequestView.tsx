@@ -9,6 +9,7 @@ import { Money } from "@/components/Money";
 import { StatusTag } from "@/components/StatusTag";
 import { isInvoiceType, type Invoice, type InvoiceFile, type InvoiceRequest } from "@/lib/api/types";
 import { toFen } from "@/lib/money";
+import { eventNote, itemLabel } from "./wording";
 
 export interface RequestViewProps {
   request: InvoiceRequest;
@@ -58,14 +59,14 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
             {
               title: t("requests.item"),
               dataIndex: "label",
-              render: (label: string, line) =>
+              render: (_: string, line) =>
                 toFen(line.amount) < 0n ? (
                   <Space orientation="vertical" size={0}>
-                    <span>{label}</span>
+                    <span>{itemLabel(t, line)}</span>
                     <Typography.Text type="secondary">{t("requests.negativeLine")}</Typography.Text>
                   </Space>
                 ) : (
-                  label
+                  itemLabel(t, line)
                 ),
             },
             { title: t("requests.amount"), dataIndex: "amount", align: "right", render: (amount: string) => <Money amount={amount} /> },
@@ -200,7 +201,7 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
                   <DateTime value={event.at} />
                   <Typography.Text type="secondary">{t(`actor.${event.actor_role}`)}</Typography.Text>
                 </Space>
-                {event.note && <Typography.Text>{event.note}</Typography.Text>}
+                {event.note && <Typography.Text>{eventNote(t, event, request)}</Typography.Text>}
               </Space>
             ),
           }))}

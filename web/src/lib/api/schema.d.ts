@@ -1782,8 +1782,21 @@ export interface components {
              * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
              */
             id: string;
-            /** Label */
+            /**
+             * Label
+             * @description What the line is, in English (`Bill 2026-11`, `Stored-value card SVC-0001`, with `: settles an earlier over-invoiced amount` on a negative line). A client showing another language builds its own words from `kind`, `period` or `card_no` and the amount's sign.
+             */
             label: string;
+            /**
+             * Period
+             * @description The bill's month, `YYYY-MM` (`kind: bill`; else null)
+             */
+            period: string | null;
+            /**
+             * Card No
+             * @description The card's number (`kind: stored_value_card`; else null)
+             */
+            card_no: string | null;
             /**
              * Amount
              * @description What this request invoices of the item; negative on a line that settles an amount over-invoiced earlier (the label says so)
@@ -2126,7 +2139,15 @@ export interface components {
              * @enum {string}
              */
             actor_role: "customer" | "billing" | "finance" | "system";
-            /** Note */
+            /**
+             * Note Code
+             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
+             */
+            note_code: ("invoices_issued" | "delivered" | "requested_automatically") | null;
+            /**
+             * Note
+             * @description In English when the service wrote it (see `note_code`)
+             */
             note: string | null;
         };
         /** ResendIn */

@@ -288,6 +288,23 @@ export const en = {
     title: "The request failed",
     network: "The service could not be reached. Check your connection and retry.",
   },
+  // console-newuser
+  shell: {
+    openMenu: "Open the menu",
+  },
+  lines: {
+    bill: "Bill {{period}}",
+    card: "Stored-value card {{cardNo}}",
+  },
+  timelineNote: {
+    invoices_issued: "Invoices {{numbers}}",
+    emailedTo: "Emailed to {{to}}",
+    carrier: "Carrier: {{carrier}}",
+    trackingNumber: "Tracking number: {{number}}",
+    separator: "; ",
+    listSeparator: ", ",
+    requested_automatically: "Requested automatically by monthly automatic invoicing",
+  },
 };
 
 export type Catalogue = typeof en;

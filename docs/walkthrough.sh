@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# The README's walk-through with curl, as one script: start the service (`make run`), then in another
+# shell, from the repository's root:
+#
+#   bash docs/walkthrough.sh
+#
+# Every shell block of the README that talks to $API is copied here verbatim, in the README's order
+# (tests/core/test_readme.py checks it), and CI runs this script from start to end against a real
+# `invoicing serve --with-worker` (tests/ops/test_walkthrough.py). Settings, all optional:
+#   API        where the service listens (default http://127.0.0.1:8000; `make run PORT=8080` → :8080)
+#   INVOICING  the command line (default .venv/bin/invoicing), run with the service's
+#              INVOICING_DATABASE_URL (default sqlite:///./invoicing.db, as `make run` uses)
+#   INVOICING_MAIL_DIR  where the service writes emails when no SMTP server is set (default ./mail)
+# The files it writes (an invoice PDF and its download) go to a fresh temporary folder, removed at the
+# end; invoice numbers carry the run's time, so it can run any number of times on one database. It
+# creates its own accounts and keys and revokes only a key it created: the demo keys printed by an
+# earlier `invoicing demo` keep working in the console.
+set -eu
+
+# --- Walk-through with curl -----------------------------------------------------------------------
+
+export API=${API:-http://127.0.0.1:8000}       # make run PORT=8080 → API=http://127.0.0.1:8080
+INVOICING=${INVOICING:-.venv/bin/invoicing}    # the command line (or `invoicing` with .venv/bin on PATH)
+MAIL_DIR=${INVOICING_MAIL_DIR:-mail}           # where the worker writes emails (make run: ./mail)
+WORK=$(mktemp -d)                              # the files the walk-through writes go here ...
+trap 'rm -rf "$WORK"' EXIT                     # ... removed at the end
+RUN=$(date +%s)                                # invoice numbers are unique: this run's are INV-$RUN-…
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }   # one field of a JSON answer
+BILLING=$($INVOICING create-key --role billing | tail -n1)
+
+# The billing engine creates an account and gives it a cash balance and a customer key.
+ACME=$(curl -s -X POST $API/v1/accounts -H "Authorization: Bearer $BILLING" \
+  -H 'Content-Type: application/json' -d '{"name": "Acme Cloud Ltd."}' | field '["id"]')
+curl -s -X PUT $API/v1/accounts/$ACME/cash-balance -H "Authorization: Bearer $BILLING" \
+  -H 'Content-Type: application/json' -d '{"cash_balance": "1000.00"}'; echo
+CUSTOMER=$(curl -s -X POST $API/v1/accounts/$ACME/api-keys -H "Authorization: Bearer $BILLING" \
+  -H 'Content-Type: application/json' -d '{"role": "customer"}' | field '["key"]')
+
+# The customer certifies the enterprise ...
+curl -s -X PUT $API/v1/certification -H "Authorization: Bearer $CUSTOMER" \
+  -H 'Content-Type: application/json' \
+  -d '{"enterprise_name": "Acme Cloud Ltd.", "taxpayer_id": "91350100M000100Y43"}'; echo
+
+# ... keeps an invoice profile (the header is copied from the certification) ...
+curl -s -X POST $API/v1/invoice-profiles -H "Authorization: Bearer $CUSTOMER" \
+  -H 'Content-Type: application/json' -d '{"invoice_type": "electronic_ordinary", "is_default": true}'; echo
+
+# ... and a mailing address.
+curl -s -X POST $API/v1/mailing-addresses -H "Authorization: Bearer $CUSTOMER" \
+  -H 'Content-Type: application/json' \
+  -d '{"recipient": "Li Lei", "phone": "13800138000", "email": "finance@acme.example", "is_default": true}'; echo
+
+curl -s $API/v1/account -H "Authorization: Bearer $CUSTOMER" | field '["certification_status"]'   # certified
+
+# --- From the demo account to a delivered invoice and a reversal -----------------------------------
+
+eval "$($INVOICING demo | grep _KEY=)"     # sets CUSTOMER_KEY, BILLING_KEY, FINANCE_KEY
+
+# The figure beside "Request Now", and why it could be refused (blockers).
+curl -s $API/v1/invoiceable-summary -H "Authorization: Bearer $CUSTOMER_KEY"; echo
+# {"invoiceable_amount":"20400.00","bills":{"count":9,"amount":"14850.00"},
+#  "stored_value_cards":{"count":2,"amount":"5550.00"},"invoice_deficit":"0.00","cash_balance":"8800.00",
+#  "can_request":true,"blockers":[]}
+
+PROFILE=$(curl -s $API/v1/invoice-profiles -H "Authorization: Bearer $CUSTOMER_KEY" | field '["data"][0]["id"]')
+ADDRESS=$(curl -s $API/v1/mailing-addresses -H "Authorization: Bearer $CUSTOMER_KEY" | field '["data"][0]["id"]')
+BILLS=$(curl -s "$API/v1/bills?invoiceable=true&limit=3" -H "Authorization: Bearer $CUSTOMER_KEY" \
+  | python3 -c 'import json,sys; print(json.dumps([b["id"] for b in json.load(sys.stdin)["data"]]))')
+
+# Request an invoice for three bills (each for its whole invoiceable cash amount).
+# Idempotency-Key makes a retry safe: the same key and body replay the first answer.
+REQUEST=$(curl -s -X POST $API/v1/invoice-requests -H "Authorization: Bearer $CUSTOMER_KEY" \
+  -H 'Content-Type: application/json' -H 'Idempotency-Key: walkthrough-1' \
+  -d "{\"bill_ids\": $BILLS, \"profile_id\": \"$PROFILE\", \"address_id\": \"$ADDRESS\", \"remark\": \"Q3 services\"}")
+ID=$(echo "$REQUEST" | field '["id"]'); echo "$REQUEST" | field '["amount"]'     # 6600.00
+
+# Finance takes it through processing, issues it split over two invoices, and delivers it.
+curl -s -X POST $API/v1/invoice-requests/$ID/start -H "Authorization: Bearer $FINANCE_KEY" | field '["status"]'
+curl -s -X POST $API/v1/invoice-requests/$ID/issue -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/json' \
+  -d "{\"invoices\": [{\"number\": \"INV-$RUN-1\", \"amount\": \"1000.00\"},
+                      {\"number\": \"INV-$RUN-2\", \"amount\": \"5600.00\"}]}" | field '["status"]'
+curl -s -X POST $API/v1/invoice-requests/$ID/deliver -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/json' -d '{"carrier": "SF Express", "tracking_number": "SF1234567890"}' \
+  | field '["status"]'                                                            # delivered
+
+# A red-letter reversal gives the bills' amounts back: they can be requested again.
+curl -s -X POST $API/v1/invoice-requests/$ID/reverse -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/json' -d '{"reason": "Customer asked for a VAT special invoice instead"}' \
+  | python3 -c 'import json,sys; [print(e["status"], e["note_code"], e["note"]) for e in json.load(sys.stdin)["events"]]'
+# pending None None
+# processing None None
+# issued invoices_issued Invoices INV-…-1, INV-…-2
+# delivered delivered Carrier: SF Express; Tracking number: SF1234567890
+# reversed None Customer asked for a VAT special invoice instead
+
+# Any move outside the lifecycle is refused:
+curl -s -X POST $API/v1/invoice-requests/$ID/start -H "Authorization: Bearer $FINANCE_KEY"; echo
+# {"type":".../invalid_transition","status":409,"code":"invalid_transition","current_status":"reversed",...}
+
+# Internal services follow every change on the events feed (resume with ?after=<next_cursor>).
+curl -s "$API/v1/events?limit=20" -H "Authorization: Bearer $FINANCE_KEY" | field '["data"][0]["type"]'
+# certification.updated
+
+# --- Money after invoicing: a refund and the request that settles it -------------------------------
+
+# The billing engine refunds part of a card after it was invoiced. An amount already invoiced is
+# never taken back: what was invoiced beyond what the customer finally paid is the account's
+# invoice deficit (欠票), shown on the account, the summary and the events feed.
+ACCOUNT=$(curl -s $API/v1/account -H "Authorization: Bearer $CUSTOMER_KEY" | field '["id"]')
+CARD=$(curl -s "$API/v1/stored-value-cards?invoiceable=true&limit=1" -H "Authorization: Bearer $CUSTOMER_KEY" \
+  | field '["data"][0]["id"]')
+CARD_REQUEST=$(curl -s -X POST $API/v1/invoice-requests -H "Authorization: Bearer $CUSTOMER_KEY" \
+  -H 'Content-Type: application/json' \
+  -d "{\"stored_value_card_ids\": [\"$CARD\"], \"profile_id\": \"$PROFILE\", \"address_id\": \"$ADDRESS\"}")
+CARD_REQUEST_ID=$(echo "$CARD_REQUEST" | field '["id"]'); echo "$CARD_REQUEST" | field '["amount"]'   # 4600.00
+curl -s -X POST $API/v1/invoice-requests/$CARD_REQUEST_ID/start -H "Authorization: Bearer $FINANCE_KEY" > /dev/null
+curl -s -X POST $API/v1/invoice-requests/$CARD_REQUEST_ID/issue -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/json' -d "{\"invoices\": [{\"number\": \"INV-$RUN-3\", \"amount\": \"4600.00\"}]}" \
+  | field '["status"]'                                                            # issued
+
+curl -s -X POST $API/v1/accounts/$ACCOUNT/stored-value-cards/$CARD/refunds -H "Authorization: Bearer $BILLING_KEY" \
+  -H 'Content-Type: application/json' -d '{"amount": "500.00", "reason": "Unused balance refunded"}'; echo
+# {"card_no":"DEMO-SVC-0002","paid_amount":"4600.00","refunded_amount":"500.00","requested_amount":"4600.00",
+#  "invoiceable_amount":"0.00","over_invoiced_amount":"500.00",...}
+curl -s $API/v1/invoiceable-summary -H "Authorization: Bearer $CUSTOMER_KEY"; echo
+# {"invoiceable_amount":"15300.00","bills":{"count":9,"amount":"14850.00"},
+#  "stored_value_cards":{"count":1,"amount":"950.00"},"invoice_deficit":"500.00",...}    15800.00 - 500.00
+
+# The next request settles the deficit first: one negative line per over-invoiced item, and the
+# request's amount (what finance invoices) is the sum of all lines.
+BILL=$(curl -s "$API/v1/bills?invoiceable=true&limit=1" -H "Authorization: Bearer $CUSTOMER_KEY" | field '["data"][0]["id"]')
+curl -s -X POST $API/v1/invoice-requests -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
+  -d "{\"bill_ids\": [\"$BILL\"], \"profile_id\": \"$PROFILE\", \"address_id\": \"$ADDRESS\"}" \
+  | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["amount"]); [print(" ", i["amount"], i["label"]) for i in r["items"]]'
+# 2012.50
+#   2512.50 Bill 2026-11
+#   -500.00 Stored-value card DEMO-SVC-0002: settles an earlier over-invoiced amount
+curl -s $API/v1/account -H "Authorization: Bearer $CUSTOMER_KEY" | field '["invoice_deficit"]'    # 0.00
+# Cancelling (or rejecting, or reversing) that request would give every line back: the 500.00 would be
+# owed again. A selection that does not exceed the deficit is refused with 409 invoice_deficit.
+
+# --- From issue to the email in ./mail ------------------------------------------------------------
+
+# An electronic profile, and an address whose invoices are copied to the CFO (up to 5 cc_emails).
+PROFILE=$(curl -s -X POST $API/v1/invoice-profiles -H "Authorization: Bearer $CUSTOMER_KEY" \
+  -H 'Content-Type: application/json' -d '{"invoice_type": "electronic_ordinary"}' | field '["id"]')
+ADDRESS=$(curl -s -X POST $API/v1/mailing-addresses -H "Authorization: Bearer $CUSTOMER_KEY" \
+  -H 'Content-Type: application/json' -d '{"recipient": "Li Lei", "phone": "13800138000",
+  "email": "finance@acme.example", "cc_emails": ["cfo@acme.example"]}' | field '["id"]')
+BILL=$(curl -s "$API/v1/bills?invoiceable=true&limit=1" -H "Authorization: Bearer $CUSTOMER_KEY" | field '["data"][0]["id"]')
+ID=$(curl -s -X POST $API/v1/invoice-requests -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
+  -d "{\"bill_ids\": [\"$BILL\"], \"profile_id\": \"$PROFILE\", \"address_id\": \"$ADDRESS\"}" | field '["id"]')
+AMOUNT=$(curl -s -X POST $API/v1/invoice-requests/$ID/start -H "Authorization: Bearer $FINANCE_KEY" | field '["amount"]')
+EINV=EINV-$RUN
+curl -s -X POST $API/v1/invoice-requests/$ID/issue -H "Authorization: Bearer $FINANCE_KEY" -H 'Content-Type: application/json' \
+  -d "{\"invoices\": [{\"number\": \"$EINV\", \"amount\": \"$AMOUNT\"}]}" | field '["allowed_moves"]'
+# ['reverse']                     no `deliver` yet: an electronic invoice is emailed with its PDF
+curl -s -X POST $API/v1/invoice-requests/$ID/deliver -H "Authorization: Bearer $FINANCE_KEY" | field '["code"]'
+# invoice_file_missing
+
+# Finance uploads the invoice file itself (pdf, ofd or xml; at most 10 MiB; checked to be one).
+printf '%%PDF-1.7\n%%demo\n%%%%EOF\n' > "$WORK/invoice.pdf"      # any PDF will do
+curl -s -X PUT $API/v1/invoice-requests/$ID/invoices/$EINV/files/pdf -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/pdf' --data-binary @"$WORK/invoice.pdf" | field '["invoices"][0]["files"]'
+# [{'format': 'pdf', 'size': 21, 'sha256': '000a72…', 'url': '/v1/invoice-requests/…/invoices/EINV-…/files/pdf'}]
+
+curl -s -X POST $API/v1/invoice-requests/$ID/deliver -H "Authorization: Bearer $FINANCE_KEY" | field '["delivery"]'
+# {'channel': 'email', 'to': ['finance@acme.example', 'cfo@acme.example'], 'status': 'queued', 'attempts': 0, …}
+for try in $(seq 30); do                   # the background worker sends it within a few seconds
+  STATUS=$(curl -s $API/v1/invoice-requests/$ID -H "Authorization: Bearer $CUSTOMER_KEY" | field '["delivery"]["status"]')
+  [ "$STATUS" = queued ] || break; sleep 1
+done; echo "$STATUS"                       # sent
+EML=$(grep -l "filename=\"$EINV.pdf\"" "$MAIL_DIR"/*.eml)    # afde33d3b71a46fb8bd2ed1482524fac_localhost.eml
+grep -E '^(To|Cc|Message-ID)|filename' "$EML"
+# To: finance@acme.example / Cc: cfo@acme.example / Message-ID: <afde…@localhost>
+# Content-Disposition: attachment; filename="EINV-….pdf"
+
+# The customer downloads the file (ETag; If-None-Match answers 304), and may have it sent again.
+curl -s -o "$WORK/$EINV.pdf" $API/v1/invoice-requests/$ID/invoices/$EINV/files/pdf -H "Authorization: Bearer $CUSTOMER_KEY"
+cmp "$WORK/invoice.pdf" "$WORK/$EINV.pdf" && echo 'the same bytes'
+curl -s -X POST $API/v1/invoice-requests/$ID/resend -H "Authorization: Bearer $CUSTOMER_KEY" \
+  -H 'Content-Type: application/json' -d '{"email": "archive@acme.example"}' -o /dev/null -w '%{http_code}\n'   # 202
+
+# --- Automatic monthly invoicing ------------------------------------------------------------------
+
+curl -s -X PUT $API/v1/auto-invoicing -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
+  -d "{\"enabled\": true, \"profile_id\": \"$PROFILE\", \"address_id\": \"$ADDRESS\"}"; echo
+# {"enabled":true,"profile_id":"…","address_id":"…","updated_at":"…Z"}
+$INVOICING auto-invoice --date "$(date -u +%Y-%m)-28"     # what the worker does daily, here as of the 28th
+# requested 1, skipped 0
+AUTO=$(curl -s "$API/v1/invoice-requests?limit=1" -H "Authorization: Bearer $CUSTOMER_KEY" | field '["data"][0]["id"]')
+curl -s $API/v1/invoice-requests/$AUTO -H "Authorization: Bearer $CUSTOMER_KEY" | field '["events"]'
+# [{'status': 'pending', 'at': '…Z', 'actor_role': 'system', 'note_code': 'requested_automatically',
+#   'note': 'Requested automatically by monthly automatic invoicing (2026-12).'}]
+
+# --- For integrators ------------------------------------------------------------------------------
+
+curl -si $API/v1/account | head -n1                                  # HTTP/1.1 401 Unauthorized
+curl -s  $API/v1/accounts/$ACCOUNT -H "Authorization: Bearer $CUSTOMER_KEY" | field '["code"]'   # forbidden
+
+# Revoke Acme's customer key (the demo keys stay valid, so the console still signs in with them).
+KEYS=$(curl -s $API/v1/accounts/$ACME/api-keys -H "Authorization: Bearer $BILLING_KEY")
+KEY_ID=$(echo "$KEYS" | field '["data"][0]["id"]')                                # Acme has one key: $CUSTOMER
+curl -s -o /dev/null -w '%{http_code}\n' -X DELETE $API/v1/accounts/$ACME/api-keys/$KEY_ID \
+  -H "Authorization: Bearer $BILLING_KEY"                                            # 204
+sleep 6                                    # workers trust a checked key for INVOICING_AUTH_CACHE_SECONDS (5)
+curl -s $API/v1/account -H "Authorization: Bearer $CUSTOMER" | field '["code"]'    # unauthenticated
+
+curl -s -X PUT $API/v1/certification -H "Authorization: Bearer $CUSTOMER_KEY" \
+  -H 'Content-Type: application/json' -d '{"enterprise_name": "Acme", "taxpayer_id": "123"}'; echo
+# {"type":"https://invoicing.example.com/problems/validation_error","title":"Unprocessable Entity",
+#  "status":422,"detail":"body.taxpayer_id: ...","code":"validation_error","request_id":"…",
+#  "errors":[{"field":"body.taxpayer_id","message":"..."}]}
+
+for try in 1 2; do
+  curl -si -X POST $API/v1/accounts -H "Authorization: Bearer $BILLING_KEY" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: onboard-42' -d '{"name": "Retry Ltd."}' | grep -iE '^(HTTP|idempotent-replayed)'
+done
+# HTTP/1.1 201 Created
+# HTTP/1.1 201 Created           the same status and body: nothing was created twice
+# idempotent-replayed: true
+
+PAGE=$(curl -s "$API/v1/bills?limit=5" -H "Authorization: Bearer $CUSTOMER_KEY")
+curl -s "$API/v1/bills?limit=5&cursor=$(echo "$PAGE" | field '["next_cursor"]')" \
+  -H "Authorization: Bearer $CUSTOMER_KEY" | field '["has_more"]'
+
+curl -s "$API/v1/invoice-requests?status=pending&limit=2" -H "Authorization: Bearer $FINANCE_KEY"; echo
+# {"data":[{"id":"…","account_id":"…","status":"pending","amount":"2012.50","invoice_type":"vat_special",
+#   "title":"…","remark":null,"created_at":"…Z","updated_at":"…Z"}, …],
+#  "has_more":true,"next_cursor":"…"}
+
+CURSOR=""
+while :; do
+  PAGE=$(curl -s "$API/v1/events?limit=100${CURSOR:+&after=$CURSOR}" -H "Authorization: Bearer $FINANCE_KEY")
+  echo "$PAGE" | python3 -c 'import json,sys; [print(e["id"], e["type"]) for e in json.load(sys.stdin)["data"]]'
+  CURSOR=$(echo "$PAGE" | field '["next_cursor"] or ""')
+  [ "$(echo "$PAGE" | field '["has_more"]')" = True ] || break   # then sleep and poll again from $CURSOR
+done
+
+# --- For operators --------------------------------------------------------------------------------
+
+curl -s $API/healthz; echo                 # {"status":"ok"}        the process is alive (no database)
+curl -s $API/readyz; echo                  # {"status":"ready"}     database reachable, schema at head; else 503 problem
+curl -s $API/metrics | grep invoicing_http_requests_total | head -3
+
+echo 'walk-through finished'

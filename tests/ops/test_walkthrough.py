@@ -1,0 +1,94 @@
+"""The README's walk-through (docs/walkthrough.sh, whose blocks the README quotes verbatim) runs from
+start to end against a real `invoicing serve --with-worker` on SQLite, twice on one database, leaves
+nothing in the repository, and prints what the README says it prints."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.server import ROOT, invoicing_command, running_server
+
+SCRIPT = ROOT / "docs" / "walkthrough.sh"
+
+
+def _cli(database_url: str, *args: str) -> None:
+    env = {**os.environ, "INVOICING_DATABASE_URL": database_url}
+    subprocess.run([*invoicing_command(), *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def _untracked() -> set[str]:
+    listed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return set(listed.stdout.splitlines()) if listed.returncode == 0 else set()
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the walk-through needs curl")
+def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'invoicing.db'}"
+    _cli(database_url, "migrate")
+    mail = tmp_path / "mail"
+    env = {"INVOICING_MAIL_DIR": str(mail)}
+    before = _untracked()
+    with running_server(database_url, tmp_path, extra_env=env, extra_args=["--with-worker"]) as server:
+        script_env = {
+            **os.environ,
+            **env,
+            "API": server.base_url,
+            "INVOICING": " ".join(invoicing_command()),
+            "INVOICING_DATABASE_URL": database_url,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "TMPDIR": str(tmp_path),
+        }
+        outputs = []
+        for _ in range(2):  # a second run on the same database works too (its own invoice numbers)
+            run = subprocess.run(
+                ["bash", str(SCRIPT)],
+                cwd=ROOT,
+                env=script_env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            assert run.returncode == 0, (
+                f"stdout:\n{run.stdout}\nstderr:\n{run.stderr}\n{server.log()[-3000:]}"
+            )
+            outputs.append(run.stdout)
+
+    lines = outputs[0].splitlines()
+    for expected in (
+        "certified",
+        "6600.00",  # three demo bills
+        "delivered",
+        "reversed None Customer asked for a VAT special invoice instead",
+        "4600.00",
+        "2012.50",
+        "  -500.00 Stored-value card DEMO-SVC-0002: settles an earlier over-invoiced amount",
+        "['reverse']",
+        "invoice_file_missing",
+        "sent",
+        "Cc: cfo@acme.example",
+        "the same bytes",
+        "202",
+        "requested 1, skipped 0",
+        "HTTP/1.1 401 Unauthorized",
+        "forbidden",
+        "204",
+        "unauthenticated",  # the key the walk-through made and revoked, not the demo's
+        "idempotent-replayed: true",
+        '{"status":"ready"}',
+        "walk-through finished",
+    ):
+        assert expected in lines, f"{expected!r} is not a line of the walk-through's output:\n{outputs[0]}"
+    # The files went to a temporary folder, removed at the end: nothing new in the repository.
+    assert _untracked() == before
+    assert list(tmp_path.glob("tmp.*")) == []
