@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description No auth. Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, read from the database.
+         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
          */
         get: operations["ops-metrics"];
         put?: never;
@@ -139,7 +139,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a customer API key
-         * @description The key is shown once, in this response; only its hash is stored.
+         * @description The key is shown once, in this response; only its hash is stored. With an `Idempotency-Key`, a retry is not given the key again: it is 409 `idempotency_key_secret_not_replayable` once the first request has succeeded (list the account's keys to find the new one by its prefix, and revoke it if its secret was lost).
          */
         post: operations["accounts-create_api_key"];
         delete?: never;
@@ -587,7 +587,7 @@ export interface paths {
         put?: never;
         /**
          * Record the invoices issued for a request in processing
-         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices (409 `duplicate_invoice_number`).
+         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices, whatever their case: `INV-1` and `inv-1` are one number (409 `duplicate_invoice_number`).
          */
         post: operations["invoice_requests-issue"];
         delete?: never;
@@ -685,7 +685,7 @@ export interface paths {
         };
         /**
          * Download an invoice's pdf, ofd or xml file
-         * @description The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, `Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the SHA-256); `If-None-Match` with that tag answers 304 without the body.
+         * @description The request's customer, and finance; 404 for anyone else. The bytes with their Content-Type, `Content-Disposition: attachment; filename="<number>.<format>"` and a strong `ETag` (the SHA-256); `If-None-Match` with that tag answers 304 without the body. `Cache-Control: no-store`: no cache keeps an invoice, a browser's included.
          */
         get: operations["invoice_requests-download_file"];
         /**
@@ -1530,7 +1530,7 @@ export interface components {
         InvoiceIn: {
             /**
              * Number
-             * @description The invoice number; unique across all invoices
+             * @description The invoice number; unique across all invoices, whatever its case
              * @example 24352000000012345678
              */
             number: string;
@@ -2489,6 +2489,54 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "accounts-create": {
@@ -2995,6 +3043,17 @@ export interface operations {
             };
             /** @description No such resource for this caller (`not_found`) */
             404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
