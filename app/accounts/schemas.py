@@ -70,3 +70,11 @@ class MyAccountOut(ResponseModel):
     cash_balance: MoneyOut
     certification_status: Literal["uncertified", "certified"]
     invoice_deficit: MoneyOut = Field(description=_DEFICIT)
+
+
+class CallerOut(ResponseModel):
+    """The key a request was made with: what a client needs to know which pages to offer."""
+
+    id: Id = Field(description="The key's id")
+    role: Literal["customer", "billing", "finance"]
+    account_id: Id | None = Field(description="The customer's account; null for staff keys")

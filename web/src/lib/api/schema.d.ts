@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling key: its role and account
+         * @description Any role. Which key the request was made with, so a client (the console's sign-in) learns the role without trying calls that would be refused; an unknown or revoked key is 401.
+         */
+        get: operations["accounts-get_calling_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts": {
         parameters: {
             query?: never;
@@ -1179,6 +1199,28 @@ export interface components {
              */
             stored_value_card_amount: string | number;
         };
+        /**
+         * CallerOut
+         * @description The key a request was made with: what a client needs to know which pages to offer.
+         */
+        CallerOut: {
+            /**
+             * Id
+             * @description The key's id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "customer" | "billing" | "finance";
+            /**
+             * Account Id
+             * @description The customer's account; null for staff keys
+             */
+            account_id: string | null;
+        };
         /** CardCreate */
         CardCreate: {
             /**
@@ -2233,6 +2275,92 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "accounts-get_calling_key": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
