@@ -155,7 +155,7 @@ AMOUNT=$(curl -s -X POST $API/v1/invoice-requests/$ID/start -H "Authorization: B
 EINV=EINV-$RUN
 curl -s -X POST $API/v1/invoice-requests/$ID/issue -H "Authorization: Bearer $FINANCE_KEY" -H 'Content-Type: application/json' \
   -d "{\"invoices\": [{\"number\": \"$EINV\", \"amount\": \"$AMOUNT\"}]}" | field '["allowed_moves"]'
-# ['reverse']                     no `deliver` yet: an electronic invoice is emailed with its PDF
+# ['reverse', 'upload_file']      no `deliver` yet: an electronic invoice is emailed with its PDF
 curl -s -X POST $API/v1/invoice-requests/$ID/deliver -H "Authorization: Bearer $FINANCE_KEY" | field '["code"]'
 # invoice_file_missing
 

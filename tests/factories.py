@@ -60,8 +60,8 @@ class Api:
             assert response.status_code == 200, response.text
         return account_id
 
-    async def customer(self, cash_balance: str | None = "1000.00") -> Customer:
-        account_id = await self.account(cash_balance=cash_balance)
+    async def customer(self, cash_balance: str | None = "1000.00", name: str | None = None) -> Customer:
+        account_id = await self.account(name or "Acme Cloud Ltd.", cash_balance=cash_balance)
         response = await self.client.post(
             f"/v1/accounts/{account_id}/api-keys", json={"role": "customer"}, headers=self.billing
         )

@@ -1,5 +1,7 @@
 """HTTP routes for accounts and keys."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.accounts import service
@@ -9,10 +11,11 @@ from app.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyInfoOut,
     ApiKeyOut,
+    CallerOut,
     CashBalanceSet,
 )
-from app.core.auth import Role
-from app.core.dependencies import CARRIES_SECRET, Billing, BillingOrFinance, Pagination
+from app.core.auth import AuthContext, Role
+from app.core.dependencies import CARRIES_SECRET, Billing, BillingOrFinance, Pagination, require_role
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
@@ -20,6 +23,23 @@ from app.core.pagination import Page
 from app.core.session import Session
 
 router = APIRouter(tags=["accounts"], route_class=ExactJSONRoute)
+
+AnyRole = Annotated[AuthContext, require_role(*Role)]
+
+
+@router.get(
+    "/v1/api-key",
+    response_model=CallerOut,
+    operation_id="accounts-get_calling_key",
+    summary="The calling key: its role and account",
+    description=(
+        "Any role. Which key the request was made with, so a client (the console's sign-in) learns the "
+        "role without trying calls that would be refused; an unknown or revoked key is 401."
+    ),
+    responses=problems(),
+)
+async def calling_key(auth: AnyRole) -> CallerOut:
+    return CallerOut(id=auth.key_id, role=auth.role.value, account_id=auth.account_id)
 
 
 @router.post(

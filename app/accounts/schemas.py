@@ -62,3 +62,13 @@ class ApiKeyInfoOut(ResponseModel):
         description="When the key was last accepted, to within a minute; null if never"
     )
     revoked_at: Timestamp | None = Field(description="Null while the key is valid")
+
+
+
+
+class CallerOut(ResponseModel):
+    """The key a request was made with: what a client needs to know which pages to offer."""
+
+    id: Id = Field(description="The key's id")
+    role: Literal["customer", "billing", "finance"]
+    account_id: Id | None = Field(description="The customer's account; null for staff keys")

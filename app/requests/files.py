@@ -19,11 +19,8 @@ from app.requests.models import Invoice, InvoiceFile, InvoiceRequest
 from app.requests.queries import get_request
 from app.requests.schemas import InvoiceRequestOut
 from app.requests.scope import request_scope, scoped
-from app.requests.states import Status
+from app.requests.states import Move, Status, may_act
 from app.requests.storage import DEFAULT_STORAGE, READ_ATTEMPTS, STORAGES
-
-# Files can be uploaded (or replaced) while the invoices stand: issued or delivered.
-UPLOADABLE = frozenset({Status.issued, Status.delivered})
 
 
 class UnsupportedMediaType(DomainError):
@@ -75,16 +72,19 @@ async def upload(
         raise NotFound("No such invoice request.")
     # The request row is locked: a concurrent reversal or a second upload waits for this one.
     scope = request_scope(auth)
-    stmt = scope.apply(select(InvoiceRequest.status).where(InvoiceRequest.id == request_id))
-    status = (await session.execute(stmt.with_for_update(), scope.values)).scalar_one_or_none()
-    if status is None:
+    stmt = scope.apply(
+        select(InvoiceRequest.status, InvoiceRequest.invoice_type).where(InvoiceRequest.id == request_id)
+    )
+    found = (await session.execute(stmt.with_for_update(), scope.values)).one_or_none()
+    if found is None:
         raise NotFound("No such invoice request.")
+    status, invoice_type = found
     invoice_id = (
         await session.execute(
             select(Invoice.id).where(Invoice.request_id == request_id, Invoice.number == number)
         )
     ).scalar_one_or_none()
-    if Status(status) not in UPLOADABLE:
+    if not may_act(Move.upload_file, Status(status), auth.role, invoice_type):
         raise InvalidTransition(
             f"Files can be uploaded only while the request is issued or delivered, not {status}.",
             current_status=status,

@@ -27,13 +27,13 @@ from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.money import format_money
 from app.core.retry import retry_conflict_once
 from app.events import service as events
-from app.profiles.rules import PAPER_TYPES, is_electronic
+from app.profiles.rules import is_electronic
 from app.requests import delivery, reservations
 from app.requests.filetypes import invoices_missing_pdf
 from app.requests.models import Invoice, InvoiceFile, InvoiceRequest, InvoiceRequestEvent
 from app.requests.queries import event_data, get_request, load_request, response_of
 from app.requests.schemas import InvoiceIn, InvoiceRequestOut
-from app.requests.states import RELEASING, TARGET, Move, Status, may_move
+from app.requests.states import RELEASING, TARGET, Move, Status, may_act, may_move, tracking_number_required
 
 RESENDS_PER_DAY = 5
 
@@ -102,7 +102,7 @@ async def deliver(
     tracking_number: str | None,
 ) -> InvoiceRequestOut:
     request = await _load_for_move(session, auth, request_id, Status.delivered)
-    if request.invoice_type in PAPER_TYPES and tracking_number is None:
+    if tracking_number_required(request.invoice_type) and tracking_number is None:
         raise ValidationFailed("body.tracking_number", "is required to deliver paper invoices")
     electronic = is_electronic(request.invoice_type)
     if electronic:
@@ -138,7 +138,7 @@ async def resend(
 ) -> InvoiceRequestOut:
     """Email a delivered electronic request's invoices again (to `email`, or the snapshot's)."""
     request = await load_request(session, auth, request_id)
-    if request.status != Status.delivered or not is_electronic(request.invoice_type):
+    if not may_act(Move.resend, Status(request.status), auth.role, request.invoice_type):
         raise InvalidTransition(
             "Only a delivered electronic invoice request can be resent.", current_status=request.status
         )
@@ -297,20 +297,35 @@ async def _move(
 
 
 async def _refuse_taken_numbers(session: AsyncSession, numbers: list[str]) -> None:
-    """Numbers are unique whatever their case (INV-1 is inv-1), as the unique index on lower(number)."""
+    """Every number given twice, else every number already taken: named in `numbers`, and each
+    offending invoice of the body in `errors` (so a form shows it next to its field). Numbers are
+    unique whatever their case (INV-1 is inv-1), as the unique index on lower(number)."""
     folded = [number.lower() for number in numbers]
     repeated = sorted({number for number in numbers if folded.count(number.lower()) > 1})
     if repeated:
-        raise DuplicateInvoiceNumber(
-            f"Invoice number {repeated[0]} is given more than once.", numbers=repeated
-        )
+        raise _duplicates(numbers, repeated, ("is given more than once", "are given more than once"))
     taken = sorted(
         (
             await session.execute(select(Invoice.number).where(func.lower(Invoice.number).in_(folded)))
         ).scalars()
     )
     if taken:
-        raise DuplicateInvoiceNumber(f"Invoice number {taken[0]} already exists.", numbers=taken)
+        raise _duplicates(numbers, taken, ("already exists", "already exist"))
+
+
+def _duplicates(numbers: list[str], duplicated: list[str], why: tuple[str, str]) -> DuplicateInvoiceNumber:
+    one, many = why
+    if len(duplicated) == 1:
+        detail = f"Invoice number {duplicated[0]} {one}."
+    else:
+        detail = f"Invoice numbers {', '.join(duplicated)} {many}."
+    folded = {number.lower() for number in duplicated}
+    errors = [
+        {"field": f"body.invoices.{index}.number", "message": f"{number} {one}"}
+        for index, number in enumerate(numbers)
+        if number.lower() in folded
+    ]
+    return DuplicateInvoiceNumber(detail, numbers=duplicated, errors=errors)
 
 
 async def _insert_invoices(

@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import Account
 from app.bills.models import Bill
 from app.cards.models import StoredValueCard
 from app.core.auth import AuthContext, Role
@@ -53,7 +54,7 @@ from app.requests.models import (
 )
 from app.requests.schemas import InvoiceRequestOut, InvoiceRequestSummary
 from app.requests.scope import request_scope, scoped
-from app.requests.states import Move, Status, allowed_moves
+from app.requests.states import Move, Status, allowed_moves, tracking_number_required
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ def event_data(out: InvoiceRequestOut) -> dict[str, Any]:
 
 
 def _moves(request: Mapping[str, Any], children: Children, role: Role) -> list[Move]:
-    moves = allowed_moves(Status(request["status"]), role)
+    moves = allowed_moves(Status(request["status"]), role, request["invoice_type"])
     if Move.deliver in moves and invoices_missing_pdf(request["invoice_type"], children.invoices):
         moves.remove(Move.deliver)  # electronic: every invoice needs its PDF first
     return moves
@@ -146,6 +147,7 @@ def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[
         "remark": request["remark"],
         "carrier": request["carrier"],
         "tracking_number": request["tracking_number"],
+        "tracking_number_required": tracking_number_required(request["invoice_type"]),
         "invoices": children.invoices,
         "events": [{**event, "note_code": note_code(event)} for event in children.events],
         "delivery": request.get("delivery"),  # absent for a request just created
@@ -262,12 +264,14 @@ def _one_statement(customer: bool) -> Select[Any]:
     )
 
 
-# A list row: the request's own columns and its header from the profile snapshot (extracted by the
-# database, so the snapshots are never read); no child rows. The ids are read as stored (SQLite's
-# 32 hex digits, PostgreSQL's UUID) and validated by pydantic-core, not by SQLAlchemy in Python.
+# A list row: the request's own columns, its account's name (a join) and its header from the profile
+# snapshot (extracted by the database, so the snapshots are never read); no child rows. The ids are
+# read as stored (SQLite's 32 hex digits, PostgreSQL's UUID) and validated by pydantic-core, not by
+# SQLAlchemy in Python.
 _SUMMARY_COLUMNS = (
     type_coerce(InvoiceRequest.id, String).label("id"),
     type_coerce(InvoiceRequest.account_id, String).label("account_id"),
+    Account.name.label("account_name"),
     InvoiceRequest.status,
     InvoiceRequest.amount,
     InvoiceRequest.invoice_type,
@@ -284,7 +288,10 @@ def _list_statement(
     customer: bool, account: bool, status: bool, created_from: bool, created_to: bool, after: bool
 ) -> Select[Any]:
     """One statement per combination of filters, built on first use."""
-    stmt = scoped(select(*_SUMMARY_COLUMNS), customer=customer)
+    # The account's name by a join: still one statement per page.
+    stmt = scoped(select(*_SUMMARY_COLUMNS), customer=customer).join_from(
+        InvoiceRequest, Account, Account.id == InvoiceRequest.account_id
+    )
     if account:
         stmt = stmt.where(InvoiceRequest.account_id == bindparam("account_id"))
     if status:

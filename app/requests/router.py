@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 
+from app.bills.schemas import PERIOD_PATTERN
 from app.core.clock import TimestampIn
 from app.core.dependencies import Customer, CustomerOrFinance, Finance, Pagination
 from app.core.errors import ValidationFailed
@@ -12,7 +13,7 @@ from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
-from app.requests import create, files, lifecycle, queries
+from app.requests import create, files, lifecycle, monthly, queries
 from app.requests.filetypes import ACCEPTED_TYPES, FILE_PATH, FileFormat
 from app.requests.schemas import (
     DeliverIn,
@@ -20,6 +21,7 @@ from app.requests.schemas import (
     InvoiceRequestOut,
     InvoiceRequestSummary,
     IssueIn,
+    MonthlySummaryOut,
     ReasonIn,
     ResendIn,
     parse_invoice_number,
@@ -128,6 +130,36 @@ async def list_requests(
 
 
 @router.get(
+    "/v1/invoiceable-summary/monthly",
+    response_model=MonthlySummaryOut,
+    operation_id="invoiceable_summary-monthly",
+    summary="The customer's last twelve months: billed, invoiceable, requested, issued",
+    description=(
+        "Customer role. Per bill period (YYYY-MM), the twelve months ending with `until` (default: the "
+        "month before the current UTC month), oldest first: the cash part of the bills (`billed`), what "
+        "is left to request on them (`invoiceable`), what active requests hold (`requested`) and their "
+        "lines in issued or delivered requests (`issued`). One statement, however many bills or requests."
+    ),
+    responses=problems(),
+)
+async def monthly_summary(
+    session: Session,
+    auth: Customer,
+    until: Annotated[
+        str | None,
+        Query(
+            min_length=7,
+            max_length=7,
+            pattern=PERIOD_PATTERN,
+            description="The last month shown, YYYY-MM",
+            examples=["2026-11"],
+        ),
+    ] = None,
+) -> MonthlySummaryOut:
+    return await monthly.monthly_summary(session, auth.customer_account_id, until)
+
+
+@router.get(
     "/v1/invoice-requests/{request_id}",
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-get",
@@ -176,8 +208,11 @@ async def start_request(request_id: str, session: Session, auth: Finance) -> Inv
     summary="Record the invoices issued for a request in processing",
     description=(
         "One or more invoices (at most 100) whose amounts sum exactly to the request's amount. "
-        "Invoice numbers are unique across all invoices, whatever their case: `INV-1` and `inv-1` are "
-        "one number (409 `duplicate_invoice_number`)."
+        "Invoice numbers are unique across all invoices, whatever their case (`INV-1` and `inv-1` are "
+        "one number): 409 `duplicate_invoice_number` names every "
+        "number given twice (or, if none is, every number already taken) in `numbers`, and has an "
+        "entry in `errors` for each invoice of the body that carries one "
+        "(`body.invoices.<index>.number`)."
     ),
     responses=problems(404, 409, 422),
 )

@@ -234,13 +234,20 @@ class InvoiceRequestOut(ResponseModel):
     remark: str | None
     carrier: str | None
     tracking_number: str | None
+    tracking_number_required: bool = Field(
+        description="Delivering needs a `tracking_number`: true for paper invoices (posted), false for "
+        "electronic ones (emailed)"
+    )
     invoices: list[InvoiceOut]
     events: list[RequestEventOut] = Field(description="The timeline, oldest first; append-only")
     delivery: DeliveryOut | None = Field(description="Email delivery (electronic invoices); null before")
     allowed_moves: list[Move] = Field(
         description=(
-            "The moves the calling key's role may make now (`POST …/{id}/<move>`), from the one "
-            "transition table; any other move is 409 `invalid_transition`"
+            "What the calling key's role may do now, from the one table of moves (app/requests/"
+            "states.py): the status moves (`POST …/{id}/<move>`; any other is 409 "
+            "`invalid_transition`), `resend` (customer: a delivered electronic request, "
+            "`POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, "
+            "`PUT …/{id}/invoices/{number}/files/{format}`)"
         ),
         examples=[["start", "reject"]],
     )
@@ -255,6 +262,7 @@ class InvoiceRequestSummary(ResponseModel):
 
     id: NativeId
     account_id: NativeId
+    account_name: str = Field(description="The name of the request's account (the customer)")
     status: Status
     amount: MoneyOut = Field(description="The sum of all lines: what finance invoices")
     invoice_type: InvoiceType = Field(
@@ -264,3 +272,29 @@ class InvoiceRequestSummary(ResponseModel):
     remark: str | None
     created_at: UTCTimestamp
     updated_at: UTCTimestamp
+
+
+class MonthFiguresOut(ResponseModel):
+    """One month of the customer's bills (by bill period): cash parts only, as the invoiceable amount."""
+
+    period: str = Field(description="The bill period, YYYY-MM", examples=["2026-10"])
+    billed: MoneyOut = Field(description="The cash part of the month's bills: what can ever be invoiced")
+    invoiceable: MoneyOut = Field(
+        description="What is left to request on them (each bill's `invoiceable_amount`, before the "
+        "account's `invoice_deficit` is settled)"
+    )
+    requested: MoneyOut = Field(
+        description="What active requests (pending to delivered) hold of them, settlement lines included"
+    )
+    issued: MoneyOut = Field(
+        description="Their lines in issued or delivered requests: what was invoiced (negative "
+        "settlement lines included)"
+    )
+
+
+class MonthlySummaryOut(ResponseModel):
+    months: list[MonthFiguresOut] = Field(
+        min_length=12,
+        max_length=12,
+        description="Twelve months, oldest first; a month without a bill is zeros",
+    )

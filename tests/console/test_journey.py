@@ -68,6 +68,9 @@ def test_customer_requests_and_finance_issues_and_delivers(
     page.goto(f"{base}/console/")
     expect(page.get_by_role("heading", name="Sign in to the billing center")).to_be_visible()
     pages.check("sign-in", screenshot=True)
+    # The demo command is shown as code, not between literal backticks.
+    expect(page.locator("code", has_text="invoicing demo")).to_be_visible()
+    assert "`" not in page.locator("main").inner_text()
     sign_in(page, base, seeded.customer_key)
     expect(page.get_by_role("heading", name="Invoice Management")).to_be_visible()
     assert seeded.customer_key not in page.url
@@ -127,6 +130,11 @@ def test_customer_requests_and_finance_issues_and_delivers(
     dialog.get_by_role("button", name="Save").click()
     phone_item = dialog.locator(".ant-form-item", has=page.get_by_label("Telephone"))
     expect(phone_item.locator(".ant-form-item-explain-error")).to_be_visible()
+    # The message is shown once, next to its field; the alert above never shows the raw path.
+    expect(dialog.get_by_role("alert")).to_have_text("Check the fields marked below.")
+    assert "body.phone" not in dialog.inner_text()
+    message = phone_item.locator(".ant-form-item-explain-error").inner_text()
+    assert dialog.inner_text().count(message) == 1
     dialog.get_by_label("Telephone").fill("13812345678")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
@@ -180,6 +188,8 @@ def test_customer_requests_and_finance_issues_and_delivers(
     assert request["amount"] == "3000.50"
     assert request["status"] == "pending"
     expect(page.get_by_text("Pending").first).to_be_visible()
+    # Dates read the same in every language: year-month-day.
+    expect(page.locator("time").first).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))
     pages.check("request-detail-pending")
 
     # Requested invoices: the list with its status filter.
@@ -192,17 +202,25 @@ def test_customer_requests_and_finance_issues_and_delivers(
     expect(page.get_by_role("heading", name="Sign in to the billing center")).to_be_visible()
     assert session_storage_key(page) is None
 
-    # Finance: the queue, the request, exactly the moves it allows.
+    # Finance: the queue, the request, exactly the moves it allows. Signing in tries no call the
+    # finance key is refused (no 403 from /v1/account).
+    refused: list[str] = []
+    page.on("response", lambda response: refused.append(response.url) if response.status == 403 else None)
     sign_in(page, base, service.finance_key)
     expect(page.get_by_role("heading", name="Invoice request queue")).to_be_visible()
+    assert refused == []
     page.get_by_label("Account ID").fill(seeded.account_id)
     page.get_by_label("Account ID").press("Enter")
     expect(page.get_by_role("row").filter(has_text="¥3,000.50")).to_have_count(1)
+    # The customer's name beside its account id.
+    expect(page.get_by_role("row").filter(has_text="¥3,000.50")).to_contain_text("Acme Cloud")
     pages.check("finance-queue", screenshot=True)
     page.get_by_role("row").filter(has_text="¥3,000.50").get_by_role("link", name="View").click()
     moves = page.get_by_test_id("moves")
     expect(moves.get_by_role("button")).to_have_text(["Start processing", "Reject"])
     moves.get_by_role("button", name="Start processing").click()
+    # The confirmation says what starting does, not only the button's name.
+    expect(page.get_by_text("The customer can no longer cancel it")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
     expect(moves.get_by_role("button")).to_have_text(["Issue invoices", "Reject"])
     pages.check("finance-detail-processing")
@@ -223,6 +241,14 @@ def test_customer_requests_and_finance_issues_and_delivers(
     pages.check("finance-issue", screenshot=True)
     dialog.get_by_label("Amount 2").fill("1500.50")
     expect(dialog.get_by_test_id("issue-remaining")).to_contain_text("¥0.00")
+    # The same number twice: the API names it, and each field that carries it says so.
+    dialog.get_by_label("Invoice number 2").fill(INVOICE_NUMBERS[0])
+    dialog.get_by_role("button", name="Issue invoices").click()
+    for index in (1, 2):
+        item = dialog.locator(".ant-form-item", has=page.get_by_label(f"Invoice number {index}"))
+        expect(item.locator(".ant-form-item-explain-error")).to_contain_text("given more than once")
+    expect(dialog.get_by_role("alert")).to_contain_text(INVOICE_NUMBERS[0])
+    dialog.get_by_label("Invoice number 2").fill(INVOICE_NUMBERS[1])
     dialog.get_by_role("button", name="Issue invoices").click()
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("cell", name="25350000000000000102", exact=True)).to_be_visible()

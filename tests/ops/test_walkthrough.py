@@ -73,7 +73,7 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
         "4600.00",
         "2012.50",
         "  -500.00 Stored-value card DEMO-SVC-0002: settles an earlier over-invoiced amount",
-        "['reverse']",
+        "['reverse', 'upload_file']",
         "invoice_file_missing",
         "sent",
         "Cc: cfo@acme.example",

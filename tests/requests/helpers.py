@@ -30,9 +30,10 @@ async def ready_customer(
     cash: str = "100.00",
     invoice_type: str = "vat_ordinary",
     cash_balance: str | None = "1000.00",
+    account_name: str | None = None,
 ) -> Ready:
     """Certified, with a usable profile, an address with email and postal address, and items."""
-    customer = await api.customer(cash_balance=cash_balance)
+    customer = await api.customer(cash_balance=cash_balance, name=account_name)
     await api.certify(customer)
     ready = Ready(
         customer=customer,

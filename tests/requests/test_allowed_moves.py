@@ -1,5 +1,6 @@
 """`allowed_moves`: every response says which moves the caller's role may make now, and exactly
-those moves succeed for that role; every other one is refused."""
+those moves succeed for that role; every other one is refused. The actions that keep the status
+(`resend`, `upload_file`) are listed the same way, and so is whether delivery needs a tracking number."""
 
 from typing import Any
 
@@ -7,16 +8,18 @@ import httpx
 import pytest
 
 from tests.factories import Api
-from tests.requests.helpers import Ready, create, move_body, ready_customer, to_status
+from tests.requests.helpers import PDF_BYTES, Ready, create, move_body, ready_customer, to_status
 
 MOVES = ["cancel", "start", "issue", "deliver", "reject", "reverse"]
+ACTIONS = ["resend", "upload_file"]
 
 # Written out by hand from SPEC §3 (not read from app/requests/states.py), so the table is checked.
+# A paper request: `upload_file` while the invoices stand, never `resend` (only email is resent).
 EXPECTED: dict[str, dict[str, list[str]]] = {
     "pending": {"customer": ["cancel"], "finance": ["start", "reject"]},
     "processing": {"customer": [], "finance": ["issue", "reject"]},
-    "issued": {"customer": [], "finance": ["deliver", "reverse"]},
-    "delivered": {"customer": [], "finance": ["reverse"]},
+    "issued": {"customer": [], "finance": ["deliver", "reverse", "upload_file"]},
+    "delivered": {"customer": [], "finance": ["reverse", "upload_file"]},
     "cancelled": {"customer": [], "finance": []},
     "rejected": {"customer": [], "finance": []},
     "reversed": {"customer": [], "finance": []},
@@ -77,6 +80,7 @@ ALLOWED = [
     for status, by_role in EXPECTED.items()
     for role, actions in by_role.items()
     for action in actions
+    if action in MOVES
 ]
 
 
@@ -103,4 +107,69 @@ async def test_the_document_names_the_moves(client: httpx.AsyncClient) -> None:
     field = schemas["InvoiceRequestOut"]["properties"]["allowed_moves"]
     assert "allowed_moves" in schemas["InvoiceRequestOut"]["required"]
     moves = schemas[field["items"]["$ref"].rsplit("/", 1)[-1]]
-    assert moves["enum"] == MOVES
+    assert moves["enum"] == MOVES + ACTIONS
+    assert "tracking_number_required" in schemas["InvoiceRequestOut"]["required"]
+
+
+async def _upload_pdf(client: httpx.AsyncClient, api: Api, request: dict[str, Any]) -> httpx.Response:
+    number = request["invoices"][0]["number"]
+    return await client.put(
+        f"/v1/invoice-requests/{request['id']}/invoices/{number}/files/pdf",
+        content=PDF_BYTES,
+        headers={**api.finance, "Content-Type": "application/pdf"},
+    )
+
+
+@pytest.mark.parametrize("status", ["issued", "delivered", "reversed"])
+async def test_upload_file_is_listed_exactly_while_an_upload_succeeds(
+    client: httpx.AsyncClient, api: Api, status: str
+) -> None:
+    ready = await ready_customer(api, bills=1)
+    request = await to_status(client, api, ready, status)
+    listed = "upload_file" in request["allowed_moves"]
+    response = await _upload_pdf(client, api, request)
+    assert response.status_code == (200 if listed else 409), response.text
+    assert listed == (status != "reversed")
+    if listed:
+        assert "upload_file" in response.json()["allowed_moves"]
+    # The customer never uploads: not listed for it.
+    customer = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=ready.headers)).json()
+    assert "upload_file" not in customer["allowed_moves"]
+
+
+async def test_an_electronic_request_lists_resend_once_delivered_and_resend_succeeds(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    ready = await ready_customer(api, bills=1, invoice_type="electronic_ordinary")
+    request = await to_status(client, api, ready, "processing")
+    assert request["tracking_number_required"] is False
+    response = await client.post(
+        f"/v1/invoice-requests/{request['id']}/issue", json=move_body("issue", request), headers=api.finance
+    )
+    issued = response.json()
+    # Electronic: deliver is offered only once every invoice has its PDF; the upload is.
+    assert issued["allowed_moves"] == ["reverse", "upload_file"]
+    uploaded = (await _upload_pdf(client, api, issued)).json()
+    assert uploaded["allowed_moves"] == ["deliver", "reverse", "upload_file"]
+    response = await client.post(f"/v1/invoice-requests/{request['id']}/deliver", headers=api.finance)
+    assert response.status_code == 200, response.text
+    delivered = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=ready.headers)).json()
+    assert delivered["allowed_moves"] == ["resend"]
+    response = await client.post(f"/v1/invoice-requests/{request['id']}/resend", headers=ready.headers)
+    assert response.status_code == 202, response.text
+    assert response.json()["allowed_moves"] == ["resend"]
+    finance = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=api.finance)).json()
+    assert finance["allowed_moves"] == ["reverse", "upload_file"]
+
+
+async def test_a_delivered_paper_request_does_not_list_resend_and_resend_is_refused(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    ready = await ready_customer(api, bills=1, invoice_type="vat_special")
+    request = await to_status(client, api, ready, "delivered")
+    assert request["tracking_number_required"] is True
+    customer = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=ready.headers)).json()
+    assert customer["allowed_moves"] == [] and customer["tracking_number_required"] is True
+    response = await client.post(f"/v1/invoice-requests/{request['id']}/resend", headers=ready.headers)
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "invalid_transition"

@@ -285,6 +285,47 @@ async def test_invoice_numbers_are_unique_whatever_their_case(client: httpx.Asyn
     response = await move(client, api, second["id"], "issue", twice)
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "duplicate_invoice_number"
+
+
+async def test_a_duplicate_invoice_number_problem_names_every_number_and_its_fields(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    ready = await ready_customer(api, bills=2)
+    first = await create(client, ready, bills=ready.bills[:1])
+    second = await create(client, ready, bills=ready.bills[1:])
+    taken = [invoice_number(), invoice_number()]
+    halves = [{"number": number, "amount": "50.00"} for number in taken]
+    assert (await move(client, api, first["id"], "start")).status_code == 200
+    assert (await move(client, api, first["id"], "issue", {"invoices": halves})).status_code == 200
+    assert (await move(client, api, second["id"], "start")).status_code == 200
+
+    fresh = invoice_number()
+    body = {
+        "invoices": [{"number": fresh, "amount": "40.00"}, *[{**half, "amount": "30.00"} for half in halves]]
+    }
+    problem = (await move(client, api, second["id"], "issue", body)).json()
+    assert problem["code"] == "duplicate_invoice_number"
+    assert problem["numbers"] == sorted(taken)
+    assert all(number in problem["detail"] for number in taken) and fresh not in problem["detail"]
+    assert [error["field"] for error in problem["errors"]] == [
+        "body.invoices.1.number",
+        "body.invoices.2.number",
+    ]
+
+    # Given twice in one body: each place it is given is named.
+    twice = {
+        "invoices": [
+            {"number": fresh, "amount": "20.00"},
+            {"number": "N" + fresh, "amount": "60.00"},
+            {"number": fresh, "amount": "20.00"},
+        ]
+    }
+    problem = (await move(client, api, second["id"], "issue", twice)).json()
+    assert problem["code"] == "duplicate_invoice_number" and problem["numbers"] == [fresh]
+    assert [error["field"] for error in problem["errors"]] == [
+        "body.invoices.0.number",
+        "body.invoices.2.number",
+    ]
     assert await _status_of(client, api, second["id"]) == "processing"
 
 
@@ -324,7 +365,7 @@ async def test_electronic_invoice_is_delivered_to_the_snapshot_email(
     assert response.json()["invoices"] == [request["invoices"][0]["number"]]
     uploaded = await upload(client, api, request)
     assert uploaded.status_code == 200, uploaded.text
-    assert uploaded.json()["allowed_moves"] == ["deliver", "reverse"]
+    assert uploaded.json()["allowed_moves"] == ["deliver", "reverse", "upload_file"]
 
     response = await move(client, api, request["id"], "deliver")
     assert response.status_code == 200, response.text

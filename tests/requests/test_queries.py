@@ -63,6 +63,7 @@ async def test_list_is_newest_first_and_pages_without_gaps(client: httpx.AsyncCl
 SUMMARY_FIELDS = {
     "id",
     "account_id",
+    "account_name",
     "status",
     "amount",
     "invoice_type",
@@ -93,6 +94,7 @@ async def test_the_list_carries_summaries_of_what_a_read_by_id_returns(
             assert row == {
                 "id": full["id"],
                 "account_id": full["account_id"],
+                "account_name": "Acme Cloud Ltd.",  # the factory's account name
                 "status": full["status"],
                 "amount": full["amount"],
                 "invoice_type": full["invoice_type"],
@@ -104,6 +106,17 @@ async def test_the_list_carries_summaries_of_what_a_read_by_id_returns(
     assert listed[0]["status"] == "issued" and listed[1]["remark"] == "Before month end"
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", listed[0]["id"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", listed[0]["created_at"])
+
+
+async def test_the_queue_names_each_request_s_customer(client: httpx.AsyncClient, api: Api) -> None:
+    names = []
+    for name in ("Northwind Trading Co.", "Globex Ltd."):
+        ready = await ready_customer(api, bills=1, account_name=name)
+        names.append((ready.customer.account_id, name))
+        await create(client, ready)
+    listed = (await _list(client, api.finance, limit=100))["data"]
+    for account_id, name in names:
+        assert {row["account_name"] for row in listed if row["account_id"] == account_id} == {name}
 
 
 async def test_next_cursor_names_the_last_row_as_every_list_does(client: httpx.AsyncClient, api: Api) -> None:

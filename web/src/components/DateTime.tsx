@@ -1,8 +1,6 @@
-import { useTranslation } from "react-i18next";
 import { formatDateTime } from "@/lib/dates";
 
-/** An API instant in the browser's time zone, through the one date formatter. */
+/** An API instant in the browser's time zone, through the one date formatter (2026-12-03 16:30). */
 export function DateTime({ value }: { value: string | null | undefined }) {
-  const { i18n } = useTranslation();
-  return <time dateTime={value ?? undefined}>{formatDateTime(value, i18n.language)}</time>;
+  return <time dateTime={value ?? undefined}>{formatDateTime(value)}</time>;
 }

@@ -1,22 +1,35 @@
-// An API error as the user sees it: the problem's detail, and any field errors no form field took.
+// An API error as the user sees it: one message, and the field errors no form field took (by a
+// human label, never the raw path); the ones a form field took are shown only there.
 import { Alert } from "antd";
 import { useTranslation } from "react-i18next";
-import { ApiError, type FieldProblem } from "@/lib/problem";
+import { ApiError, fieldLabel, problemTitle, type FieldProblem } from "@/lib/problem";
 
-export function ProblemAlert({ error, rest }: { error: unknown; rest?: FieldProblem[] }) {
+export function ProblemAlert({
+  error,
+  rest,
+  labels,
+}: {
+  error: unknown;
+  /** The errors no form field took (all of them when omitted). */
+  rest?: FieldProblem[];
+  /** Labels of the form's fields, by top-level field name. */
+  labels?: Readonly<Record<string, string>>;
+}) {
   const { t } = useTranslation();
   if (!error) return null;
+  const all = error instanceof ApiError ? (error.problem.errors ?? []) : [];
+  const extra = rest ?? all;
+  const titles = { checkFields: t("problems.checkFields"), invalid: t("problems.invalid") };
   const detail =
     error instanceof ApiError
       ? error.status === 0
         ? t("errors.network")
-        : (error.problem.detail ?? error.message)
+        : (problemTitle(error.problem, titles, extra.length < all.length) ?? error.message)
       : error instanceof Error
         ? error.message
         : typeof error === "string"
           ? error
           : JSON.stringify(error);
-  const extra = rest ?? (error instanceof ApiError ? (error.problem.errors ?? []) : []);
   return (
     <Alert
       type="error"
@@ -27,11 +40,10 @@ export function ProblemAlert({ error, rest }: { error: unknown; rest?: FieldProb
       description={
         extra.length > 0 ? (
           <ul style={{ margin: 0, paddingInlineStart: 20 }}>
-            {extra.map((item) => (
-              <li key={`${item.field}:${item.message}`}>
-                <code>{item.field}</code>: {item.message}
-              </li>
-            ))}
+            {extra.map((item) => {
+              const label = fieldLabel(item.field, labels);
+              return <li key={`${item.field}:${item.message}`}>{label ? `${label}: ${item.message}` : item.message}</li>;
+            })}
           </ul>
         ) : undefined
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, fieldPath, mapFieldErrors } from "./problem";
+import { ApiError, fieldLabel, fieldPath, mapFieldErrors, problemTitle } from "./problem";
 
 describe("problem documents", () => {
   it("turns the API's field names into form paths", () => {
@@ -39,5 +39,24 @@ describe("problem documents", () => {
     expect(error.message).toBe("Only pending requests");
     expect(error.code).toBe("invalid_transition");
     expect(new ApiError({ status: 502 }).message).toBe("HTTP 502");
+  });
+});
+
+describe("field labels and titles", () => {
+  it("names a field by the form's label, else by its path for a person", () => {
+    expect(fieldLabel("body.phone", { phone: "Telephone" })).toBe("Telephone");
+    expect(fieldLabel("body.invoices.1.number", { invoices: "Invoices" })).toBe("Invoices 2 number");
+    expect(fieldLabel("body.postal_code")).toBe("postal code");
+    expect(fieldLabel("body")).toBe("");
+  });
+
+  it("replaces a validation problem's raw-path detail, keeps every other detail", () => {
+    const titles = { checkFields: "check", invalid: "invalid" };
+    const invalid = { status: 422, code: "validation_error", detail: "body.phone: bad", errors: [{ field: "body.phone", message: "bad" }] };
+    expect(problemTitle(invalid, titles, true)).toBe("check");
+    expect(problemTitle(invalid, titles, false)).toBe("invalid");
+    expect(problemTitle({ status: 409, code: "duplicate_invoice_number", detail: "Invoice number A1 already exists." }, titles, true)).toBe(
+      "Invoice number A1 already exists.",
+    );
   });
 });

@@ -75,3 +75,33 @@ export function mapFieldErrors(problem: Problem, known: readonly string[]): Fiel
   }
   return { fields: [...byField.values()], rest };
 }
+
+/**
+ * A field the form does not show, named for a person: its label when the form gave one
+ * (`labels` by top-level field), else the path without `body.`, 1-based positions, spaces for `_`
+ * (`body.invoices.1.number` → "invoices 2 number").
+ */
+export function fieldLabel(field: string, labels: Readonly<Record<string, string>> = {}): string {
+  const path = fieldPath(field);
+  if (path.length === 0) return "";
+  const head = path[0];
+  const named = typeof head === "string" && labels[head] ? [labels[head]] : [String(head).replaceAll("_", " ")];
+  for (const part of path.slice(1)) named.push(typeof part === "number" ? String(part + 1) : part.replaceAll("_", " "));
+  return named.join(" ");
+}
+
+/**
+ * The title of a refusal: the problem's detail, except for a validation problem with field errors,
+ * whose detail only repeats them by their raw paths (`body.phone: …`): `checkFields` when a form
+ * shows them next to its fields (`attached`), else `invalid` (they are listed under it).
+ */
+export function problemTitle(
+  problem: Problem,
+  titles: { checkFields: string; invalid: string },
+  attached: boolean,
+): string | undefined {
+  if (problem.code === "validation_error" && (problem.errors ?? []).length > 0) {
+    return attached ? titles.checkFields : titles.invalid;
+  }
+  return problem.detail ?? undefined;
+}

@@ -1,8 +1,8 @@
-// Who is signed in: the key and its role, from sessionStorage; signing in finds the role by asking the API.
+// Who is signed in: the key and its role, from sessionStorage; signing in asks the API the key's role.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, UNAUTHENTICATED_EVENT } from "@/lib/api/client";
-import { ApiError } from "@/lib/problem";
+import { UNAUTHENTICATED_EVENT } from "@/lib/api/client";
 import { clearSession, loadSession, saveSession, type Role, type Session } from "@/lib/session";
+import { roleOf } from "./api/caller";
 
 interface AuthState {
   session: Session | null;
@@ -13,17 +13,6 @@ interface AuthState {
 }
 
 const AuthContext = createContext<AuthState | null>(null);
-
-/** A customer key reads its account; a finance key reads the request queue; anything else is refused. */
-async function roleOf(key: string): Promise<Role> {
-  const headers = { Authorization: `Bearer ${key}` };
-  const account = await api.GET("/v1/account", { headers });
-  if (account.response.ok) return "customer";
-  if (account.response.status === 401) throw new ApiError({ status: 401, code: "unauthenticated" });
-  const queue = await api.GET("/v1/invoice-requests", { headers, params: { query: { limit: 1 } } });
-  if (queue.response.ok) return "finance";
-  throw new ApiError({ status: 403, code: "forbidden" });
-}
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(() => loadSession());

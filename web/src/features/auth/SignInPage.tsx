@@ -1,7 +1,7 @@
 // Sign-in: paste an API key; it is kept in sessionStorage for this tab, never in the URL.
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
 import { useState } from "react";
-import { useTranslation } from "react-i18next";
+import { Trans, useTranslation } from "react-i18next";
 import { Navigate, useNavigate } from "react-router";
 import { ApiError } from "@/lib/problem";
 import { useAuth } from "./AuthProvider";
@@ -24,6 +24,7 @@ export function SignInPage() {
     } catch (cause) {
       if (cause instanceof ApiError && cause.status === 401) setError(t("auth.invalidKey"));
       else if (cause instanceof ApiError && cause.status === 403) setError(t("auth.wrongRole"));
+      else if (cause instanceof ApiError && cause.status === 0) setError(t("errors.network"));
       else setError(cause instanceof Error ? cause.message : String(cause));
     } finally {
       setBusy(false);
@@ -48,7 +49,7 @@ export function SignInPage() {
           </Button>
         </Form>
         <Typography.Paragraph type="secondary" style={{ marginTop: 16, marginBottom: 0 }}>
-          {t("auth.demoHint")}
+          <Trans i18nKey="auth.demoHint" components={{ command: <code /> }} />
         </Typography.Paragraph>
       </Card>
     </main>

@@ -1,5 +1,5 @@
 // Automatic monthly invoicing: on or off, with the invoice information and address it requests with.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { App, Button, Card, Form, Select, Space, Switch, Typography } from "antd";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
@@ -7,7 +7,9 @@ import { Link } from "react-router";
 import { DateTime } from "@/components/DateTime";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { useFormProblem } from "@/components/useFormProblem";
-import { api, call, type Schemas } from "@/lib/api/client";
+import type { Schemas } from "@/lib/api/client";
+import { addressesQuery, profilesQuery } from "@/lib/api/queries";
+import { autoInvoicingQuery, useSaveAutoInvoicing } from "./api/autoInvoicing";
 
 const FIELDS = ["enabled", "profile_id", "address_id"] as const;
 
@@ -20,34 +22,21 @@ interface Values {
 export function AutoInvoicingPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<Values>();
   const problem = useFormProblem(form, FIELDS);
-  const settings = useQuery({ queryKey: ["auto-invoicing"], queryFn: () => call(api.GET("/v1/auto-invoicing")) });
-  const profiles = useQuery({
-    queryKey: ["invoice-profiles"],
-    queryFn: () => call(api.GET("/v1/invoice-profiles", { params: { query: { limit: 100 } } })),
-  });
-  const addresses = useQuery({
-    queryKey: ["mailing-addresses"],
-    queryFn: () => call(api.GET("/v1/mailing-addresses", { params: { query: { limit: 100 } } })),
-  });
-  const save = useMutation({
-    mutationFn: (values: Values) => {
-      const body: Schemas["AutoInvoicingPut"] = {
-        enabled: values.enabled,
-        ...(values.profile_id ? { profile_id: values.profile_id } : {}),
-        ...(values.address_id ? { address_id: values.address_id } : {}),
-      };
-      return call(api.PUT("/v1/auto-invoicing", { body }));
-    },
-    onMutate: problem.clear,
-    onError: problem.show,
-    onSuccess: async () => {
-      void message.success(t("autoInvoicing.saved"));
-      await queryClient.invalidateQueries({ queryKey: ["auto-invoicing"] });
-    },
-  });
+  const settings = useQuery(autoInvoicingQuery());
+  const profiles = useQuery(profilesQuery());
+  const addresses = useQuery(addressesQuery());
+  const save = useSaveAutoInvoicing();
+  const submit = (values: Values) => {
+    const body: Schemas["AutoInvoicingPut"] = {
+      enabled: values.enabled,
+      ...(values.profile_id ? { profile_id: values.profile_id } : {}),
+      ...(values.address_id ? { address_id: values.address_id } : {}),
+    };
+    problem.clear();
+    save.mutate(body, { onError: problem.show, onSuccess: () => void message.success(t("autoInvoicing.saved")) });
+  };
 
   useEffect(() => {
     if (settings.data) form.setFieldsValue(settings.data);
@@ -62,7 +51,7 @@ export function AutoInvoicingPage() {
       <ProblemAlert error={settings.error} />
       <Card loading={settings.isPending}>
         <ProblemAlert error={problem.error} rest={problem.rest} />
-        <Form form={form} layout="vertical" onFinish={(values) => save.mutate(values)} initialValues={{ enabled: false }}>
+        <Form form={form} layout="vertical" onFinish={submit} initialValues={{ enabled: false }}>
           <Form.Item name="enabled" label={t("autoInvoicing.enabled")} valuePropName="checked">
             <Switch />
           </Form.Item>

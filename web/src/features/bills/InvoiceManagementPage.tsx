@@ -7,11 +7,10 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { Money } from "@/components/Money";
 import { ProblemAlert } from "@/components/ProblemAlert";
-import { api, call } from "@/lib/api/client";
-import { collectPages, mapLimited } from "@/lib/api/pages";
+import { certificationQuery, summaryQuery } from "@/lib/api/queries";
 import type { Blocker } from "@/lib/api/types";
 import { formatMoney, toFen } from "@/lib/money";
-import { lastTwelvePeriods, monthlyFigures, requestsSince } from "./monthly";
+import { accountQuery, monthlyQuery } from "./api/overview";
 import { MonthlyChart } from "./MonthlyChart";
 
 /** Where each blocker is fixed (none: the user cannot fix it in this console). */
@@ -24,35 +23,13 @@ const FIX: Record<Blocker, string | null> = {
   invoice_deficit: null,
 };
 
-async function loadChart() {
-  const periods = lastTwelvePeriods(new Date());
-  const since = requestsSince(periods);
-  const invoiced = (status: "issued" | "delivered") =>
-    collectPages((cursor) =>
-      call(api.GET("/v1/invoice-requests", { params: { query: { limit: 100, cursor, status, created_from: since } } })),
-    );
-  const [bills, issued, delivered] = await Promise.all([
-    collectPages((cursor) => call(api.GET("/v1/bills", { params: { query: { limit: 100, cursor } } }))),
-    invoiced("issued"),
-    invoiced("delivered"),
-  ]);
-  // The lists carry summaries: each invoiced request's lines come from reading it by id.
-  const requests = await mapLimited([...issued, ...delivered], 4, (request) =>
-    call(api.GET("/v1/invoice-requests/{request_id}", { params: { path: { request_id: request.id } } })),
-  );
-  return monthlyFigures(periods, bills, requests.flatMap((request) => request.items));
-}
-
 export function InvoiceManagementPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const summary = useQuery({
-    queryKey: ["invoiceable-summary"],
-    queryFn: () => call(api.GET("/v1/invoiceable-summary")),
-  });
-  const account = useQuery({ queryKey: ["account"], queryFn: () => call(api.GET("/v1/account")) });
-  const certification = useQuery({ queryKey: ["certification"], queryFn: () => call(api.GET("/v1/certification")) });
-  const chart = useQuery({ queryKey: ["monthly-chart"], queryFn: loadChart });
+  const summary = useQuery(summaryQuery());
+  const account = useQuery(accountQuery());
+  const certification = useQuery(certificationQuery());
+  const chart = useQuery(monthlyQuery());
 
   const data = summary.data;
   const deficit = data?.invoice_deficit && toFen(data.invoice_deficit) > 0n ? data.invoice_deficit : null;
@@ -147,6 +124,7 @@ export function InvoiceManagementPage() {
                 <tr>
                   <th scope="col">{t("wizard.period")}</th>
                   <th scope="col">{t("overview.billed")}</th>
+                  <th scope="col">{t("money.invoiceable")}</th>
                   <th scope="col">{t("overview.requested")}</th>
                   <th scope="col">{t("overview.invoiced")}</th>
                 </tr>
@@ -156,8 +134,9 @@ export function InvoiceManagementPage() {
                   <tr key={month.period}>
                     <th scope="row">{month.period}</th>
                     <td><Money amount={month.billed} /></td>
+                    <td><Money amount={month.invoiceable} /></td>
                     <td><Money amount={month.requested} /></td>
-                    <td><Money amount={month.invoiced} /></td>
+                    <td><Money amount={month.issued} /></td>
                   </tr>
                 ))}
               </tbody>

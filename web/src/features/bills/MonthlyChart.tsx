@@ -1,4 +1,4 @@
-// The 12-month bar chart (Apache ECharts, only the parts it uses).
+// The 12-month bar chart (Apache ECharts, only the parts it uses) of GET /v1/invoiceable-summary/monthly.
 import { BarChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import * as echarts from "echarts/core";
@@ -6,7 +6,14 @@ import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { formatMoney, toChartNumber } from "@/lib/money";
-import type { MonthFigures } from "./monthly";
+import type { MonthFigures } from "@/lib/api/types";
+
+/** The series drawn, each with its legend text (the table under the chart has every figure). */
+const SERIES = [
+  { figure: "billed", label: "overview.billed" },
+  { figure: "requested", label: "overview.requested" },
+  { figure: "issued", label: "overview.invoiced" },
+] as const;
 
 echarts.use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -17,10 +24,10 @@ export function MonthlyChart({ figures }: { figures: MonthFigures[] }) {
   useEffect(() => {
     if (!element.current) return;
     const chart = echarts.init(element.current);
-    const series = (["billed", "requested", "invoiced"] as const).map((name) => ({
-      name: t(`overview.${name}`),
+    const series = SERIES.map(({ figure, label }) => ({
+      name: t(label),
       type: "bar" as const,
-      data: figures.map((month) => toChartNumber(month[name])),
+      data: figures.map((month) => toChartNumber(month[figure])),
     }));
     chart.setOption({
       color: ["#1557c0", "#d48806", "#389e0d"],

@@ -1,12 +1,13 @@
 // Real-name (enterprise) certification: the current state and the form that sets it.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { App, Alert, Button, Card, Descriptions, Form, Input, Space, Typography } from "antd";
 import { ToneTag } from "@/components/ToneTag";
 import { useTranslation } from "react-i18next";
 import { DateTime } from "@/components/DateTime";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { useFormProblem } from "@/components/useFormProblem";
-import { api, call } from "@/lib/api/client";
+import { certificationQuery } from "@/lib/api/queries";
+import { useCertify } from "./api/certification";
 
 const FIELDS = ["enterprise_name", "taxpayer_id"] as const;
 
@@ -18,19 +19,14 @@ interface Values {
 export function CertificationPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<Values>();
   const problem = useFormProblem(form, FIELDS);
-  const current = useQuery({ queryKey: ["certification"], queryFn: () => call(api.GET("/v1/certification")) });
-  const certify = useMutation({
-    mutationFn: (body: Values) => call(api.PUT("/v1/certification", { body })),
-    onMutate: problem.clear,
-    onError: problem.show,
-    onSuccess: async () => {
-      void message.success(t("certification.done"));
-      await queryClient.invalidateQueries();
-    },
-  });
+  const current = useQuery(certificationQuery());
+  const certify = useCertify();
+  const submit = (values: Values) => {
+    problem.clear();
+    certify.mutate(values, { onError: problem.show, onSuccess: () => void message.success(t("certification.done")) });
+  };
   const certified = current.data?.status === "certified";
 
   return (
@@ -68,7 +64,7 @@ export function CertificationPage() {
       <Card title={certified ? t("certification.recertify") : t("certification.submit")}>
         {certified && <Alert type="info" showIcon title={t("certification.recertifyWarning")} style={{ marginBottom: 16 }} />}
         <ProblemAlert error={problem.error} rest={problem.rest} />
-        <Form form={form} layout="vertical" onFinish={(values) => certify.mutate(values)}>
+        <Form form={form} layout="vertical" onFinish={submit}>
           <Form.Item name="enterprise_name" label={t("certification.enterpriseName")} rules={[{ required: true }]}>
             <Input maxLength={100} />
           </Form.Item>

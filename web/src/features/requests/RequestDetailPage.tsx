@@ -1,5 +1,6 @@
-// One request as its customer sees it, with cancel (while the API offers it), file downloads and resend.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+// One request as its customer sees it: Cancel and Resend exactly when `allowed_moves` offers them,
+// file downloads.
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Popconfirm, Space, Spin } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -7,41 +8,32 @@ import { Link, useParams } from "react-router";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { RequestView } from "@/components/request/RequestView";
 import { useFormProblem } from "@/components/useFormProblem";
-import { api, call } from "@/lib/api/client";
 import { downloadInvoiceFile } from "@/lib/api/files";
-import type { InvoiceRequest } from "@/lib/api/types";
-
-/** Re-read a request while its email is on its way, so the page shows when it is sent. */
-export function refetchWhileQueued(request: InvoiceRequest | undefined): number | false {
-  return request?.delivery?.status === "queued" ? 2000 : false;
-}
+import { requestQuery } from "@/lib/api/queries";
+import type { FileFormat, InvoiceRequest } from "@/lib/api/types";
+import { useCancelRequest, useResend } from "./api/requests";
 
 function ResendForm({ request, onDone }: { request: InvoiceRequest; onDone: () => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<{ email?: string }>();
   const problem = useFormProblem(form, ["email"]);
-  const resend = useMutation({
-    mutationFn: (email: string | undefined) =>
-      call(
-        api.POST("/v1/invoice-requests/{request_id}/resend", {
-          params: { path: { request_id: request.id } },
-          body: email ? { email } : {},
-        }),
-      ),
-    onMutate: problem.clear,
-    onError: problem.show,
-    onSuccess: async () => {
-      void message.success(t("requests.resent"));
-      await queryClient.invalidateQueries({ queryKey: ["invoice-request", request.id] });
-      onDone();
-    },
-  });
+  const resend = useResend(request.id);
+  const submit = ({ email }: { email?: string }) => {
+    problem.clear();
+    resend.mutate(email?.trim() || undefined, {
+      onError: problem.show,
+      onSuccess: () => {
+        void message.success(t("requests.resent"));
+        onDone();
+      },
+    });
+  };
+  const snapshot = [request.address.email, ...(request.address.cc_emails ?? [])].filter(Boolean).join(", ");
   return (
-    <Form form={form} layout="vertical" onFinish={({ email }) => resend.mutate(email?.trim() || undefined)}>
+    <Form form={form} layout="vertical" onFinish={submit}>
       <ProblemAlert error={problem.error} rest={problem.rest} />
-      <Form.Item name="email" label={t("requests.resendTo", { email: [request.address.email, ...(request.address.cc_emails ?? [])].filter(Boolean).join(", ") })}>
+      <Form.Item name="email" label={t("requests.resendTo", { email: snapshot })}>
         <Input type="email" maxLength={254} />
       </Form.Item>
       <Space>
@@ -58,24 +50,12 @@ export function RequestDetailPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const { requestId = "" } = useParams();
-  const queryClient = useQueryClient();
-  const request = useQuery({
-    queryKey: ["invoice-request", requestId],
-    queryFn: () => call(api.GET("/v1/invoice-requests/{request_id}", { params: { path: { request_id: requestId } } })),
-    refetchInterval: (query) => refetchWhileQueued(query.state.data),
-  });
+  const request = useQuery(requestQuery(requestId));
   const [resending, setResending] = useState(false);
   const download = useMutation({
-    mutationFn: ({ number, format }: { number: string; format: "pdf" | "ofd" | "xml" }) =>
-      downloadInvoiceFile(requestId, number, format),
+    mutationFn: ({ number, format }: { number: string; format: FileFormat }) => downloadInvoiceFile(requestId, number, format),
   });
-  const cancel = useMutation({
-    mutationFn: () => call(api.POST("/v1/invoice-requests/{request_id}/cancel", { params: { path: { request_id: requestId } } })),
-    onSuccess: async () => {
-      void message.success(t("requests.cancelled"));
-      await queryClient.invalidateQueries();
-    },
-  });
+  const cancel = useCancelRequest(requestId);
 
   const data = request.data;
   const moves = data?.allowed_moves ?? [];
@@ -91,15 +71,18 @@ export function RequestDetailPage() {
           actions={
             <Space>
               {moves.includes("cancel") && (
-                <Popconfirm title={t("requests.cancelConfirm")} onConfirm={() => cancel.mutate()} okText={t("app.yes")} cancelText={t("app.no")}>
+                <Popconfirm
+                  title={t("requests.cancelConfirm")}
+                  onConfirm={() => cancel.mutate(undefined, { onSuccess: () => void message.success(t("requests.cancelled")) })}
+                  okText={t("app.yes")}
+                  cancelText={t("app.no")}
+                >
                   <Button danger loading={cancel.isPending}>
                     {t("requests.cancel")}
                   </Button>
                 </Popconfirm>
               )}
-              {data.status === "delivered" && data.invoice_type === "electronic_ordinary" && (
-                <Button onClick={() => setResending(true)}>{t("requests.resend")}</Button>
-              )}
+              {moves.includes("resend") && <Button onClick={() => setResending(true)}>{t("requests.resend")}</Button>}
             </Space>
           }
         />

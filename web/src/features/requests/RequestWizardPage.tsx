@@ -1,7 +1,7 @@
 // The two-step request: select bills and cards (running total, deficit settlement), then invoice
 // information, address and remark → Request Invoice. One Idempotency-Key per body: a double click or a
 // retry makes one request.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Steps, Table, Typography } from "antd";
 import { useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -10,11 +10,11 @@ import { DateTime } from "@/components/DateTime";
 import { Money } from "@/components/Money";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { useFormProblem } from "@/components/useFormProblem";
-import { api, call } from "@/lib/api/client";
-import { collectPages } from "@/lib/api/pages";
+import { addressesQuery, profilesQuery, summaryQuery } from "@/lib/api/queries";
 import type { Address, Bill, Card as StoredValueCard, Profile } from "@/lib/api/types";
 import { IdempotencyKeys } from "@/lib/idempotency";
 import { formatMoney } from "@/lib/money";
+import { invoiceableBillsQuery, invoiceableCardsQuery, useCreateRequest, type RequestBody } from "./api/requests";
 import { selectionTotals } from "./selection";
 
 const FIELDS = ["bill_ids", "stored_value_card_ids", "profile_id", "address_id", "remark"] as const;
@@ -62,7 +62,6 @@ export function RequestWizardPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const [step, setStep] = useState(0);
   const [billIds, setBillIds] = useState<string[]>([]);
   const [cardIds, setCardIds] = useState<string[]>([]);
@@ -70,27 +69,11 @@ export function RequestWizardPage() {
   const problem = useFormProblem(form, FIELDS);
   const keys = useRef(new IdempotencyKeys());
 
-  const summary = useQuery({ queryKey: ["invoiceable-summary"], queryFn: () => call(api.GET("/v1/invoiceable-summary")) });
-  const bills = useQuery({
-    queryKey: ["bills", "invoiceable"],
-    queryFn: () =>
-      collectPages((cursor) => call(api.GET("/v1/bills", { params: { query: { invoiceable: true, limit: 100, cursor } } }))),
-  });
-  const cards = useQuery({
-    queryKey: ["cards", "invoiceable"],
-    queryFn: () =>
-      collectPages((cursor) =>
-        call(api.GET("/v1/stored-value-cards", { params: { query: { invoiceable: true, limit: 100, cursor } } })),
-      ),
-  });
-  const profiles = useQuery({
-    queryKey: ["invoice-profiles"],
-    queryFn: () => call(api.GET("/v1/invoice-profiles", { params: { query: { limit: 100 } } })),
-  });
-  const addresses = useQuery({
-    queryKey: ["mailing-addresses"],
-    queryFn: () => call(api.GET("/v1/mailing-addresses", { params: { query: { limit: 100 } } })),
-  });
+  const summary = useQuery(summaryQuery());
+  const bills = useQuery(invoiceableBillsQuery());
+  const cards = useQuery(invoiceableCardsQuery());
+  const profiles = useQuery(profilesQuery());
+  const addresses = useQuery(addressesQuery());
 
   const amounts = useMemo(() => {
     const bySelected = [
@@ -100,22 +83,7 @@ export function RequestWizardPage() {
     return bySelected;
   }, [bills.data, cards.data, billIds, cardIds]);
 
-  const create = useMutation({
-    mutationFn: (body: { bill_ids: string[]; stored_value_card_ids: string[]; profile_id: string; address_id: string; remark?: string }) =>
-      call(
-        api.POST("/v1/invoice-requests", {
-          body,
-          headers: { "Idempotency-Key": keys.current.keyFor(body) },
-        }),
-      ),
-    onMutate: problem.clear,
-    onError: problem.show,
-    onSuccess: async (request) => {
-      void message.success(t("wizard.created"));
-      await queryClient.invalidateQueries();
-      void navigate(`/requests/${request.id}`);
-    },
-  });
+  const create = useCreateRequest();
 
   const profileList = (profiles.data?.data ?? []) as Profile[];
   const addressList = (addresses.data?.data ?? []) as Address[];
@@ -126,13 +94,24 @@ export function RequestWizardPage() {
   const submit = (details: Details) => {
     if (create.isPending) return;
     const remark = details.remark?.trim();
-    create.mutate({
+    const body: RequestBody = {
       bill_ids: billIds,
       stored_value_card_ids: cardIds,
       profile_id: details.profile_id,
       address_id: details.address_id,
       ...(remark ? { remark } : {}),
-    });
+    };
+    problem.clear();
+    create.mutate(
+      { body, idempotencyKey: keys.current.keyFor(body) },
+      {
+        onError: problem.show,
+        onSuccess: (request) => {
+          void message.success(t("wizard.created"));
+          void navigate(`/requests/${request.id}`);
+        },
+      },
+    );
   };
 
   return (

@@ -24,7 +24,8 @@ const auth: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: window.location.origin });
+// The page's origin (none where there is no page: a unit test that renders without calling).
+export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? "" });
 api.use(auth);
 
 interface Outcome<T> {

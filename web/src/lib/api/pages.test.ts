@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectPages, mapLimited } from "./pages";
+import { collectPages } from "./pages";
 
 describe("collectPages", () => {
   it("follows next_cursor until the last page", async () => {
@@ -19,25 +19,5 @@ describe("collectPages", () => {
   it("stops at the page limit", async () => {
     const all = await collectPages(() => Promise.resolve({ data: [0], has_more: true, next_cursor: "again" }), 3);
     expect(all).toHaveLength(3);
-  });
-});
-
-describe("mapLimited", () => {
-  it("keeps the items' order and never runs more than the limit at once", async () => {
-    let running = 0;
-    let most = 0;
-    const results = await mapLimited([5, 1, 4, 2, 3], 2, async (n) => {
-      running += 1;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setTimeout(resolve, n));
-      running -= 1;
-      return n * 10;
-    });
-    expect(results).toEqual([50, 10, 40, 20, 30]);
-    expect(most).toBe(2);
-  });
-
-  it("answers an empty list without calling", async () => {
-    expect(await mapLimited([], 4, () => Promise.reject(new Error("called")))).toEqual([]);
   });
 });

@@ -1,5 +1,4 @@
-// Read every page of a list (for totals and selections), following next_cursor; and read many
-// resources a few at a time (a list carries summaries: the full objects are read by id).
+// Read every page of a list (for totals and selections), following next_cursor.
 
 export interface Page<T> {
   data: T[];
@@ -20,19 +19,4 @@ export async function collectPages<T>(
     cursor = result.next_cursor;
   }
   return all;
-}
-
-/** `load` over every item, at most `limit` at a time, the results in the items' order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, load: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await load(items[index]!);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling key: its role and account
+         * @description Any role. Which key the request was made with, so a client (the console's sign-in) learns the role without trying calls that would be refused; an unknown or revoked key is 401.
+         */
+        get: operations["accounts-get_calling_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts": {
         parameters: {
             query?: never;
@@ -516,6 +536,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invoiceable-summary/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's last twelve months: billed, invoiceable, requested, issued
+         * @description Customer role. Per bill period (YYYY-MM), the twelve months ending with `until` (default: the month before the current UTC month), oldest first: the cash part of the bills (`billed`), what is left to request on them (`invoiceable`), what active requests hold (`requested`) and their lines in issued or delivered requests (`issued`). One statement, however many bills or requests.
+         */
+        get: operations["invoiceable_summary-monthly"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoice-requests/{request_id}": {
         parameters: {
             query?: never;
@@ -587,7 +627,7 @@ export interface paths {
         put?: never;
         /**
          * Record the invoices issued for a request in processing
-         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices, whatever their case: `INV-1` and `inv-1` are one number (409 `duplicate_invoice_number`).
+         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices, whatever their case (`INV-1` and `inv-1` are one number): 409 `duplicate_invoice_number` names every number given twice (or, if none is, every number already taken) in `numbers`, and has an entry in `errors` for each invoice of the body that carries one (`body.invoices.<index>.number`).
          */
         post: operations["invoice_requests-issue"];
         delete?: never;
@@ -1267,6 +1307,28 @@ export interface components {
              */
             stored_value_card_amount: string | number;
         };
+        /**
+         * CallerOut
+         * @description The key a request was made with: what a client needs to know which pages to offer.
+         */
+        CallerOut: {
+            /**
+             * Id
+             * @description The key's id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "customer" | "billing" | "finance";
+            /**
+             * Account Id
+             * @description The customer's account; null for staff keys
+             */
+            account_id: string | null;
+        };
         /** CardCreate */
         CardCreate: {
             /**
@@ -1647,6 +1709,11 @@ export interface components {
             carrier: string | null;
             /** Tracking Number */
             tracking_number: string | null;
+            /**
+             * Tracking Number Required
+             * @description Delivering needs a `tracking_number`: true for paper invoices (posted), false for electronic ones (emailed)
+             */
+            tracking_number_required: boolean;
             /** Invoices */
             invoices: components["schemas"]["InvoiceOut"][];
             /**
@@ -1658,7 +1725,7 @@ export interface components {
             delivery: components["schemas"]["DeliveryOut"] | null;
             /**
              * Allowed Moves
-             * @description The moves the calling key's role may make now (`POST …/{id}/<move>`), from the one transition table; any other move is 409 `invalid_transition`
+             * @description What the calling key's role may do now, from the one table of moves (app/requests/states.py): the status moves (`POST …/{id}/<move>`; any other is 409 `invalid_transition`), `resend` (customer: a delivered electronic request, `POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, `PUT …/{id}/invoices/{number}/files/{format}`)
              * @example [
              *       "start",
              *       "reject"
@@ -1695,6 +1762,11 @@ export interface components {
              * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
              */
             account_id: string;
+            /**
+             * Account Name
+             * @description The name of the request's account (the customer)
+             */
+            account_name: string;
             status: components["schemas"]["Status"];
             /**
              * Amount
@@ -1819,11 +1891,56 @@ export interface components {
             amount: string;
         };
         /**
+         * MonthFiguresOut
+         * @description One month of the customer's bills (by bill period): cash parts only, as the invoiceable amount.
+         */
+        MonthFiguresOut: {
+            /**
+             * Period
+             * @description The bill period, YYYY-MM
+             * @example 2026-10
+             */
+            period: string;
+            /**
+             * Billed
+             * @description The cash part of the month's bills: what can ever be invoiced
+             * @example 1024.50
+             */
+            billed: string;
+            /**
+             * Invoiceable
+             * @description What is left to request on them (each bill's `invoiceable_amount`, before the account's `invoice_deficit` is settled)
+             * @example 1024.50
+             */
+            invoiceable: string;
+            /**
+             * Requested
+             * @description What active requests (pending to delivered) hold of them, settlement lines included
+             * @example 1024.50
+             */
+            requested: string;
+            /**
+             * Issued
+             * @description Their lines in issued or delivered requests: what was invoiced (negative settlement lines included)
+             * @example 1024.50
+             */
+            issued: string;
+        };
+        /** MonthlySummaryOut */
+        MonthlySummaryOut: {
+            /**
+             * Months
+             * @description Twelve months, oldest first; a month without a bill is zeros
+             */
+            months: components["schemas"]["MonthFiguresOut"][];
+        };
+        /**
          * Move
-         * @description What a caller asks for (`POST /v1/invoice-requests/{id}/<move>`), each naming one target.
+         * @description What a caller may do to a request: the status moves (`POST /v1/invoice-requests/{id}/<move>`),
+         *     each naming one target, then the actions that keep the status (`resend`, `upload_file`).
          * @enum {string}
          */
-        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse";
+        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse" | "resend" | "upload_file";
         /** MyAccountOut */
         MyAccountOut: {
             /**
@@ -2516,6 +2633,92 @@ export interface operations {
             /** @description Invalid input (`validation_error` with `errors`), or a refused value */
             422: {
                 headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "accounts-get_calling_key": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
                     [name: string]: unknown;
@@ -5644,6 +5847,95 @@ export interface operations {
             };
             /** @description Request body too large (`payload_too_large`) */
             413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoiceable_summary-monthly": {
+        parameters: {
+            query?: {
+                /** @description The last month shown, YYYY-MM */
+                until?: string | null;
+            };
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlySummaryOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;

@@ -17,10 +17,10 @@ export type Address = Schemas["AddressOut"];
 export type Status = Schemas["Status"];
 export type InvoiceType = Profile["invoice_type"];
 export type Blocker = Summary["blockers"][number];
+export type MonthFigures = Schemas["MonthFiguresOut"];
 
 export const STATUSES: Status[] = ["pending", "processing", "issued", "delivered", "rejected", "cancelled", "reversed"];
 export const INVOICE_TYPES: InvoiceType[] = ["vat_ordinary", "vat_special", "electronic_ordinary"];
-export const PAPER_TYPES: InvoiceType[] = ["vat_ordinary", "vat_special"];
 export const FILE_FORMATS: FileFormat[] = ["pdf", "ofd", "xml"];
 
 export function isInvoiceType(value: string): value is InvoiceType {

@@ -46,7 +46,7 @@ export const en = {
     submit: "Sign in",
     invalidKey: "This key is not valid or was revoked.",
     wrongRole: "This key is neither a customer key nor a finance key.",
-    demoHint: "Running locally? `invoicing demo` prints a customer and a finance key.",
+    demoHint: "Running locally? <command>invoicing demo</command> prints a customer and a finance key.",
   },
   money: {
     invoiceable: "Invoiceable amount",
@@ -204,7 +204,7 @@ export const en = {
     trackingNumber: "Tracking number",
     timeline: "Timeline",
     cancel: "Cancel request",
-    cancelConfirm: "Cancel this request? Its amounts can be requested again.",
+    cancelConfirm: "Cancel this request? Its bills and cards can be requested again.",
     cancelled: "The request was cancelled.",
     resend: "Resend by email",
     resendTo: "Send to (leave empty for {{email}})",
@@ -304,6 +304,14 @@ export const en = {
     separator: "; ",
     listSeparator: ", ",
     requested_automatically: "Requested automatically by monthly automatic invoicing",
+  },
+  // console-structure
+  problems: {
+    checkFields: "Check the fields marked below.",
+    invalid: "Some values were not accepted:",
+  },
+  confirm: {
+    startProcessing: "Start processing this request? The customer can no longer cancel it; you issue its invoices next.",
   },
 };
 

@@ -48,7 +48,7 @@ export const zhCN: Catalogue = {
     submit: "登录",
     invalidKey: "该密钥无效或已被吊销。",
     wrongRole: "该密钥既不是客户密钥也不是财务密钥。",
-    demoHint: "本地运行？`invoicing demo` 会打印客户密钥和财务密钥。",
+    demoHint: "本地运行？<command>invoicing demo</command> 会打印客户密钥和财务密钥。",
   },
   money: {
     invoiceable: "可开票金额",
@@ -206,7 +206,7 @@ export const zhCN: Catalogue = {
     trackingNumber: "运单号",
     timeline: "处理记录",
     cancel: "取消申请",
-    cancelConfirm: "取消该申请？其金额可重新申请。",
+    cancelConfirm: "取消该申请？其中的账单和储值卡可重新申请。",
     cancelled: "申请已取消。",
     resend: "重新发送邮件",
     resendTo: "发送至（留空则发送到 {{email}}）",
@@ -306,5 +306,13 @@ export const zhCN: Catalogue = {
     separator: "；",
     listSeparator: "、",
     requested_automatically: "由每月自动开票申请",
+  },
+  // console-structure
+  problems: {
+    checkFields: "请检查下方标出的字段。",
+    invalid: "以下内容未被接受：",
+  },
+  confirm: {
+    startProcessing: "开始处理此申请？开始后客户将无法取消，接下来需开具发票。",
   },
 };
