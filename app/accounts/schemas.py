@@ -64,8 +64,6 @@ class ApiKeyInfoOut(ResponseModel):
     revoked_at: Timestamp | None = Field(description="Null while the key is valid")
 
 
-
-
 class CallerOut(ResponseModel):
     """The key a request was made with: what a client needs to know which pages to offer."""
 
