@@ -139,7 +139,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a customer API key
-         * @description The key is shown once, in this response; only its hash is stored.
+         * @description The key is shown once, in this response; only its hash is stored. With an `Idempotency-Key`, a retry is not given the key again: it is 409 `idempotency_key_secret_not_replayable` once the first request has succeeded (list the account's keys to find the new one by its prefix, and revoke it if its secret was lost).
          */
         post: operations["accounts-create_api_key"];
         delete?: never;
@@ -2165,7 +2165,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -2220,6 +2220,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -2256,7 +2267,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2355,7 +2366,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2449,6 +2460,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -2474,7 +2496,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2578,7 +2600,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2607,7 +2629,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -2674,6 +2696,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -2699,7 +2743,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2797,7 +2841,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2883,7 +2927,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2969,7 +3013,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3051,6 +3095,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -3076,7 +3131,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3167,7 +3222,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3196,7 +3251,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -3257,6 +3312,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -3293,7 +3359,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3392,7 +3458,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3489,7 +3555,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3588,6 +3654,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -3624,7 +3701,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3715,7 +3792,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3744,7 +3821,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -3806,6 +3883,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -3842,7 +3930,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3941,7 +4029,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4038,7 +4126,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4139,6 +4227,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -4175,7 +4274,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4285,6 +4384,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -4310,7 +4420,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4407,7 +4517,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4506,7 +4616,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4535,7 +4645,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -4605,6 +4715,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -4641,7 +4762,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4670,7 +4791,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -4739,6 +4860,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -4764,7 +4896,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4857,7 +4989,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4956,7 +5088,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5042,7 +5174,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5141,7 +5273,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5170,7 +5302,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5242,6 +5374,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -5278,7 +5421,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5377,7 +5520,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5406,7 +5549,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5489,7 +5632,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5518,7 +5661,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5601,7 +5744,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5630,7 +5773,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5704,6 +5847,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -5740,7 +5894,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5769,7 +5923,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5837,6 +5991,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -5873,7 +6038,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5902,7 +6067,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5969,6 +6134,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6005,7 +6181,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6034,7 +6210,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6101,6 +6277,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6137,7 +6324,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6166,7 +6353,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6233,6 +6420,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6269,7 +6467,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6386,7 +6584,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6481,6 +6679,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6528,7 +6737,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6614,7 +6823,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6708,6 +6917,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6744,7 +6964,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6834,7 +7054,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
