@@ -16,6 +16,10 @@ _DESCRIPTIONS = {
     401: "Missing or unknown API key (`unauthenticated`)",
     403: "The key's role may not do this (`forbidden`)",
     404: "No such resource for this caller (`not_found`)",
+    408: (
+        "The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers "
+        "(`request_timeout`); the connection is closed"
+    ),
     409: "Refused by the resource's current state",
     413: "Request body too large (`payload_too_large`)",
     415: "The body's Content-Type is not one this operation takes (`unsupported_media_type`)",
@@ -29,7 +33,8 @@ _HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": "`Bearer`", "required": True, "schema": {"type": "string"}}},
     429: {
         "Retry-After": {
-            "description": "Seconds until this key may call again",
+            "description": "Seconds until this key (or, after too many refused keys, this address) may "
+            "call again",
             "required": True,
             "schema": {"type": "integer", "minimum": 1},
         }
@@ -67,7 +72,9 @@ _IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     "description": (
         "Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body "
         "replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 "
-        "`idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`"
+        "`idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. "
+        "A response that carries a secret shown once (a new API key) is never kept: its replay is 409 "
+        "`idempotency_key_secret_not_replayable`"
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
 }
@@ -168,8 +175,9 @@ def install_openapi(app: FastAPI) -> None:
         for path_item in schema.get("paths", {}).values():
             for method, operation in path_item.items():
                 responses = operation.get("responses", {})
-                if "requestBody" in operation:  # any body may be over INVOICING_MAX_BODY_BYTES
+                if "requestBody" in operation:  # any body may be too large, or too slow
                     responses["413"] = {}
+                    responses["408"] = {}
                 if "401" in responses:  # it reads the database (the key at least): it can be down
                     responses["503"] = {}
                 for code in list(responses):

@@ -2717,7 +2717,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2746,7 +2746,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -2801,6 +2801,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -2837,7 +2848,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -2936,7 +2947,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3030,6 +3041,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -3055,7 +3077,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3159,7 +3181,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3188,7 +3210,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -3255,6 +3277,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -3291,7 +3324,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3389,7 +3422,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3475,7 +3508,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3561,7 +3594,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3643,6 +3676,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -3668,7 +3712,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3759,7 +3803,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3788,7 +3832,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -3849,6 +3893,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -3885,7 +3940,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -3984,7 +4039,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4081,7 +4136,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4180,6 +4235,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -4216,7 +4282,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4307,7 +4373,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4336,7 +4402,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -4398,6 +4464,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -4434,7 +4511,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4533,7 +4610,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4630,7 +4707,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4731,6 +4808,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -4767,7 +4855,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4877,6 +4965,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -4902,7 +5001,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -4999,7 +5098,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5098,7 +5197,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5127,7 +5226,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5197,6 +5296,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -5233,7 +5343,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5262,7 +5372,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5331,6 +5441,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -5356,7 +5477,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5449,7 +5570,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5548,7 +5669,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5634,7 +5755,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5733,7 +5854,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5762,7 +5883,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -5834,6 +5955,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -5870,7 +6002,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5959,7 +6091,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6058,7 +6190,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6087,7 +6219,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6170,7 +6302,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6199,7 +6331,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6282,7 +6414,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6311,7 +6443,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6385,6 +6517,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6421,7 +6564,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6450,7 +6593,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6518,6 +6661,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6554,7 +6708,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6583,7 +6737,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6650,6 +6804,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6686,7 +6851,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6715,7 +6880,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6782,6 +6947,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6818,7 +6994,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -6847,7 +7023,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -6914,6 +7090,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -6950,7 +7137,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7067,7 +7254,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7162,6 +7349,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -7209,7 +7407,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7295,7 +7493,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7389,6 +7587,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Refused by the resource's current state */
             409: {
                 headers: {
@@ -7425,7 +7634,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7515,7 +7724,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7606,7 +7815,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7635,7 +7844,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -7693,6 +7902,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -7718,7 +7938,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7817,7 +8037,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7914,7 +8134,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7943,7 +8163,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -8015,7 +8235,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -8119,7 +8339,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -8148,7 +8368,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress` */
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
                 "Idempotency-Key"?: string;
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
                 "X-Request-ID"?: string;
@@ -8221,7 +8441,7 @@ export interface operations {
             /** @description Too many requests (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description Seconds until this key may call again */
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
                     "Retry-After": number;
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
