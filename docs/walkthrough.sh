@@ -238,6 +238,17 @@ while :; do
   [ "$(echo "$PAGE" | field '["has_more"]')" = True ] || break   # then sleep and poll again from $CURSOR
 done
 
+# --- Webhooks (docs/WEBHOOKS.md) ----------------------------------------------------------------
+
+HOOK=$(curl -s -X POST $API/v1/webhook-endpoints -H "Authorization: Bearer $BILLING_KEY" \
+  -H 'Content-Type: application/json' \
+  -d '{"url": "https://erp.example.com/hooks/invoicing", "event_types": ["invoice_request.issued", "invoice_request.delivered"], "description": "ERP"}')
+echo "$HOOK" | field '["secret"]'                    # whsec_… — keep it in the receiver's settings
+HOOK_ID=$(echo "$HOOK" | field '["id"]')
+curl -s $API/v1/webhook-endpoints/$HOOK_ID/deliveries -H "Authorization: Bearer $BILLING_KEY"   # attempts
+curl -s -X POST $API/v1/webhook-endpoints/$HOOK_ID/rotate-secret -H "Authorization: Bearer $BILLING_KEY"
+curl -s -X DELETE $API/v1/webhook-endpoints/$HOOK_ID -H "Authorization: Bearer $BILLING_KEY"   # 204: no more deliveries
+
 # --- For operators --------------------------------------------------------------------------------
 
 curl -s $API/healthz; echo                 # {"status":"ok"}        the process is alive (no database)
