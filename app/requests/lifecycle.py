@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import ledger
 from app.core import metrics
-from app.core.auth import AuthContext, Role
+from app.core.auth import AuthContext
 from app.core.clock import utcnow
 from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.money import format_money
@@ -33,6 +33,7 @@ from app.requests.filetypes import invoices_missing_pdf
 from app.requests.models import Invoice, InvoiceFile, InvoiceRequest, InvoiceRequestEvent
 from app.requests.queries import event_data, get_request, load_request, response_of
 from app.requests.schemas import InvoiceIn, InvoiceRequestOut
+from app.requests.scope import request_scope
 from app.requests.states import RELEASING, TARGET, Move, Status, may_act, may_move, tracking_number_required
 
 RESENDS_PER_DAY = 5
@@ -232,11 +233,10 @@ async def _load_for_move(
     then the request, then its items; app/accounts/ledger.py), taken before anything gives the
     transaction an id. Moves of an account's requests are serialized, so the status read here is
     current; the conditional UPDATE in `_move` still checks it."""
-    if auth.role is Role.customer:
-        account_id = auth.customer_account_id  # only its own account's requests are found below
-    else:
+    account_id = request_scope(auth).account_id  # a customer: only its own account's requests
+    if account_id is None:
         found = (await session.execute(_ACCOUNT_OF, {"request_id": request_id})).scalar_one_or_none()
-        if found is None or auth.role is not Role.finance:
+        if found is None:
             raise NotFound("No such invoice request.")
         account_id = found
     await ledger.lock_account(session, account_id)

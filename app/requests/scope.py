@@ -30,6 +30,12 @@ class RequestScope:
     def apply(self, stmt: S) -> S:
         return scoped(stmt, customer=self.customer)
 
+    @property
+    def account_id(self) -> uuid.UUID | None:
+        """The one account a customer's scope holds (None: finance sees every account)."""
+        found: uuid.UUID | None = self.values.get(VIEWER)
+        return found
+
 
 def request_scope(auth: AuthContext) -> RequestScope:
     """Another account's request is not found, like an unknown one; no other role reads requests
