@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.core.dependencies import BillingOrFinance, Pagination
+from app.core.dependencies import CARRIES_SECRET, BillingOrFinance, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
@@ -77,9 +77,12 @@ def _settings(request: Request) -> Settings:
         "subscribes to, in feed order, at least once, signed by the Standard Webhooks specification "
         "(docs/WEBHOOKS.md). The `secret` is shown once, in this response. The URL must be `https://` "
         "(plain `http://` only for hosts in INVOICING_WEBHOOK_ALLOWED_HTTP_HOSTS); unknown event "
-        "types are 422."
+        "types are 422. With an `Idempotency-Key`, a retry is not given the secret again: it is 409 "
+        "`idempotency_key_secret_not_replayable` once the first request has succeeded (list the "
+        "endpoints to find it, and rotate its secret if the secret was lost)."
     ),
-    responses=problems(422),
+    responses=problems(409, 422),
+    dependencies=[CARRIES_SECRET],
 )
 async def create_endpoint(
     body: WebhookEndpointCreate, request: Request, session: Session, _auth: BillingOrFinance
@@ -143,9 +146,11 @@ async def delete_endpoint(endpoint_id: str, session: Session, _auth: BillingOrFi
     description=(
         f"{_WHO} A new secret, shown once. For 24 hours every delivery carries two signatures in "
         "`webhook-signature` (the new secret's and the old one's, space-separated), so the receiver "
-        "can switch secrets without losing a delivery."
+        "can switch secrets without losing a delivery. With an `Idempotency-Key`, a retry is not "
+        "given the secret again (409 `idempotency_key_secret_not_replayable`): rotate once more."
     ),
-    responses=problems(404),
+    responses=problems(404, 409),
+    dependencies=[CARRIES_SECRET],
 )
 async def rotate_secret(
     endpoint_id: str, request: Request, session: Session, _auth: BillingOrFinance

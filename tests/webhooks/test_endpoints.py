@@ -5,6 +5,7 @@ import base64
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from tests.factories import Api
 from tests.webhooks.conftest import Hooks
@@ -151,3 +152,37 @@ async def test_unknown_ids_are_404(hooks: Hooks) -> None:
         )
         assert response.status_code == 404, (event_id, response.text)
     await hooks.unsubscribe(created["id"])
+
+
+async def test_a_secret_is_never_kept_for_an_idempotent_replay(hooks: Hooks) -> None:
+    """Like a new API key (issue 26.1): the idempotency store keeps no body that carries a secret,
+    and a replay of the subscription or the rotation is 409, never the secret again."""
+    client, api = hooks.client, hooks.api
+    body = {"url": URL, "event_types": ["*"]}
+    keyed = api.billing | {"Idempotency-Key": "subscribe-once-1"}
+    first = await client.post("/v1/webhook-endpoints", json=body, headers=keyed)
+    replay = await client.post("/v1/webhook-endpoints", json=body, headers=keyed)
+    assert first.status_code == 201, first.text
+    secrets = [first.json()["secret"]]
+    endpoint = first.json()["id"]
+    rotate = f"/v1/webhook-endpoints/{endpoint}/rotate-secret"
+    rotated_key = api.billing | {"Idempotency-Key": "rotate-once-1"}
+    rotated = await client.post(rotate, headers=rotated_key)
+    rotated_replay = await client.post(rotate, headers=rotated_key)
+    assert rotated.status_code == 200, rotated.text
+    secrets.append(rotated.json()["secret"])
+    for again, status in ((replay, 201), (rotated_replay, 200)):
+        assert again.status_code == 409, again.text
+        assert again.json()["code"] == "idempotency_key_secret_not_replayable"
+        assert again.json()["original_status"] == status
+        assert all(secret not in again.text for secret in secrets)
+    async with hooks.app.state.database.engine.connect() as connection:
+        kept = await connection.execute(
+            text("SELECT key, response_status FROM idempotency_key WHERE key LIKE '%-once-1'")
+        )
+        assert sorted(kept.all()) == [("rotate-once-1", 200), ("subscribe-once-1", 201)]
+        stored = await connection.execute(text("SELECT * FROM idempotency_key"))
+        dump = "\n".join(str(value) for row in stored.all() for value in row)
+    for secret in secrets:
+        assert secret not in dump and secret.removeprefix("whsec_") not in dump
+    await hooks.unsubscribe(endpoint)
