@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.bills import service
-from app.bills.schemas import PERIOD_PATTERN, BillOut, BillUpsert
+from app.bills import batch, service
+from app.bills.schemas import PERIOD_PATTERN, BillBatch, BillBatchOut, BillOut, BillUpsert
 from app.core.dependencies import Billing, Customer, Pagination
 from app.core.ids import parse_id
 from app.core.jsonbody import ExactJSONRoute
@@ -53,6 +53,38 @@ async def upsert_bill(
     bill, created = await service.upsert_bill(session, parse_id(account_id), period, amounts)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return service.bill_out(bill)
+
+
+@router.post(
+    "/v1/bills/batch",
+    response_model=BillBatchOut,
+    operation_id="bills-upsert_batch",
+    summary="Create or replace up to 1,000 bills at once (month-end ingestion)",
+    description=(
+        "Billing role. Each bill is what `PUT /v1/accounts/{account_id}/bills/{period}` would do, "
+        "with the same rules, deficit changes and events, in the order sent (a period sent twice is "
+        "amended by the later entry). One bad bill fails alone: its result carries the `code` (and "
+        "`errors`) a single PUT would answer; the others are written. `status` says whether the bill "
+        "was `created`, `updated`, or `unchanged` (the same amounts again)."
+    ),
+    responses=problems(422),
+)
+async def upsert_bills(body: BillBatch, session: Session, _auth: Billing) -> BillBatchOut:
+    bills = [
+        batch.BatchBill(
+            account_id=item.account_id,
+            period=item.period,
+            amounts=service.BillAmounts(
+                total_amount=item.total_amount,
+                cash_amount=item.cash_amount,
+                voucher_amount=item.voucher_amount,
+                stored_value_card_amount=item.stored_value_card_amount,
+            ),
+        )
+        for item in body.bills
+    ]
+    results = await batch.upsert_bills(session, bills)
+    return BillBatchOut.model_validate({"results": [batch.as_dict(result) for result in results]})
 
 
 @router.get(

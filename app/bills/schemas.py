@@ -1,5 +1,7 @@
 """Bill request/response models."""
 
+from typing import Literal
+
 from pydantic import Field
 
 from app.core.clock import Timestamp
@@ -43,3 +45,41 @@ class BillOut(ResponseModel):
     )
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class BatchBillIn(BillUpsert):
+    account_id: str = Field(
+        min_length=1,
+        max_length=64,
+        json_schema_extra={"format": "uuid"},
+        description="The account (an unknown one fails this bill alone: `not_found`)",
+    )
+    period: str = Field(min_length=7, max_length=7, pattern=PERIOD_PATTERN, examples=["2026-10"])
+
+
+class BillBatch(RequestModel):
+    bills: list[BatchBillIn] = Field(min_length=1, max_length=1000, description="At most 1,000 bills")
+
+
+class BatchFieldError(ResponseModel):
+    field: str
+    message: str
+
+
+class BatchBillResult(ResponseModel):
+    account_id: str
+    period: str
+    ok: bool
+    status: Literal["created", "updated", "unchanged"] | None = Field(
+        default=None, description="When ok: what the call did to the bill"
+    )
+    id: Id | None = Field(default=None, description="When ok: the bill's id")
+    code: str | None = Field(
+        default=None, description="When not ok: the problem code a single PUT would answer"
+    )
+    detail: str | None = None
+    errors: list[BatchFieldError] | None = None
+
+
+class BillBatchOut(ResponseModel):
+    results: list[BatchBillResult] = Field(description="One per bill, in the order sent")

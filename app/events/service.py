@@ -52,16 +52,7 @@ async def record_many(
     session: AsyncSession, account_id: uuid.UUID, changes: Sequence[tuple[str, dict[str, Any]]]
 ) -> None:
     """Several events of one account, in this order, by one statement (an executemany)."""
-    for type_, _ in changes:
-        if type_ not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {type_}")
-    connection = await session.connection()  # a plain INSERT: no ORM bookkeeping for the outbox
-    statement = _INSERT_WITH_TXID if _is_postgres(session) else _INSERT
-    now = utcnow()
-    rows = [
-        {"type": type_, "account_id": account_id, "data": data, "created_at": now} for type_, data in changes
-    ]
-    await connection.execute(statement, rows[0] if len(rows) == 1 else rows)
+    await record_for_accounts(session, [(account_id, type_, data) for type_, data in changes])
 
 
 # The feed, oldest first, by keyset: without and with a cursor. On PostgreSQL the key starts with the
@@ -106,3 +97,20 @@ async def tail(session: AsyncSession) -> str | None:
         newest = newest.where(Event.txid < _HORIZON)
     row = (await session.execute(newest)).first()
     return None if row is None else cursor_of(row, keys)
+
+
+async def record_for_accounts(
+    session: AsyncSession, changes: Sequence[tuple[uuid.UUID, str, dict[str, Any]]]
+) -> None:
+    """Events of several accounts (account, type, data), in this order, by one statement."""
+    for _, type_, _data in changes:
+        if type_ not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {type_}")
+    connection = await session.connection()
+    statement = _INSERT_WITH_TXID if _is_postgres(session) else _INSERT
+    now = utcnow()
+    rows = [
+        {"type": type_, "account_id": account_id, "data": data, "created_at": now}
+        for account_id, type_, data in changes
+    ]
+    await connection.execute(statement, rows[0] if len(rows) == 1 else rows)
