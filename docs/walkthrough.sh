@@ -207,6 +207,15 @@ curl -s -o /dev/null -w '%{http_code}\n' -X DELETE $API/v1/accounts/$ACME/api-ke
 sleep 6                                    # workers trust a checked key for INVOICING_AUTH_CACHE_SECONDS (5)
 curl -s $API/v1/account -H "Authorization: Bearer $CUSTOMER" | field '["code"]'    # unauthenticated
 
+# Month-end: the billing engine sends many accounts' bills in one call (up to 1,000); each bill
+# gets its own result, and a bad one (here an unknown account) fails alone.
+curl -s -X POST $API/v1/bills/batch -H "Authorization: Bearer $BILLING_KEY" -H 'Content-Type: application/json' \
+  -d '{"bills": [{"account_id": "'$ACME'", "period": "2026-06", "total_amount": "80.00", "cash_amount": "80.00",
+                  "voucher_amount": "0.00", "stored_value_card_amount": "0.00"},
+                 {"account_id": "00000000-0000-4000-8000-000000000000", "period": "2026-06", "total_amount": "1.00",
+                  "cash_amount": "1.00", "voucher_amount": "0.00", "stored_value_card_amount": "0.00"}]}' \
+  | field '["results"]'             # [{... 'ok': True, 'status': 'created' ...}, {... 'ok': False, 'code': 'not_found' ...}]
+
 curl -s -X PUT $API/v1/certification -H "Authorization: Bearer $CUSTOMER_KEY" \
   -H 'Content-Type: application/json' -d '{"enterprise_name": "Acme", "taxpayer_id": "123"}'; echo
 # {"type":"https://invoicing.example.com/problems/validation_error","title":"Unprocessable Entity",
