@@ -16,16 +16,12 @@ Verdicts: batch ≥ 0.3 x floor; on PostgreSQL also ≥ 5,000 bills/s (1M bills 
 
 import argparse
 import asyncio
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import create_engine, insert
-from sqlalchemy.engine import make_url
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Account
@@ -35,7 +31,8 @@ from app.core.auth import Role
 from app.core.database import sync_url
 from app.core.settings import Settings
 from app.main import create_app
-from bench.create_cost import _admin_dsn, _headers, call
+from bench.create_cost import _headers, call
+from bench.scratch import scratch_database
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 PER_CALL = 1000
@@ -127,22 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--accounts", type=int, default=20_000, help="bills per pass (one per account)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as workdir:
-        name = None
-        if args.postgres:
-            name = f"invoicing_bill_batch_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(_admin_dsn(args.postgres), autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            url = make_url(args.postgres).set(drivername="postgresql+psycopg", database=name)
-            database_url = url.render_as_string(hide_password=False)
-        else:
-            database_url = f"sqlite:///{Path(workdir) / 'bill-batch.db'}"
-        try:
-            results = asyncio.run(run(database_url, args.accounts))
-        finally:
-            if name is not None:
-                with psycopg.connect(_admin_dsn(args.postgres), autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with scratch_database(args.postgres, "bill-batch") as database_url:
+        results = asyncio.run(run(database_url, args.accounts))
     backend = "postgresql" if args.postgres else "sqlite"
     floor = results["floor"]
     print(f"bill batch on {backend}, {args.accounts} bills per pass, {PER_CALL} per call")

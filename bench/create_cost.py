@@ -21,16 +21,12 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import bindparam, create_engine, update
-from sqlalchemy.engine import make_url
 
 from app.accounts.models import Account
 from app.bills.models import Bill
@@ -38,6 +34,7 @@ from app.cli import migrate
 from app.core.database import sync_url
 from app.core.settings import Settings
 from app.main import create_app
+from bench.scratch import scratch_database
 from bench.seed import Size, seed
 
 SIZE = Size(
@@ -99,10 +96,6 @@ async def call(
 
     await app(scope, receive, send)
     return status, b"".join(chunks)
-
-
-def _admin_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def _measure(
@@ -170,7 +163,9 @@ async def run(url: str, calls: int) -> dict[str, float]:
         results["create"] = await _measure(calls, creator(plain), None)
         results["create + deficit"] = await _measure(calls, creator(deficit), reset_deficit)
         _, answer = await call(app, "GET", "/v1/invoice-requests?limit=1", _headers(deficit["key"]))
-        lines = json.loads(answer)["data"][0]["items"]
+        newest = json.loads(answer)["data"][0]["id"]  # the list shows summaries: read the request
+        _, answer = await call(app, "GET", f"/v1/invoice-requests/{newest}", _headers(deficit["key"]))
+        lines = json.loads(answer)["items"]
         assert sum(1 for line in lines if line["amount"].startswith("-")) == OVER_INVOICED, lines
         results["F1 (again)"] = await _measure(calls * 4, f1, None)
     finally:
@@ -186,22 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--calls", type=int, default=400, help="measured creations per case (F1: 4x as many)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as workdir:
-        name = None
-        if args.postgres:
-            name = f"invoicing_create_cost_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(_admin_dsn(args.postgres), autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            url = make_url(args.postgres).set(drivername="postgresql+psycopg", database=name)
-            database_url = url.render_as_string(hide_password=False)
-        else:
-            database_url = f"sqlite:///{Path(workdir) / 'create-cost.db'}"
-        try:
-            results = asyncio.run(run(database_url, args.calls))
-        finally:
-            if name is not None:
-                with psycopg.connect(_admin_dsn(args.postgres), autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(args.postgres, "create-cost") as database_url:
+        results = asyncio.run(run(database_url, args.calls))
     f1 = min(results["F1"], results["F1 (again)"])
     report = {name: round(seconds * 1e6) for name, seconds in results.items()}
     for name in ("create", "create + deficit"):
