@@ -106,7 +106,9 @@ def test_grouping_keeps_the_sum_and_each_code_and_rate_where_it_can(lines: list[
 def test_cutting_at_any_amounts_preserves_every_sum(lines: list[Line], data: st.DataObject) -> None:
     grouped = group(lines)
     total = sum(line.amount for line in grouped)
-    cuts = sorted(data.draw(st.sets(st.integers(1, total - 1), max_size=min(10, total - 1))) if total > 1 else [])
+    cuts = sorted(
+        data.draw(st.sets(st.integers(1, total - 1), max_size=min(10, total - 1))) if total > 1 else []
+    )
     bounds = [0, *cuts, total]
     amounts = [high - low for low, high in zip(bounds, bounds[1:], strict=False)]
     invoices = cut(grouped, amounts)
