@@ -36,6 +36,22 @@ async def _create_key(role: str, account: str | None) -> str:
         await database.dispose()
 
 
+async def _ensure_default_seller() -> str:
+    """The default seller's name: created from INVOICING_SELLER_* when there is none (the upgrade
+    that adds sellers creates it; a database whose sellers were emptied by hand gets one again)."""
+    from app.core.database import Database
+    from app.sellers.service import ensure_default_seller
+
+    settings = get_settings()
+    database = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    try:
+        async with database.write_session() as session, session.begin():
+            seller = await ensure_default_seller(session, settings)
+            return seller.name
+    finally:
+        await database.dispose()
+
+
 async def _revoke_key(prefix: str) -> str:
     """Revoke the key with this prefix; the line to print. DomainError when none or several match."""
     from app.accounts import service
@@ -191,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "migrate":
         migrate()
+        print(f"default seller: {asyncio.run(_ensure_default_seller())}")
         print("database at the newest schema")
     elif args.command == "create-key":
         if (args.role == "customer") != (args.account is not None):

@@ -20,6 +20,8 @@ from app.core.money import format_money
 from app.core.settings import get_settings
 from app.profiles.schemas import ProfileCreate
 from app.profiles.service import create_profile
+from app.sellers.service import term_defaults
+from app.sellers.terms import TermsIn
 
 ENTERPRISE = "Demo Cloud Technology Co., Ltd."
 TAXPAYER_ID = "91350100M000100Y43"  # a valid Unified Social Credit Code
@@ -87,10 +89,11 @@ async def load(database_url: str) -> DemoAccount:
                     }
                 ),
             )
+            defaults = term_defaults(get_settings())
             invoiceable = 0
             for index, period in enumerate(_last_twelve_periods(utcnow())):
                 amounts = _bill(index)
-                await upsert_bill(session, account.id, period, amounts)
+                await upsert_bill(session, account.id, period, amounts, TermsIn(), defaults)
                 invoiceable += amounts.cash_amount
             cards = (("DEMO-SVC-0001", 1_000_00, 950_00, 200), ("DEMO-SVC-0002", 5_000_00, 4_600_00, 40))
             for card_no, face, paid, days_ago in cards:
@@ -100,7 +103,7 @@ async def load(database_url: str) -> DemoAccount:
                     paid_amount=paid,
                     purchased_at=utcnow().replace(microsecond=0) - timedelta(days=days_ago),
                 )
-                await record_purchase(session, account.id, purchase)
+                await record_purchase(session, account.id, purchase, TermsIn(), defaults)
                 invoiceable += paid
             keys = {
                 role: (

@@ -41,6 +41,7 @@ from app.ops.router import router as ops_router
 from app.profiles.router import router as profiles_router
 from app.requests.filetypes import FILE_PATH_PATTERN
 from app.requests.router import router as requests_router
+from app.sellers.router import router as sellers_router
 from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         certification_router,
         profiles_router,
         addresses_router,
+        sellers_router,
         bills_router,
         cards_router,
         summary_router,

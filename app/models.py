@@ -13,11 +13,13 @@ from app.profiles.models import InvoiceProfile
 from app.requests.models import (
     Invoice,
     InvoiceFile,
+    InvoiceLine,
     InvoiceRequest,
     InvoiceRequestEvent,
     InvoiceRequestItem,
 )
 from app.requests.storage import FileBlob
+from app.sellers.models import Seller
 from app.webhooks.models import WebhookDelivery, WebhookDeliveryTotal, WebhookEndpoint
 from app.worker.models import Job
 
@@ -34,12 +36,14 @@ __all__ = [
     "IdempotencyKey",
     "Invoice",
     "InvoiceFile",
+    "InvoiceLine",
     "InvoiceProfile",
     "InvoiceRequest",
     "InvoiceRequestEvent",
     "InvoiceRequestItem",
     "Job",
     "MailingAddress",
+    "Seller",
     "StoredValueCard",
     "StoredValueCardRefund",
     "WebhookDelivery",

@@ -37,7 +37,22 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Text, bindparam, case, cast, func, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Text,
+    Uuid,
+    bindparam,
+    case,
+    cast,
+    column,
+    exists,
+    func,
+    select,
+    table,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
@@ -183,3 +198,26 @@ def deficit_changed(account_id: uuid.UUID, deficit: int) -> tuple[str, dict[str,
         "account_id": str(account_id),
         "invoice_deficit": format_money(deficit),
     }
+
+
+# Request statuses that give their lines back (cancelled, rejected, reversed): every other holds them.
+_RELEASED = ("cancelled", "rejected", "reversed")
+_REQUEST = table("invoice_request", column("id", Uuid), column("status", Text))
+_LINE = table(
+    "invoice_request_item",
+    column("request_id", Uuid),
+    column("bill_id", Uuid),
+    column("stored_value_card_id", Uuid),
+)
+
+
+async def in_active_request(session: AsyncSession, kind: str, item_id: uuid.UUID) -> bool:
+    """Whether any line of the item (a bill or a card) is in an active request: then its tax terms
+    are fixed. (Named by table, not by model: the requests package sits above this one.)"""
+    target = _LINE.c.bill_id if kind == "bill" else _LINE.c.stored_value_card_id
+    statement = select(
+        exists().where(
+            target == item_id, _REQUEST.c.id == _LINE.c.request_id, _REQUEST.c.status.not_in(_RELEASED)
+        )
+    )
+    return bool((await session.execute(statement)).scalar())

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 from app.accounts.ledger import OVER_INVOICED_BILL, invoiceable, over_invoiced
 from app.core.clock import utcnow
 from app.core.database import Base, UTCDateTime
+from app.sellers.terms import TAX_RATE_CHECK
 
 
 class Bill(Base):
@@ -27,10 +28,16 @@ class Bill(Base):
     # The cash part is the base: vouchers are never invoiced, card deductions were at purchase.
     invoiceable_amount: Mapped[int] = column_property(invoiceable(cash_amount, requested_amount))
     over_invoiced_amount: Mapped[int] = column_property(over_invoiced(cash_amount, requested_amount))
+    # The tax terms (app/sellers/terms.py): fixed once any amount of the item is in an active request.
+    seller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seller.id"))
+    tax_rate: Mapped[str] = mapped_column(String(4))
+    tax_category_code: Mapped[str] = mapped_column(String(19))
+    item_name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
+        CheckConstraint(TAX_RATE_CHECK, name="tax_rate"),
         UniqueConstraint("account_id", "period"),
         CheckConstraint(
             "cash_amount >= 0 AND voucher_amount >= 0 AND stored_value_card_amount >= 0", name="parts"

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.bills import batch, service
 from app.bills.schemas import PERIOD_PATTERN, BillBatch, BillBatchOut, BillOut, BillUpsert
@@ -12,6 +12,7 @@ from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
+from app.sellers.service import term_defaults
 
 router = APIRouter(tags=["bills"], route_class=ExactJSONRoute)
 
@@ -34,15 +35,24 @@ PeriodQuery = Annotated[
         "`total_amount` must equal the sum of the three parts. A bill may be amended at any time "
         "(a refund, a re-rating, a correction); an amendment never takes back an amount already "
         "requested: a cash part lowered below it makes the difference over-invoiced "
-        "(`over_invoiced_amount`), added to the account's `invoice_deficit`."
+        "(`over_invoiced_amount`), added to the account's `invoice_deficit`. Tax terms (`seller_id`, "
+        "`tax_rate`, `tax_category_code`, `item_name`) left out keep the bill's (a new bill's: the "
+        "defaults and the default seller); an unknown seller is 404; changing them while an amount "
+        "of the bill is in an active request is 409 `tax_terms_locked`."
     ),
     responses={
         status.HTTP_201_CREATED: {"model": BillOut, "description": "The bill was created"},
-        **problems(404, 422),
+        **problems(404, 409, 422),
     },
 )
 async def upsert_bill(
-    account_id: str, period: Period, body: BillUpsert, response: Response, session: Session, _auth: Billing
+    account_id: str,
+    period: Period,
+    body: BillUpsert,
+    request: Request,
+    response: Response,
+    session: Session,
+    _auth: Billing,
 ) -> BillOut:
     amounts = service.BillAmounts(
         total_amount=body.total_amount,
@@ -50,7 +60,10 @@ async def upsert_bill(
         voucher_amount=body.voucher_amount,
         stored_value_card_amount=body.stored_value_card_amount,
     )
-    bill, created = await service.upsert_bill(session, parse_id(account_id), period, amounts)
+    defaults = term_defaults(request.app.state.settings)
+    bill, created = await service.upsert_bill(
+        session, parse_id(account_id), period, amounts, body.terms(), defaults
+    )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return service.bill_out(bill)
 

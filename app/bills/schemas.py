@@ -7,13 +7,15 @@ from pydantic import Field
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.money import MoneyOut, NonNegativeMoneyIn
-from app.core.schemas import RequestModel, ResponseModel
+from app.sellers.schemas import TaxTermsFields, TaxTermsOut
 
 # A calendar month, YYYY-MM with month 01-12; ASCII digits only (\d would admit other scripts).
 PERIOD_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 
 
-class BillUpsert(RequestModel):
+class BillUpsert(TaxTermsFields):
+    """Tax terms left out keep the bill's (a new bill's: the defaults)."""
+
     total_amount: NonNegativeMoneyIn = Field(
         description="Must equal cash_amount + voucher_amount + stored_value_card_amount",
         examples=["1024.50"],
@@ -29,7 +31,7 @@ class BillUpsert(RequestModel):
     )
 
 
-class BillOut(ResponseModel):
+class BillOut(TaxTermsOut):
     id: Id
     period: str = Field(examples=["2026-10"])
     total_amount: MoneyOut

@@ -14,6 +14,8 @@ from app.bills.models import Bill
 from app.bills.schemas import BillOut
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import PageParams, keyset, paginate
+from app.sellers.service import TaxTermsLocked, TermDefaults, resolve_terms, terms_of
+from app.sellers.terms import TermsIn, terms_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,10 @@ def bill_out(bill: Bill) -> BillOut:
         requested_amount=bill.requested_amount,
         invoiceable_amount=bill.invoiceable_amount,
         over_invoiced_amount=bill.over_invoiced_amount,
+        seller_id=bill.seller_id,
+        tax_rate=bill.tax_rate,
+        tax_category_code=bill.tax_category_code,
+        item_name=bill.item_name,
         created_at=bill.created_at,
         updated_at=bill.updated_at,
     )
@@ -65,12 +71,19 @@ async def _locked_bill(session: AsyncSession, account_id: uuid.UUID, period: str
 
 
 async def upsert_bill(
-    session: AsyncSession, account_id: uuid.UUID, period: str, amounts: BillAmounts
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    period: str,
+    amounts: BillAmounts,
+    given: TermsIn,
+    defaults: TermDefaults,
 ) -> tuple[Bill, bool]:
     """Create or amend the account's bill for `period`; returns (bill, created).
 
     An amendment never takes back an amount already requested: when the new cash part is below
-    it, the difference is over-invoiced and the account's invoice deficit grows by it.
+    it, the difference is over-invoiced and the account's invoice deficit grows by it. Tax terms
+    left out keep the bill's (a new bill's: `defaults` and the default seller); changing them while
+    an amount of the bill is in an active request is 409 `tax_terms_locked`.
     """
     parts = amounts.cash_amount + amounts.voucher_amount + amounts.stored_value_card_amount
     if amounts.total_amount != parts:
@@ -79,13 +92,25 @@ async def upsert_bill(
         )
     await ledger.lock_account(session, account_id)  # 404 for an unknown account
     bill = await _locked_bill(session, account_id, period)
+    terms = await resolve_terms(session, given, defaults, None if bill is None else terms_of(bill))
     if bill is None:
         # The account's lock serializes upserts of its bills: no other PUT can create this period now.
-        bill = Bill(account_id=account_id, period=period, requested_amount=0, **_columns(amounts))
+        bill = Bill(
+            account_id=account_id,
+            period=period,
+            requested_amount=0,
+            **_columns(amounts),
+            **terms_columns(terms),
+        )
         session.add(bill)
         await session.flush()
         await session.refresh(bill)
         return bill, True
+    if terms != terms_of(bill):
+        if await ledger.in_active_request(session, "bill", bill.id):
+            raise TaxTermsLocked()
+        for name, value in terms_columns(terms).items():
+            setattr(bill, name, value)
     over_before = bill.over_invoiced_amount
     for name, value in _columns(amounts).items():
         setattr(bill, name, value)
@@ -119,6 +144,10 @@ _BILL_COLUMNS = (
     Bill.requested_amount,
     Bill.invoiceable_amount.label("invoiceable_amount"),
     Bill.over_invoiced_amount.label("over_invoiced_amount"),
+    Bill.seller_id,
+    Bill.tax_rate,
+    Bill.tax_category_code,
+    Bill.item_name,
     Bill.created_at,
     Bill.updated_at,
 )

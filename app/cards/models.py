@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 from app.accounts.ledger import OVER_INVOICED_CARD, invoiceable, over_invoiced
 from app.core.clock import utcnow
 from app.core.database import Base, UTCDateTime
+from app.sellers.terms import TAX_RATE_CHECK
 
 
 class StoredValueCard(Base):
@@ -30,10 +31,16 @@ class StoredValueCard(Base):
     over_invoiced_amount: Mapped[int] = column_property(
         over_invoiced(paid_amount - refunded_amount, requested_amount)
     )
+    # The tax terms (app/sellers/terms.py): fixed once any amount of the item is in an active request.
+    seller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seller.id"))
+    tax_rate: Mapped[str] = mapped_column(String(4))
+    tax_category_code: Mapped[str] = mapped_column(String(19))
+    item_name: Mapped[str] = mapped_column(String(100))
     purchased_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
+        CheckConstraint(TAX_RATE_CHECK, name="tax_rate"),
         UniqueConstraint("account_id", "card_no"),
         CheckConstraint("face_value >= 0 AND paid_amount >= 0", name="amounts"),
         CheckConstraint("refunded_amount >= 0 AND refunded_amount <= paid_amount", name="refunded"),

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from app.cards import service
 from app.cards.schemas import CardCreate, CardOut, CardRefundCreate
@@ -12,6 +12,7 @@ from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
+from app.sellers.service import term_defaults
 
 router = APIRouter(tags=["stored-value cards"], route_class=ExactJSONRoute)
 
@@ -22,17 +23,24 @@ router = APIRouter(tags=["stored-value cards"], route_class=ExactJSONRoute)
     response_model=CardOut,
     operation_id="stored_value_cards-create",
     summary="Record a stored-value card purchase",
-    description="`card_no` is unique per account (409 `duplicate_card`).",
+    description=(
+        "`card_no` is unique per account (409 `duplicate_card`). Tax terms (`seller_id`, `tax_rate`, "
+        "`tax_category_code`, `item_name`) left out are the defaults and the default seller; an "
+        "unknown seller is 404."
+    ),
     responses=problems(404, 409, 422),
 )
-async def create_card(account_id: str, body: CardCreate, session: Session, _auth: Billing) -> CardOut:
+async def create_card(
+    account_id: str, body: CardCreate, request: Request, session: Session, _auth: Billing
+) -> CardOut:
     purchase = service.CardPurchase(
         card_no=body.card_no,
         face_value=body.face_value,
         paid_amount=body.paid_amount,
         purchased_at=body.purchased_at,
     )
-    card = await service.record_purchase(session, parse_id(account_id), purchase)
+    defaults = term_defaults(request.app.state.settings)
+    card = await service.record_purchase(session, parse_id(account_id), purchase, body.terms(), defaults)
     return service.card_out(card)
 
 

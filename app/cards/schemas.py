@@ -7,13 +7,14 @@ from pydantic import Field
 from app.core.clock import Timestamp, TimestampIn
 from app.core.ids import Id
 from app.core.money import MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn
-from app.core.schemas import RequestModel, ResponseModel
+from app.core.schemas import RequestModel
 from app.core.validators import Text
+from app.sellers.schemas import TaxTermsFields, TaxTermsOut
 
 CardNo = Annotated[str, Text(1, 64)]
 
 
-class CardCreate(RequestModel):
+class CardCreate(TaxTermsFields):
     card_no: CardNo = Field(description="Unique per account", examples=["SVC-0001"])
     face_value: NonNegativeMoneyIn = Field(examples=["1000.00"])
     paid_amount: NonNegativeMoneyIn = Field(
@@ -31,7 +32,7 @@ class CardRefundCreate(RequestModel):
     )
 
 
-class CardOut(ResponseModel):
+class CardOut(TaxTermsOut):
     id: Id
     card_no: str
     face_value: MoneyOut

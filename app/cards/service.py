@@ -15,6 +15,8 @@ from app.cards.schemas import CardOut
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.money import format_money
 from app.core.pagination import PageParams, keyset, paginate
+from app.sellers.service import TermDefaults, resolve_terms
+from app.sellers.terms import TermsIn
 
 
 class DuplicateCard(Conflict):
@@ -52,14 +54,24 @@ def card_out(card: StoredValueCard) -> CardOut:
         requested_amount=card.requested_amount,
         invoiceable_amount=card.invoiceable_amount,
         over_invoiced_amount=card.over_invoiced_amount,
+        seller_id=card.seller_id,
+        tax_rate=card.tax_rate,
+        tax_category_code=card.tax_category_code,
+        item_name=card.item_name,
         created_at=card.created_at,
     )
 
 
 async def record_purchase(
-    session: AsyncSession, account_id: uuid.UUID, purchase: CardPurchase
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    purchase: CardPurchase,
+    given: TermsIn,
+    defaults: TermDefaults,
 ) -> StoredValueCard:
+    """Record a purchase; tax terms left out are the defaults (and the default seller)."""
     await get_account(session, account_id)
+    terms = await resolve_terms(session, given, defaults)
     card = StoredValueCard(
         account_id=account_id,
         card_no=purchase.card_no,
@@ -68,6 +80,10 @@ async def record_purchase(
         refunded_amount=0,
         requested_amount=0,
         purchased_at=purchase.purchased_at,
+        seller_id=terms.seller_id,
+        tax_rate=terms.tax_rate,
+        tax_category_code=terms.tax_category_code,
+        item_name=terms.item_name,
     )
     try:
         async with session.begin_nested():

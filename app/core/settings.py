@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -150,6 +151,47 @@ class Settings(BaseSettings):
     )
     webhook_keep_deliveries_days: int = Field(
         default=30, ge=1, description="Delivery attempts are deleted by housekeeping after this many days"
+    )
+    seller_name: str = Field(
+        default="杭州示例云计算有限公司",
+        min_length=2,
+        max_length=100,
+        description="The default seller that `invoicing migrate` creates when there is none: its name",
+    )
+    seller_taxpayer_id: str = Field(
+        default="91330106MA27ABCD00",
+        pattern=r"^[0-9A-HJ-NP-RTUW-Y]{18}$",
+        description="The default seller's Unified Social Credit Code",
+    )
+    seller_address: str = Field(
+        default="浙江省杭州市西湖区文三路1号", description="The default seller's address"
+    )
+    seller_phone: str = Field(default="0571-88888888", description="The default seller's phone")
+    seller_bank_name: str = Field(
+        default="中国工商银行杭州文三路支行", description="The default seller's bank"
+    )
+    seller_bank_account: str = Field(
+        default="1202020000000000001", description="The default seller's bank account"
+    )
+    seller_max_invoice_amount: int | None = Field(
+        default=None,
+        gt=0,
+        description="The default seller's largest tax-inclusive amount per invoice, in fen; unset: no limit",
+    )
+    default_tax_rate: Literal["0.00", "0.01", "0.03", "0.05", "0.06", "0.09", "0.13"] = Field(
+        default="0.06", description="The tax rate of a bill or card that gives none"
+    )
+    default_tax_category_code: str = Field(
+        default="3040201000000000000",
+        pattern=r"^[0-9]{19}$",
+        description="The tax category code (税收分类编码) of a bill or card that gives none: information "
+        "technology services (信息技术服务)",
+    )
+    default_item_name: str = Field(
+        default="*信息技术服务*云服务费",
+        min_length=1,
+        max_length=100,
+        description="The item name on invoice lines of a bill or card that gives none",
     )
     bench_routes: bool = Field(
         default=False, description="Mount the benchmark's floor routes under /bench (never in production)"

@@ -35,6 +35,17 @@ class Facts:
     invoiceable: int | None = None
     exhausted_item: bool = False
     invoice_deficit: int = 0
+    # The deficit is kept per tax group (seller, rate, code): each group's (invoiceable, deficit).
+    # Empty: one group of (invoiceable, invoice_deficit).
+    groups: tuple[tuple[int, int], ...] = ()
+
+
+def short_group(facts: Facts) -> tuple[int, int] | None:
+    """The first tax group whose invoiceable amount does not exceed its deficit (a request must
+    invoice more than it settles in each group it selects), if any."""
+    assert facts.invoiceable is not None
+    groups = facts.groups or ((facts.invoiceable, facts.invoice_deficit),)
+    return next(((amount, deficit) for amount, deficit in groups if deficit > 0 and amount <= deficit), None)
 
 
 def blockers(facts: Facts) -> list[Blocker]:
@@ -52,6 +63,6 @@ def blockers(facts: Facts) -> list[Blocker]:
         if facts.exhausted_item or facts.invoiceable <= 0:
             found.append("nothing_invoiceable")
         # A request must invoice more than it settles: its amount is the items' total less the deficit.
-        if facts.invoice_deficit > 0 and facts.invoice_deficit >= facts.invoiceable:
+        if short_group(facts) is not None:
             found.append("invoice_deficit")
     return found

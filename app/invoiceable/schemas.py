@@ -2,6 +2,7 @@
 
 from pydantic import Field
 
+from app.core.ids import Id
 from app.core.money import MoneyOut
 from app.core.schemas import ResponseModel
 from app.invoiceable.blockers import Blocker
@@ -10,6 +11,15 @@ from app.invoiceable.blockers import Blocker
 class ItemTotals(ResponseModel):
     count: int = Field(ge=0, description="Items with something left to invoice")
     amount: MoneyOut = Field(description="What is left to invoice on them")
+
+
+class SellerTotals(ResponseModel):
+    seller_id: Id
+    seller_name: str
+    invoiceable_amount: MoneyOut = Field(
+        description="max(0, what is left to invoice on the seller's items - their invoice deficit)"
+    )
+    invoice_deficit: MoneyOut = Field(description="Over-invoiced on the seller's items")
 
 
 class InvoiceableSummaryOut(ResponseModel):
@@ -26,4 +36,8 @@ class InvoiceableSummaryOut(ResponseModel):
     can_request: bool = Field(description="True when there are no blockers")
     blockers: list[Blocker] = Field(
         max_length=6, description="Why an invoice request would be refused now, in the order checked"
+    )
+    by_seller: list[SellerTotals] = Field(
+        description="Per seller (a request holds one seller's items; the deficit is settled per seller, "
+        "rate and tax category code), the sellers with something to invoice or a deficit"
     )

@@ -1,9 +1,9 @@
 """The invoiceable summary: the figure beside "Request Now" and why a request would be refused."""
 
 import uuid
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import Row, Select, Subquery, bindparam, func, select, true
+from sqlalchemy import Row, Select, Subquery, bindparam, func, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
@@ -13,9 +13,10 @@ from app.cards.models import StoredValueCard
 from app.certification.models import Certification
 from app.core.errors import NotFound
 from app.invoiceable.blockers import Facts, blockers
-from app.invoiceable.schemas import InvoiceableSummaryOut, ItemTotals
+from app.invoiceable.schemas import InvoiceableSummaryOut, ItemTotals, SellerTotals
 from app.profiles.models import InvoiceProfile
 from app.profiles.rules import CertificationLike, is_usable
+from app.sellers.models import Seller
 
 
 def _totals(remaining: Any, account_column: Any) -> Subquery:
@@ -75,6 +76,45 @@ _PROFILES_WITH_HEADER = select(
 )
 
 
+def _group_statement() -> Select[Unpack[tuple[Any, ...]]]:
+    """What is left to invoice and what was over-invoiced, per tax group (seller, rate, code) of the
+    account's items that have either, with the seller's name."""
+
+    def per_group(model: type[Bill] | type[StoredValueCard]) -> Select[Unpack[tuple[Any, ...]]]:
+        return (
+            select(
+                model.seller_id.label("seller_id"),
+                model.tax_rate.label("tax_rate"),
+                model.tax_category_code.label("tax_category_code"),
+                func.sum(model.invoiceable_amount).label("invoiceable"),
+                func.sum(model.over_invoiced_amount).label("deficit"),
+            )
+            .where(
+                model.account_id == bindparam("account_id"),
+                or_(model.invoiceable_amount > 0, model.over_invoiced_amount > 0),
+            )
+            .group_by(model.seller_id, model.tax_rate, model.tax_category_code)
+        )
+
+    groups = union_all(per_group(Bill), per_group(StoredValueCard)).subquery("groups")
+    return (
+        select(
+            groups.c.seller_id,
+            Seller.name,
+            groups.c.tax_rate,
+            groups.c.tax_category_code,
+            func.sum(groups.c.invoiceable).label("invoiceable"),
+            func.sum(groups.c.deficit).label("deficit"),
+        )
+        .join(Seller, Seller.id == groups.c.seller_id)
+        .group_by(groups.c.seller_id, Seller.name, groups.c.tax_rate, groups.c.tax_category_code)
+        .order_by(Seller.name, groups.c.seller_id, groups.c.tax_rate, groups.c.tax_category_code)
+    )
+
+
+_GROUPS = _group_statement()
+
+
 async def _facts(session: AsyncSession, account_id: uuid.UUID) -> Row[Any]:
     connection = await session.connection()  # plain columns: no ORM result machinery
     row: Row[Any] | None = (await connection.execute(_FACTS, {"account_id": account_id})).one_or_none()
@@ -109,6 +149,24 @@ async def invoiceable_summary(
     bills = ItemTotals(count=int(facts.bill_count), amount=int(facts.bill_amount))
     cards = ItemTotals(count=int(facts.card_count), amount=int(facts.card_amount))
     total = bills.amount + cards.amount
+    connection = await session.connection()
+    rows = (await connection.execute(_GROUPS, {"account_id": account_id})).all()
+    groups = [(int(row.invoiceable), int(row.deficit)) for row in rows]
+    # A request may pick the tax groups it invoices (the deficit is settled per group): the account
+    # can request if one group is worth requesting, so only those are asked about when there are.
+    requestable = [group for group in groups if group[0] > group[1]]
+    by_seller: dict[uuid.UUID, SellerTotals] = {}
+    for row in rows:
+        seller = by_seller.setdefault(
+            row.seller_id,
+            SellerTotals(
+                seller_id=row.seller_id, seller_name=row.name, invoiceable_amount=0, invoice_deficit=0
+            ),
+        )
+        seller.invoiceable_amount += int(row.invoiceable)
+        seller.invoice_deficit += int(row.deficit)
+    for seller in by_seller.values():
+        seller.invoiceable_amount = max(0, seller.invoiceable_amount - seller.invoice_deficit)
     found = blockers(
         Facts(
             certified=certification is not None,
@@ -118,6 +176,7 @@ async def invoiceable_summary(
             address=bool(facts.has_address),
             invoiceable=total,
             invoice_deficit=facts.invoice_deficit,
+            groups=tuple(requestable or groups),
         )
     )
     return InvoiceableSummaryOut(
@@ -128,4 +187,5 @@ async def invoiceable_summary(
         cash_balance=facts.cash_balance,
         can_request=not found,
         blockers=found,
+        by_seller=list(by_seller.values()),
     )

@@ -103,11 +103,15 @@ _TYPES_ZH = {
     "electronic_ordinary": "电子普通发票",
     "vat_ordinary": "增值税普通发票",
     "vat_special": "增值税专用发票",
+    "digital_special": "电子发票（增值税专用发票）",
+    "digital_ordinary": "电子发票（普通发票）",
 }
 _TYPES_EN = {
     "electronic_ordinary": "electronic ordinary invoice",
     "vat_ordinary": "VAT ordinary invoice (paper)",
     "vat_special": "VAT special invoice (paper)",
+    "digital_special": "digital VAT special invoice",
+    "digital_ordinary": "digital ordinary invoice",
 }
 
 

@@ -3,10 +3,16 @@
 from typing import Literal, Protocol, get_args
 
 # The invoice types, here only: schemas, the database's CHECK and the rules below read them.
-InvoiceType = Literal["vat_ordinary", "vat_special", "electronic_ordinary"]
+# `digital_special` (81) and `digital_ordinary` (82) are the fully digitalized e-invoices (数电票).
+InvoiceType = Literal[
+    "vat_ordinary", "vat_special", "electronic_ordinary", "digital_special", "digital_ordinary"
+]
 INVOICE_TYPES: tuple[str, ...] = get_args(InvoiceType)
 PAPER_TYPES = frozenset({"vat_ordinary", "vat_special"})  # posted; the others are emailed
 ELECTRONIC_TYPES = frozenset(INVOICE_TYPES) - PAPER_TYPES
+SPECIAL_TYPES = frozenset({"vat_special", "digital_special"})
+DIGITAL_TYPES = frozenset({"digital_special", "digital_ordinary"})  # numbered with 20 digits
+DIGITAL_NUMBER_DIGITS = 20
 VAT_SPECIAL_FIELDS = ("bank_name", "bank_account", "registered_address", "registered_phone")
 
 

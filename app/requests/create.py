@@ -26,17 +26,18 @@ from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.ids import try_parse_id
 from app.core.money import format_money
 from app.events import service as events
-from app.invoiceable.blockers import Blocker, Facts, blockers
+from app.invoiceable.blockers import Blocker, Facts, blockers, short_group
 from app.profiles import rules
 from app.profiles.models import InvoiceProfile
 from app.profiles.rules import CertificationLike
 from app.profiles.service import CertificationRequired, live_profile, profile_snapshot
-from app.requests import reservations
+from app.requests import draft, reservations
 from app.requests.models import InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.queries import Children, event_data, to_outs
 from app.requests.reservations import ItemNotInvoiceable, Line
 from app.requests.schemas import InvoiceRequestOut
 from app.requests.states import Status
+from app.sellers.terms import terms_columns
 
 MAX_ITEMS = 500
 
@@ -58,6 +59,17 @@ class AddressIncomplete(DomainError):
     code = "address_incomplete"
     status = 422
     detail = "Electronic invoices need an address with an email; paper invoices a postal address."
+
+
+class MixedSellers(Conflict):
+    code = "mixed_sellers"
+    detail = "The selected items are invoiced by different sellers: request each seller's items apart."
+
+
+class TooManyInvoices(DomainError):
+    code = "invoice_limit_exceeded"
+    status = 422
+    detail = "The request would need more invoices than one issue takes."
 
 
 class InvoiceDeficit(Conflict):
@@ -196,15 +208,38 @@ async def _create(
     lines = locked.lines(bill_ids, card_ids)
     selected = [line for line in lines if line.amount >= 0]
     exhausted = [line for line in selected if line.amount == 0]
+    groups: dict[reservations.TaxGroup, tuple[int, int]] = {}
+    for line in lines:
+        amount, deficit = groups.get(reservations.tax_group(line.terms), (0, 0))
+        groups[reservations.tax_group(line.terms)] = (
+            (amount + line.amount, deficit) if line.amount >= 0 else (amount, deficit - line.amount)
+        )
     facts = replace(
         _choice(standing, profile, certification, address),
         invoiceable=sum(line.amount for line in selected),
         exhausted_item=bool(exhausted),
         invoice_deficit=-sum(line.amount for line in lines if line.amount < 0),
+        groups=tuple(groups.values()),
     )
-    _refuse(blockers(facts), exhausted=exhausted, facts=facts)
+    found = blockers(facts)
+    sellers = {line.terms.seller_id for line in selected}
+    # One seller per request, checked after item_not_invoiceable and before invoice_deficit.
+    if len(sellers) > 1 and (not found or found[0] == "invoice_deficit"):
+        names = sorted(str(seller) for seller in sellers)
+        raise MixedSellers(sellers=names)
+    _refuse(found, exhausted=exhausted, facts=facts)
+    (seller_id,) = sellers
+    seller = locked.sellers[seller_id]
+    total = sum(line.amount for line in lines)
+    needed = draft.invoices_needed(total, seller["max_invoice_amount"])
+    if needed > draft.MAX_DRAFT_INVOICES:
+        raise TooManyInvoices(
+            f"The request's {format_money(total)} would need {needed} invoices of at most "
+            f"{format_money(seller['max_invoice_amount'])} (the seller's max_invoice_amount); one issue "
+            f"takes at most {draft.MAX_DRAFT_INVOICES}: select fewer items."
+        )
     moved = await reservations.reserve(session, account_id, lines)
-    return await _insert(session, account_id, profile, address, remark, lines, first_event, moved)
+    return await _insert(session, account_id, profile, address, seller, remark, lines, first_event, moved)
 
 
 def _choice(
@@ -250,11 +285,15 @@ def _refuse(found: list[Blocker], *, exhausted: Sequence[Line] = (), facts: Fact
         names = ", ".join(item["id"] for item in items)
         raise ItemNotInvoiceable(f"Nothing is left to invoice on: {names}.", items=items)
     assert facts is not None and facts.invoiceable is not None
+    short = short_group(facts)
+    assert short is not None
+    selected, deficit = short
+    where = "account's" if len(facts.groups) <= 1 else "account's (seller, rate and code) tax group's"
     raise InvoiceDeficit(
-        f"The selected items add up to {format_money(facts.invoiceable)}, which does not exceed the "
-        f"account's invoice deficit of {format_money(facts.invoice_deficit)}.",
-        invoice_deficit=format_money(facts.invoice_deficit),
-        selected_amount=format_money(facts.invoiceable),
+        f"The selected items add up to {format_money(selected)}, which does not exceed the "
+        f"{where} invoice deficit of {format_money(deficit)}.",
+        invoice_deficit=format_money(deficit),
+        selected_amount=format_money(selected),
     )
 
 
@@ -301,6 +340,7 @@ async def _insert(
     account_id: uuid.UUID,
     profile: InvoiceProfile,
     address: MailingAddress,
+    seller: dict[str, Any],
     remark: str | None,
     lines: list[Line],
     first_event: tuple[str, str | None],
@@ -321,6 +361,8 @@ async def _insert(
         "address_id": address.id,
         "profile_snapshot": profile_snapshot(profile),
         "address_snapshot": address_snapshot(address),
+        "seller_id": uuid.UUID(seller["id"]),
+        "seller_snapshot": seller,
         "remark": remark or None,
         "carrier": None,
         "tracking_number": None,
@@ -337,6 +379,7 @@ async def _insert(
             "stored_value_card_id": item.id if item.kind == "stored_value_card" else None,
             "label": item.label,
             "amount": item.amount,
+            **terms_columns(item.terms),
         }
         for position, item in enumerate(lines)
     ]
@@ -354,6 +397,7 @@ async def _insert(
                 "label": item.label,
                 "reference": item.reference,
                 "amount": item.amount,
+                **terms_columns(item.terms),
             }
             for item in lines
         ],

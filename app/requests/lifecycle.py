@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -27,11 +27,18 @@ from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.money import format_money
 from app.core.retry import retry_conflict_once
 from app.events import service as events
-from app.profiles.rules import is_electronic
-from app.requests import delivery, reservations
+from app.profiles.rules import DIGITAL_NUMBER_DIGITS, DIGITAL_TYPES, is_electronic
+from app.requests import delivery, draft, reservations
 from app.requests.filetypes import invoices_missing_pdf
-from app.requests.models import Invoice, InvoiceFile, InvoiceRequest, InvoiceRequestEvent
-from app.requests.queries import event_data, get_request, load_request, response_of
+from app.requests.models import (
+    Invoice,
+    InvoiceFile,
+    InvoiceLine,
+    InvoiceRequest,
+    InvoiceRequestEvent,
+    InvoiceRequestItem,
+)
+from app.requests.queries import draft_lines, event_data, get_request, load_request, response_of
 from app.requests.schemas import InvoiceIn, InvoiceRequestOut
 from app.requests.scope import request_scope
 from app.requests.states import RELEASING, TARGET, Move, Status, may_act, may_move, tracking_number_required
@@ -53,6 +60,12 @@ class ResendLimit(DomainError):
     code = "rate_limited"
     status = 429
     detail = f"A request's invoices can be resent at most {RESENDS_PER_DAY} times a day (UTC)."
+
+
+class InvoiceLimitExceeded(DomainError):
+    code = "invoice_limit_exceeded"
+    status = 422
+    detail = "An invoice exceeds the seller's max_invoice_amount."
 
 
 class DuplicateInvoiceNumber(Conflict):
@@ -86,10 +99,15 @@ async def issue(
             f"amounts sum to {format_money(total)}; "
             f"they must sum to the request's {format_money(request.amount)}",
         )
+    _check_numbers(request.invoice_type, invoices)
+    _check_limit(request.seller_snapshot, invoices)
     await _refuse_taken_numbers(session, [invoice.number for invoice in invoices])
+    # The draft's lines, cut at the given amounts: what each invoice carries from now on.
+    lines = draft.group(draft_lines([_line_of(item) for item in request.items]))
+    issued = draft.cut(lines, [invoice.amount for invoice in invoices])
     numbers = ", ".join(invoice.number for invoice in invoices)
     moved = await _move(session, auth, request, Status.issued, note=f"Invoices {numbers}")
-    await _insert_invoices(session, request.id, invoices)
+    await _insert_invoices(session, request.id, invoices, issued)
     metrics.INVOICED_FEN.inc(request.amount)
     return await _finish(session, auth, moved, Status.issued)
 
@@ -217,7 +235,7 @@ async def end(
 _ITEMS, _INVOICES = selectinload(InvoiceRequest.items), selectinload(InvoiceRequest.invoices)
 _LOADS = {
     Status.processing: (),
-    Status.issued: (),
+    Status.issued: (_ITEMS,),
     Status.delivered: (_INVOICES,),
     Status.cancelled: (_ITEMS,),
     Status.rejected: (_ITEMS, _INVOICES),
@@ -328,29 +346,92 @@ def _duplicates(numbers: list[str], duplicated: list[str], why: tuple[str, str])
     return DuplicateInvoiceNumber(detail, numbers=duplicated, errors=errors)
 
 
+def _line_of(item: InvoiceRequestItem) -> dict[str, Any]:
+    return {
+        "item_name": item.item_name,
+        "tax_category_code": item.tax_category_code,
+        "tax_rate": item.tax_rate,
+        "amount": item.amount,
+    }
+
+
+def _check_numbers(invoice_type: str, invoices: Sequence[InvoiceIn]) -> None:
+    """Digital invoices (数电票) are numbered with 20 digits."""
+    if invoice_type not in DIGITAL_TYPES:
+        return
+    for index, invoice in enumerate(invoices):
+        if not (
+            len(invoice.number) == DIGITAL_NUMBER_DIGITS
+            and invoice.number.isascii()
+            and invoice.number.isdigit()
+        ):
+            raise ValidationFailed(
+                f"body.invoices.{index}.number",
+                f"a {invoice_type} invoice number is {DIGITAL_NUMBER_DIGITS} digits",
+            )
+
+
+def _check_limit(seller: dict[str, Any], invoices: Sequence[InvoiceIn]) -> None:
+    limit = seller.get("max_invoice_amount")
+    if limit is None:
+        return
+    over = [index for index, invoice in enumerate(invoices) if invoice.amount > limit]
+    if over:
+        raise InvoiceLimitExceeded(
+            f"An invoice of {seller['name']} may carry at most {format_money(limit)}.",
+            max_invoice_amount=format_money(limit),
+            errors=[
+                {"field": f"body.invoices.{index}.amount", "message": f"exceeds {format_money(limit)}"}
+                for index in over
+            ],
+        )
+
+
 async def _insert_invoices(
-    session: AsyncSession, request_id: uuid.UUID, invoices: Sequence[InvoiceIn]
+    session: AsyncSession,
+    request_id: uuid.UUID,
+    invoices: Sequence[InvoiceIn],
+    issued: Sequence[draft.Invoice],
 ) -> None:
     now = utcnow()
-    session.add_all(
+    rows = [
         Invoice(
             id=uuid.uuid4(),
             request_id=request_id,
             position=position,
             number=invoice.number,
             amount=invoice.amount,
+            amount_excluding_tax=cut.amount_excluding_tax,
+            tax_amount=cut.tax_amount,
             issued_at=invoice.issued_at or now,
             file_url=invoice.file_url,
             created_at=now,
         )
-        for position, invoice in enumerate(invoices)
-    )
+        for position, (invoice, cut) in enumerate(zip(invoices, issued, strict=True))
+    ]
+    session.add_all(rows)
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
         # Another request was issued with one of these numbers at the same moment.
         raise DuplicateInvoiceNumber() from None
+    lines = [
+        {
+            "id": uuid.uuid4(),
+            "invoice_id": row.id,
+            "position": position,
+            "item_name": line.item_name,
+            "tax_category_code": line.tax_category_code,
+            "tax_rate": line.tax_rate,
+            "amount": line.amount,
+            "amount_excluding_tax": line.amount_excluding_tax,
+            "tax_amount": line.tax_amount,
+        }
+        for row, cut in zip(rows, issued, strict=True)
+        for position, line in enumerate(cut.lines)
+    ]
+    await (await session.connection()).execute(insert(InvoiceLine), lines)  # one executemany
 
 
 async def _finish(

@@ -35,6 +35,9 @@ class InvoiceRequest(Base):
     # What the customer chose, frozen at creation: later edits never change a request.
     profile_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     address_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # The seller of every item (one per request), frozen at creation like the profile and address.
+    seller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seller.id"))
+    seller_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     remark: Mapped[str | None] = mapped_column(String(500))
     carrier: Mapped[str | None] = mapped_column(String(100))
     tracking_number: Mapped[str | None] = mapped_column(String(100))
@@ -86,6 +89,11 @@ class InvoiceRequestItem(Base):
     label: Mapped[str] = mapped_column(String(200))
     # Positive: invoiced by the request. Negative: settles an amount over-invoiced earlier.
     amount: Mapped[int] = mapped_column(BigInteger)
+    # The item's tax terms when the request was made (they cannot change while it is active).
+    seller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seller.id"))
+    tax_rate: Mapped[str] = mapped_column(String(4))
+    tax_category_code: Mapped[str] = mapped_column(String(19))
+    item_name: Mapped[str] = mapped_column(String(100))
 
     request: Mapped[InvoiceRequest] = relationship(back_populates="items", lazy="raise")
 
@@ -134,13 +142,40 @@ class Invoice(Base):
     position: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(64), unique=True)
     amount: Mapped[int] = mapped_column(BigInteger)
+    # The sums of its lines (invoice_line), written with them when it was issued.
+    amount_excluding_tax: Mapped[int] = mapped_column(BigInteger)
+    tax_amount: Mapped[int] = mapped_column(BigInteger)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     file_url: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     request: Mapped[InvoiceRequest] = relationship(back_populates="invoices", lazy="raise")
 
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("amount = amount_excluding_tax + tax_amount", name="totals"),
+    )
+
+
+class InvoiceLine(Base):
+    """One line of an issued invoice: the draft's line as issuing cut it; never changed afterwards."""
+
+    __tablename__ = "invoice_line"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    item_name: Mapped[str] = mapped_column(String(100))
+    tax_category_code: Mapped[str] = mapped_column(String(19))
+    tax_rate: Mapped[str] = mapped_column(String(4))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    amount_excluding_tax: Mapped[int] = mapped_column(BigInteger)
+    tax_amount: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "position"),
+        CheckConstraint("amount = amount_excluding_tax + tax_amount", name="totals"),
+    )
 
 
 # INV-1 and inv-1 are one number to a reader; the exact unique constraint serves lookups by number.

@@ -44,10 +44,12 @@ from app.core.auth import AuthContext, Role
 from app.core.database import UTCDateTime
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, cursor_of, fetch_page, keyset
+from app.requests import draft
 from app.requests.filetypes import FileFormat, file_url, invoices_missing_pdf
 from app.requests.models import (
     Invoice,
     InvoiceFile,
+    InvoiceLine,
     InvoiceRequest,
     InvoiceRequestEvent,
     InvoiceRequestItem,
@@ -93,6 +95,7 @@ _REQUEST_COLUMNS = (
     InvoiceRequest.invoice_type,
     InvoiceRequest.profile_snapshot,
     InvoiceRequest.address_snapshot,
+    InvoiceRequest.seller_snapshot,
     InvoiceRequest.remark,
     InvoiceRequest.carrier,
     InvoiceRequest.tracking_number,
@@ -144,6 +147,8 @@ def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[
         "items": [_item(item) for item in children.items],
         "profile": request["profile_snapshot"],
         "address": request["address_snapshot"],
+        "seller": request["seller_snapshot"],
+        "draft": draft_out(request["seller_snapshot"], children.items),
         "remark": request["remark"],
         "carrier": request["carrier"],
         "tracking_number": request["tracking_number"],
@@ -167,7 +172,48 @@ def _item(item: Mapping[str, Any]) -> dict[str, Any]:
         "period": item["reference"] if bill else None,
         "card_no": None if bill else item["reference"],
         "amount": item["amount"],
+        "seller_id": item["seller_id"],
+        "tax_rate": item["tax_rate"],
+        "tax_category_code": item["tax_category_code"],
+        "item_name": item["item_name"],
     }
+
+
+def draft_lines(items: Sequence[Mapping[str, Any]]) -> list[draft.Line]:
+    """A request's lines (positive and settling) as the draft reads them."""
+    return [
+        draft.Line(item["item_name"], item["tax_category_code"], item["tax_rate"], item["amount"])
+        for item in items
+    ]
+
+
+def request_draft(seller: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> list[draft.Invoice]:
+    """The invoices issuing will produce, from the request's seller snapshot and its lines."""
+    return draft.draft(draft_lines(items), seller.get("max_invoice_amount"))
+
+
+def invoice_fields(invoice: draft.Invoice) -> dict[str, Any]:
+    """A draft (or issued) invoice's figures and lines as the response shows them."""
+    return {
+        "amount": invoice.amount,
+        "amount_excluding_tax": invoice.amount_excluding_tax,
+        "tax_amount": invoice.tax_amount,
+        "lines": [
+            {
+                "item_name": line.item_name,
+                "tax_category_code": line.tax_category_code,
+                "tax_rate": line.tax_rate,
+                "amount": line.amount,
+                "amount_excluding_tax": line.amount_excluding_tax,
+                "tax_amount": line.tax_amount,
+            }
+            for line in invoice.lines
+        ],
+    }
+
+
+def draft_out(seller: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {"invoices": [invoice_fields(invoice) for invoice in request_draft(seller, items)]}
 
 
 def note_code(event: Mapping[str, Any]) -> str | None:
@@ -185,11 +231,22 @@ def note_code(event: Mapping[str, Any]) -> str | None:
 
 
 def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
-    """Selects of items, events and invoices (in their timeline order) of the requests `where` picks.
+    """Selects of items, events, invoices, their files and their lines (in timeline order) of the
+    requests `where` picks.
 
-    All four share one column shape, tagged by `part`, so they run as one UNION ALL.
+    All five share one column shape, tagged by `part`, so they run as one UNION ALL; `name2`..`name4`,
+    `seller` and `amount2`, `amount3` carry the tax terms and tax figures (null where unused).
     """
-    item, event, invoice = InvoiceRequestItem, InvoiceRequestEvent, Invoice
+    item, event, invoice, line = InvoiceRequestItem, InvoiceRequestEvent, Invoice, InvoiceLine
+    none_text, none_amount = type_coerce(null(), Text), type_coerce(null(), BigInteger)
+    unused = (
+        none_text.label("name2"),
+        none_text.label("name3"),
+        none_text.label("name4"),
+        type_coerce(null(), Uuid).label("seller"),
+        none_amount.label("amount2"),
+        none_amount.label("amount3"),
+    )
     return [
         select(
             literal_column("0", Integer).label("part"),
@@ -202,6 +259,12 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             type_coerce(func.coalesce(item.bill_id, item.stored_value_card_id), Uuid).label("target"),
             item.amount.label("amount"),
             type_coerce(null(), UTCDateTime).label("at"),
+            type_coerce(item.item_name, Text).label("name2"),
+            type_coerce(item.tax_category_code, Text).label("name3"),
+            type_coerce(item.tax_rate, Text).label("name4"),
+            item.seller_id.label("seller"),
+            none_amount.label("amount2"),
+            none_amount.label("amount3"),
         )
         .select_from(item)
         .outerjoin(Bill, Bill.id == item.bill_id)
@@ -215,8 +278,9 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             event.actor_role.label("text"),
             event.note.label("note"),
             type_coerce(null(), Uuid).label("target"),
-            type_coerce(null(), BigInteger).label("amount"),
+            none_amount.label("amount"),
             event.at.label("at"),
+            *unused,
         ).where(where(event.request_id)),
         select(
             literal_column("2", Integer).label("part"),
@@ -224,10 +288,13 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             invoice.position.label("ord"),
             invoice.number.label("name"),
             invoice.file_url.label("text"),
-            type_coerce(null(), Text).label("note"),
+            none_text.label("note"),
             type_coerce(null(), Uuid).label("target"),
             invoice.amount.label("amount"),
             invoice.issued_at.label("at"),
+            *unused[:4],
+            invoice.amount_excluding_tax.label("amount2"),
+            invoice.tax_amount.label("amount3"),
         ).where(where(invoice.request_id)),
         select(
             literal_column("3", Integer).label("part"),
@@ -239,11 +306,36 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             type_coerce(null(), Uuid).label("target"),
             InvoiceFile.size.label("amount"),
             InvoiceFile.updated_at.label("at"),
+            *unused,
         )
         .select_from(InvoiceFile)
         .join(invoice, invoice.id == InvoiceFile.invoice_id)
         .where(where(invoice.request_id)),
+        select(
+            literal_column("4", Integer).label("part"),
+            invoice.request_id.label("request_id"),
+            # Invoices in order, each one's lines in order (an invoice has far fewer lines than this).
+            (invoice.position * _LINES_PER_INVOICE + line.position).label("ord"),
+            invoice.number.label("name"),
+            none_text.label("text"),
+            none_text.label("note"),
+            type_coerce(null(), Uuid).label("target"),
+            line.amount.label("amount"),
+            type_coerce(null(), UTCDateTime).label("at"),
+            type_coerce(line.item_name, Text).label("name2"),
+            type_coerce(line.tax_category_code, Text).label("name3"),
+            type_coerce(line.tax_rate, Text).label("name4"),
+            type_coerce(null(), Uuid).label("seller"),
+            line.amount_excluding_tax.label("amount2"),
+            line.tax_amount.label("amount3"),
+        )
+        .select_from(line)
+        .join(invoice, invoice.id == line.invoice_id)
+        .where(where(invoice.request_id)),
     ]
+
+
+_LINES_PER_INVOICE = 1_000_000
 
 
 def _one_union(parts: list[Select[Any]]) -> Select[Any]:
@@ -308,6 +400,7 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
     result = await connection.execute(_ONE_REQUEST_CHILDREN, {"request_id": request["id"]})
     children: defaultdict[uuid.UUID, Children] = defaultdict(Children)
     files: defaultdict[tuple[uuid.UUID, str], list[dict[str, Any]]] = defaultdict(list)
+    lines: defaultdict[tuple[uuid.UUID, str], list[dict[str, Any]]] = defaultdict(list)
     for child in result:
         of = children[child.request_id]
         if child.part == 0:
@@ -318,6 +411,10 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
                     "label": child.text,
                     "reference": child.note,
                     "amount": child.amount,
+                    "seller_id": child.seller,
+                    "item_name": child.name2,
+                    "tax_category_code": child.name3,
+                    "tax_rate": child.name4,
                 }
             )
         elif child.part == 1:
@@ -329,9 +426,23 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
                 {
                     "number": child.name,
                     "amount": child.amount,
+                    "amount_excluding_tax": child.amount2,
+                    "tax_amount": child.amount3,
                     "issued_at": child.at,
                     "file_url": child.text,
                     "files": [],
+                    "lines": [],
+                }
+            )
+        elif child.part == 4:
+            lines[(child.request_id, child.name)].append(
+                {
+                    "item_name": child.name2,
+                    "tax_category_code": child.name3,
+                    "tax_rate": child.name4,
+                    "amount": child.amount,
+                    "amount_excluding_tax": child.amount2,
+                    "tax_amount": child.amount3,
                 }
             )
         else:
@@ -346,6 +457,9 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
     for (request_id, number), found in files.items():
         invoice = next(item for item in children[request_id].invoices if item["number"] == number)
         invoice["files"] = sorted(found, key=lambda file: _FORMAT_ORDER[file["format"]])
+    for (request_id, number), found in lines.items():
+        invoice = next(item for item in children[request_id].invoices if item["number"] == number)
+        invoice["lines"] = found
     return to_outs([request], children, role)[0]
 
 

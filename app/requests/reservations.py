@@ -44,11 +44,22 @@ from app.cards.models import StoredValueCard
 from app.cards.service import card_no_label
 from app.core.errors import Conflict, NotFound
 from app.requests.models import InvoiceRequestItem
+from app.sellers.models import Seller
+from app.sellers.service import SellerFields, seller_snapshot
+from app.sellers.terms import TaxTerms
 
 
 class ItemNotInvoiceable(Conflict):
     code = "item_not_invoiceable"
     detail = "Nothing is left to invoice on some of the selected items."
+
+
+TaxGroup = tuple[uuid.UUID, str, str]  # (seller_id, tax_rate, tax_category_code)
+
+
+def tax_group(terms: TaxTerms) -> TaxGroup:
+    """What the deficit is kept and settled by: the seller, the rate and the tax category code."""
+    return (terms.seller_id, terms.tax_rate, terms.tax_category_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,7 @@ class Line:
     # Positive: invoiced by this request. Negative: settles an earlier over-invoiced amount.
     amount: int
     reference: str  # the bill's period or the card's number (ItemOut.period / card_no)
+    terms: TaxTerms
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,28 +83,41 @@ class Item:
     invoiceable: int
     over_invoiced: int
     reference: str  # the bill's period or the card's number
+    terms: TaxTerms
 
 
 @dataclass(frozen=True, slots=True)
 class Locked:
-    """The account's selected and over-invoiced items, locked, with their amounts as read then."""
+    """The account's selected and over-invoiced items, locked, with their amounts as read then, and
+    the sellers of the selected ones (their snapshots)."""
 
     bills: dict[uuid.UUID, Item]
     cards: dict[uuid.UUID, Item]
+    sellers: dict[uuid.UUID, dict[str, Any]]
 
     def lines(self, bill_ids: Sequence[uuid.UUID], card_ids: Sequence[uuid.UUID]) -> list[Line]:
         """One positive line per selected item (in the order given; an exhausted item gets a line of
-        zero, for the caller to refuse), then one negative line per over-invoiced item, bills then
+        zero, for the caller to refuse), then one negative line per over-invoiced item of the tax
+        groups the selected items are in (only those: the deficit is kept per tax group), bills then
         cards in id order."""
+        chosen = [*(self.bills[i] for i in bill_ids), *(self.cards[i] for i in card_ids)]
         selected = [
-            Line(item.kind, item.id, item.label, item.invoiceable, item.reference)
-            for item in [*(self.bills[i] for i in bill_ids), *(self.cards[i] for i in card_ids)]
+            Line(item.kind, item.id, item.label, item.invoiceable, item.reference, item.terms)
+            for item in chosen
         ]
+        groups = {tax_group(item.terms) for item in chosen}
         settling = [
-            Line(item.kind, item.id, settlement_label(item.label), -item.over_invoiced, item.reference)
+            Line(
+                item.kind,
+                item.id,
+                settlement_label(item.label),
+                -item.over_invoiced,
+                item.reference,
+                item.terms,
+            )
             for found in (self.bills, self.cards)
             for item in sorted(found.values(), key=lambda item: item.id)
-            if item.over_invoiced > 0
+            if item.over_invoiced > 0 and tax_group(item.terms) in groups
         ]
         return selected + settling
 
@@ -135,6 +160,10 @@ def _locking(
             reference.label("reference"),
             model.invoiceable_amount.label("invoiceable"),
             model.over_invoiced_amount.label("over_invoiced"),
+            model.seller_id,
+            model.tax_rate,
+            model.tax_category_code,
+            model.item_name,
         )
         .where(found)
         .order_by(model.id)
@@ -143,8 +172,20 @@ def _locking(
     )
 
 
+_SELLER_COLUMNS = (
+    Seller.name.label("seller_name"),
+    Seller.taxpayer_id.label("seller_taxpayer_id"),
+    Seller.address.label("seller_address"),
+    Seller.phone.label("seller_phone"),
+    Seller.bank_name.label("seller_bank_name"),
+    Seller.bank_account.label("seller_bank_account"),
+    Seller.max_invoice_amount.label("seller_max_invoice_amount"),
+)
+
+
 def _all_columns(subquery: Subquery) -> Select[Any]:
-    return select(*subquery.c)
+    """The locked rows with their seller (for the request's snapshot: no statement of its own)."""
+    return select(*subquery.c, *_SELLER_COLUMNS).join(Seller, Seller.id == subquery.c.seller_id)
 
 
 def _lock_items(dialect: str) -> CompoundSelect[Any]:
@@ -188,14 +229,35 @@ async def lock_items(
         "settle": deficit > 0,
     }
     found: dict[str, dict[uuid.UUID, Item]] = {"bill": {}, "stored_value_card": {}}
-    for kind, item_id, reference, invoiceable, over in await connection.execute(statement, values):
-        found[kind][item_id] = Item(kind, item_id, _LABELS[kind](reference), invoiceable, over, reference)
+    sellers: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in await connection.execute(statement, values):
+        terms = TaxTerms(row.seller_id, row.tax_rate, row.tax_category_code, row.item_name)
+        found[row.kind][row.id] = Item(
+            row.kind,
+            row.id,
+            _LABELS[row.kind](row.reference),
+            row.invoiceable,
+            row.over_invoiced,
+            row.reference,
+            terms,
+        )
+        if row.seller_id not in sellers:
+            seller = SellerFields(
+                name=row.seller_name,
+                taxpayer_id=row.seller_taxpayer_id,
+                address=row.seller_address,
+                phone=row.seller_phone,
+                bank_name=row.seller_bank_name,
+                bank_account=row.seller_bank_account,
+                max_invoice_amount=row.seller_max_invoice_amount,
+            )
+            sellers[row.seller_id] = seller_snapshot(row.seller_id, seller)
     bills, cards = found["bill"], found["stored_value_card"]
     for ids, items, what in ((bill_ids, bills, "bill"), (card_ids, cards, "stored-value card")):
         for item_id in ids:
             if item_id not in items:
                 raise NotFound(f"No such {what}: {item_id}.")
-    return Locked(bills=bills, cards=cards)
+    return Locked(bills=bills, cards=cards, sellers=sellers)
 
 
 # Every item a new request touches ends at requested = base: a selected one takes all that was left,

@@ -12,12 +12,14 @@ from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import VISIBLE, Email, Text
 from app.profiles.rules import InvoiceType
+from app.requests.draft import MAX_DRAFT_INVOICES
 from app.requests.states import Move, Status
+from app.sellers.terms import TaxRate
 
 # Bounds that keep a hostile body cheap to refuse; the product limits (at most 500 items, no
 # duplicates, something selected) are checked by the service so refusals keep their order.
 MAX_LISTED_IDS = 1000
-MAX_INVOICES = 100
+MAX_INVOICES = MAX_DRAFT_INVOICES  # one issue takes as many invoices as a draft may have
 
 # Ids are UUIDs: any other string names nothing (404), as would an unknown UUID.
 IdIn = Annotated[
@@ -106,7 +108,10 @@ class IssueIn(RequestModel):
     invoices: list[InvoiceIn] = Field(
         min_length=1,
         max_length=MAX_INVOICES,
-        description="One or more invoices whose amounts sum to the request's amount",
+        description="One or more invoices whose amounts sum to the request's amount; the draft's lines "
+        "are cut, in order, at these amounts. Each at most the seller's `max_invoice_amount` (422 "
+        "`invoice_limit_exceeded`); digital types (`digital_special`, `digital_ordinary`) are numbered "
+        "with 20 digits (422)",
     )
 
 
@@ -137,6 +142,47 @@ class ItemOut(ResponseModel):
         description="What this request invoices of the item; negative on a line that settles an "
         "amount over-invoiced earlier (the label says so)"
     )
+    seller_id: Id = Field(description="The item's seller (the request's: one seller per request)")
+    tax_rate: TaxRate
+    tax_category_code: str = Field(description="The 19-digit tax category code (税收分类编码)")
+    item_name: str = Field(description="The name its invoice line carries")
+
+
+class SellerSnapshotOut(ResponseModel):
+    """The seller as it was when the request was made."""
+
+    id: Id
+    name: str
+    taxpayer_id: str
+    address: str
+    phone: str
+    bank_name: str
+    bank_account: str
+    max_invoice_amount: MoneyOut | None = Field(description="The largest amount of one invoice; null: none")
+
+
+class InvoiceLineOut(ResponseModel):
+    item_name: str
+    tax_category_code: str
+    tax_rate: TaxRate
+    amount: MoneyOut = Field(description="Tax-inclusive")
+    amount_excluding_tax: MoneyOut = Field(description="amount - tax_amount")
+    tax_amount: MoneyOut = Field(description="round_half_up(amount * rate / (1 + rate)), in fen")
+
+
+class DraftInvoiceOut(ResponseModel):
+    amount: MoneyOut = Field(description="Tax-inclusive: the sum of its lines")
+    amount_excluding_tax: MoneyOut = Field(description="The sum of its lines' amounts excluding tax")
+    tax_amount: MoneyOut = Field(description="The sum of its lines' tax (never a tax on the total)")
+    lines: list[InvoiceLineOut]
+
+
+class DraftOut(ResponseModel):
+    """The invoices issuing will produce (docs/MONEY.md): the lines grouped by item name, code and
+    rate in order of first appearance, filled into invoices of at most the seller's
+    `max_invoice_amount` (a line that does not fit is cut and continues on the next), taxed per line."""
+
+    invoices: list[DraftInvoiceOut]
 
 
 class ProfileSnapshotOut(ResponseModel):
@@ -178,7 +224,10 @@ class InvoiceFileOut(ResponseModel):
 
 class InvoiceOut(ResponseModel):
     number: str
-    amount: MoneyOut
+    amount: MoneyOut = Field(description="Tax-inclusive: the sum of its lines")
+    amount_excluding_tax: MoneyOut = Field(description="The sum of its lines' amounts excluding tax")
+    tax_amount: MoneyOut = Field(description="The sum of its lines' tax")
+    lines: list[InvoiceLineOut] = Field(description="The draft's lines as issuing cut them; never changed")
     issued_at: Timestamp
     file_url: str | None
     files: list[InvoiceFileOut] = Field(description="Uploaded files, in the order pdf, ofd, xml")
@@ -231,6 +280,8 @@ class InvoiceRequestOut(ResponseModel):
     items: list[ItemOut]
     profile: ProfileSnapshotOut
     address: AddressSnapshotOut
+    seller: SellerSnapshotOut
+    draft: DraftOut
     remark: str | None
     carrier: str | None
     tracking_number: str | None
@@ -266,7 +317,8 @@ class InvoiceRequestSummary(ResponseModel):
     status: Status
     amount: MoneyOut = Field(description="The sum of all lines: what finance invoices")
     invoice_type: InvoiceType = Field(
-        description="`electronic_ordinary` is delivered by email, the VAT types on paper"
+        description="`electronic_ordinary`, `digital_special` and `digital_ordinary` are delivered by "
+        "email, `vat_ordinary` and `vat_special` on paper"
     )
     title: str = Field(description="The invoice header: the title of the profile snapshot")
     remark: str | None

@@ -43,6 +43,10 @@ async def test_new_period_is_created_then_replaced(client: httpx.AsyncClient, ap
         "requested_amount",
         "invoiceable_amount",
         "over_invoiced_amount",
+        "seller_id",
+        "tax_rate",
+        "tax_category_code",
+        "item_name",
         "created_at",
         "updated_at",
     }

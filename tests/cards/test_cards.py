@@ -44,6 +44,10 @@ async def test_billing_records_a_purchase(client: httpx.AsyncClient, api: Api) -
         "requested_amount",
         "invoiceable_amount",
         "over_invoiced_amount",
+        "seller_id",
+        "tax_rate",
+        "tax_category_code",
+        "item_name",
         "created_at",
     }
     assert body["refunded_amount"] == body["over_invoiced_amount"] == "0.00"

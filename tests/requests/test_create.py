@@ -37,7 +37,10 @@ async def test_request_takes_whole_invoiceable_amounts_and_starts_pending(
     assert body["remark"] == "Before month end"
     assert body["account_id"] == ready.customer.account_id
     # `label` is English; `period` / `card_no` let a client word the line in its own language.
-    assert body["items"] == [
+    terms = ("seller_id", "tax_rate", "tax_category_code", "item_name")
+    default_terms = (body["seller"]["id"], "0.06", "3040201000000000000", "*信息技术服务*云服务费")
+    assert all(tuple(item[name] for name in terms) == default_terms for item in body["items"])
+    assert [{k: v for k, v in item.items() if k not in terms} for item in body["items"]] == [
         {
             "kind": "bill",
             "id": ready.bills[0]["id"],

@@ -1,0 +1,1 @@
+"""Sellers: the issuing entities, and the tax terms every invoiceable item carries."""
