@@ -221,3 +221,14 @@ async def in_active_request(session: AsyncSession, kind: str, item_id: uuid.UUID
         )
     )
     return bool((await session.execute(statement)).scalar())
+
+
+# The bills with a line in an active request (add a filter on `ITEM_LINE.c.bill_id`): the batch
+# upsert asks it for all of a call's bills at once, as `in_active_request` asks for one.
+ITEM_LINE = _LINE
+ACTIVE_BILL_LINES = (
+    select(_LINE.c.bill_id)
+    .select_from(_LINE.join(_REQUEST, _REQUEST.c.id == _LINE.c.request_id))
+    .where(_REQUEST.c.status.not_in(_RELEASED))
+    .distinct()
+)

@@ -8,9 +8,11 @@ bad bill fails alone. The work is a fixed number of statements however many bill
    two batches, or a batch and any single change, never deadlock and every account's events keep
    their feed order;
 2. read the accounts' bills of the call's periods, locked;
-3. decide each bill in Python, in the call's order (a period named twice is amended by the later
+3. read the sellers the call names (and the default one), and which of the bills whose tax terms
+   change have an amount in an active request (`tax_terms_locked`);
+4. decide each bill in Python, in the call's order (a period named twice is amended by the later
    entry, as two PUTs in a row would be);
-4. insert the new bills, update the changed ones, move the deficits, and write one
+5. insert the new bills, update the changed ones, move the deficits, and write one
    `account.invoice_deficit_changed` per bill that moved it (with the account's running deficit,
    as the PUTs one by one would have written) — one executemany each.
 """
@@ -31,6 +33,9 @@ from app.bills.service import BillAmounts
 from app.core.clock import utcnow
 from app.core.ids import try_parse_id
 from app.events import service as events
+from app.sellers.models import Seller
+from app.sellers.service import TaxTermsLocked, TermDefaults
+from app.sellers.terms import TaxTerms, TermsIn, terms_columns
 
 MAX_BATCH = 1000
 
@@ -42,6 +47,7 @@ class BatchBill:
     account_id: str  # as sent: an id that is not a UUID names no account (404), like the PUT's path
     period: str
     amounts: BillAmounts
+    terms: TermsIn = field(default_factory=TermsIn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +77,9 @@ class _State:
     id: uuid.UUID
     requested: int
     amounts: BillAmounts
-    stored: BillAmounts | None  # None: created by this call
+    terms: TaxTerms
+    stored: tuple[BillAmounts, TaxTerms] | None  # None: created by this call
+    locked: bool = False  # an amount of it is in an active request: its tax terms are fixed
     changed: bool = False
 
 
@@ -120,6 +128,10 @@ _BILLS = (
         Bill.cash_amount,
         Bill.voucher_amount,
         Bill.stored_value_card_amount,
+        Bill.seller_id,
+        Bill.tax_rate,
+        Bill.tax_category_code,
+        Bill.item_name,
     )
     .where(
         Bill.account_id.in_(bindparam("account_ids", expanding=True)),
@@ -136,6 +148,10 @@ _UPDATE_BILL = (
         cash_amount=bindparam("cash_amount"),
         voucher_amount=bindparam("voucher_amount"),
         stored_value_card_amount=bindparam("stored_value_card_amount"),
+        seller_id=bindparam("seller_id"),
+        tax_rate=bindparam("tax_rate"),
+        tax_category_code=bindparam("tax_category_code"),
+        item_name=bindparam("item_name"),
         updated_at=bindparam("now"),
     )
 )
@@ -163,9 +179,41 @@ def _invalid(bill: BatchBill, position: int) -> BatchResult | None:
     )
 
 
-def _not_found(bill: BatchBill) -> BatchResult:
+def _refused(bill: BatchBill, code: str, detail: str, field_name: str | None = None) -> BatchResult:
+    errors = None if field_name is None else [{"field": field_name, "message": detail}]
     return BatchResult(
-        account_id=bill.account_id, period=bill.period, ok=False, code="not_found", detail="No such account."
+        account_id=bill.account_id, period=bill.period, ok=False, code=code, detail=detail, errors=errors
+    )
+
+
+# The sellers a call names (by id) and the default seller, by one statement.
+_SELLERS = select(Seller.id, Seller.is_default).where(
+    (Seller.id.in_(bindparam("seller_ids", expanding=True))) | Seller.is_default.is_(True)
+)
+# Which of the given bills have a line in an active request (their tax terms are fixed).
+_LOCKED_BILLS = ledger.ACTIVE_BILL_LINES.where(
+    ledger.ITEM_LINE.c.bill_id.in_(bindparam("bill_ids", expanding=True))
+)
+
+
+async def _sellers(
+    session: AsyncSession, bills: Sequence[BatchBill]
+) -> tuple[set[uuid.UUID], uuid.UUID | None]:
+    """The known sellers among those the call names, and the default seller."""
+    named = {parsed for bill in bills if (parsed := try_parse_id(bill.terms.seller_id or "")) is not None}
+    connection = await session.connection()
+    rows = (await connection.execute(_SELLERS, {"seller_ids": sorted(named)})).all()
+    default = next((row.id for row in rows if row.is_default), None)
+    return {row.id for row in rows}, default
+
+
+def _terms(given: TermsIn, seller_id: uuid.UUID, base: TaxTerms) -> TaxTerms:
+    """What the bill is invoiced as: what is given, else what it has (or the defaults)."""
+    return TaxTerms(
+        seller_id=seller_id,
+        tax_rate=given.tax_rate or base.tax_rate,
+        tax_category_code=given.tax_category_code or base.tax_category_code,
+        item_name=given.item_name or base.item_name,
     )
 
 
@@ -184,7 +232,9 @@ async def _lock_accounts(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uu
     return {row[0]: _Account(deficit=row[1]) for row in rows}
 
 
-async def upsert_bills(session: AsyncSession, bills: Sequence[BatchBill]) -> list[BatchResult]:
+async def upsert_bills(
+    session: AsyncSession, bills: Sequence[BatchBill], defaults: TermDefaults
+) -> list[BatchResult]:
     """Create or amend every bill of the call; one result per bill, in order."""
     results: list[BatchResult | None] = [_invalid(bill, n) for n, bill in enumerate(bills)]
     parsed = [try_parse_id(bill.account_id) for bill in bills]
@@ -201,9 +251,24 @@ async def upsert_bills(session: AsyncSession, bills: Sequence[BatchBill]) -> lis
                 voucher_amount=row.voucher_amount,
                 stored_value_card_amount=row.stored_value_card_amount,
             )
+            terms = TaxTerms(row.seller_id, row.tax_rate, row.tax_category_code, row.item_name)
             accounts[row.account_id].bills[row.period] = _State(
-                id=row.id, requested=row.requested_amount, amounts=amounts, stored=amounts
+                id=row.id,
+                requested=row.requested_amount,
+                amounts=amounts,
+                terms=terms,
+                stored=(amounts, terms),
             )
+        kept = [held for owner in accounts.values() for held in owner.bills.values()]
+        if kept:
+            ids = [held.id for held in kept]
+            locked = set((await connection.execute(_LOCKED_BILLS, {"bill_ids": ids})).scalars())
+            for held in kept:
+                held.locked = held.id in locked
+    sellers, default_seller = await _sellers(session, bills)
+    fresh = TaxTerms(
+        default_seller or uuid.UUID(int=0), defaults.tax_rate, defaults.tax_category_code, defaults.item_name
+    )
 
     deficit_events: list[tuple[uuid.UUID, str, dict[str, Any]]] = []
     deltas: dict[uuid.UUID, int] = {}
@@ -213,25 +278,43 @@ async def upsert_bills(session: AsyncSession, bills: Sequence[BatchBill]) -> lis
         account_id = parsed[n]
         account = accounts.get(account_id) if account_id is not None else None
         if account is None or account_id is None:
-            results[n] = _not_found(bill)
+            results[n] = _refused(bill, "not_found", "No such account.")
+            continue
+        given = bill.terms
+        seller_id = try_parse_id(given.seller_id) if given.seller_id is not None else None
+        if given.seller_id is not None and seller_id not in sellers:
+            field_name = f"body.bills.{n}.seller_id"
+            results[n] = _refused(bill, "not_found", f"No such seller: {given.seller_id}.", field_name)
             continue
         state = account.bills.get(bill.period)
         if state is None:
-            state = _State(id=uuid.uuid4(), requested=0, amounts=bill.amounts, stored=None, changed=True)
+            if seller_id is None and default_seller is None:
+                results[n] = _refused(bill, "not_found", "No default seller: run `invoicing migrate`.")
+                continue
+            terms = _terms(given, seller_id or fresh.seller_id, fresh)
+            state = _State(
+                id=uuid.uuid4(), requested=0, amounts=bill.amounts, terms=terms, stored=None, changed=True
+            )
             account.bills[bill.period] = state
             outcome: Outcome = "created"
-        elif state.amounts == bill.amounts:
-            outcome = "unchanged"
         else:
-            over_before = _over_invoiced(state)
-            state.amounts = bill.amounts
-            state.changed = True
-            delta = _over_invoiced(state) - over_before
-            if delta:
-                account.deficit += delta
-                deltas[account_id] = deltas.get(account_id, 0) + delta
-                deficit_events.append((account_id, *ledger.deficit_changed(account_id, account.deficit)))
-            outcome = "updated"
+            terms = _terms(given, seller_id or state.terms.seller_id, state.terms)
+            if terms != state.terms and state.locked:
+                results[n] = _refused(bill, TaxTermsLocked.code, TaxTermsLocked.detail)
+                continue
+            if state.amounts == bill.amounts and terms == state.terms:
+                outcome = "unchanged"
+            else:
+                over_before = _over_invoiced(state)
+                state.amounts = bill.amounts
+                state.terms = terms
+                state.changed = True
+                delta = _over_invoiced(state) - over_before
+                if delta:
+                    account.deficit += delta
+                    deltas[account_id] = deltas.get(account_id, 0) + delta
+                    deficit_events.append((account_id, *ledger.deficit_changed(account_id, account.deficit)))
+                outcome = "updated"
         results[n] = BatchResult(
             account_id=bill.account_id, period=bill.period, ok=True, status=outcome, id=state.id
         )
@@ -258,6 +341,7 @@ async def _write(
                 "cash_amount": state.amounts.cash_amount,
                 "voucher_amount": state.amounts.voucher_amount,
                 "stored_value_card_amount": state.amounts.stored_value_card_amount,
+                **terms_columns(state.terms),
             }
             if state.stored is None:
                 created.append(
@@ -271,7 +355,7 @@ async def _write(
                         **columns,
                     }
                 )
-            elif state.amounts != state.stored:
+            elif (state.amounts, state.terms) != state.stored:
                 updated.append({"bill_id": state.id, "now": now, **columns})
     connection = await session.connection()
     if created:

@@ -78,11 +78,14 @@ async def upsert_bill(
         "with the same rules, deficit changes and events, in the order sent (a period sent twice is "
         "amended by the later entry). One bad bill fails alone: its result carries the `code` (and "
         "`errors`) a single PUT would answer; the others are written. `status` says whether the bill "
-        "was `created`, `updated`, or `unchanged` (the same amounts again)."
+        "was `created`, `updated`, or `unchanged` (the same amounts and tax terms again). Tax terms "
+        "left out keep the bill's (a new bill's: the defaults and the default seller); an unknown "
+        "seller fails the bill with `not_found`, changed terms of a bill in an active request with "
+        "`tax_terms_locked`."
     ),
     responses=problems(422),
 )
-async def upsert_bills(body: BillBatch, session: Session, _auth: Billing) -> BillBatchOut:
+async def upsert_bills(body: BillBatch, request: Request, session: Session, _auth: Billing) -> BillBatchOut:
     bills = [
         batch.BatchBill(
             account_id=item.account_id,
@@ -93,10 +96,11 @@ async def upsert_bills(body: BillBatch, session: Session, _auth: Billing) -> Bil
                 voucher_amount=item.voucher_amount,
                 stored_value_card_amount=item.stored_value_card_amount,
             ),
+            terms=item.terms(),
         )
         for item in body.bills
     ]
-    results = await batch.upsert_bills(session, bills)
+    results = await batch.upsert_bills(session, bills, term_defaults(request.app.state.settings))
     return BillBatchOut.model_validate({"results": [batch.as_dict(result) for result in results]})
 
 

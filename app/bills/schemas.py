@@ -7,6 +7,7 @@ from pydantic import Field
 from app.core.clock import Timestamp
 from app.core.ids import Id
 from app.core.money import MoneyOut, NonNegativeMoneyIn
+from app.core.schemas import RequestModel, ResponseModel
 from app.sellers.schemas import TaxTermsFields, TaxTermsOut
 
 # A calendar month, YYYY-MM with month 01-12; ASCII digits only (\d would admit other scripts).

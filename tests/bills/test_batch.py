@@ -11,7 +11,9 @@ from fastapi import FastAPI
 
 from tests.bills.test_upsert import amounts
 from tests.factories import Api, force_requested_amount, make_bill
+from tests.requests.helpers import create, ready_customer
 from tests.requests.test_queries import counted_statements
+from tests.sellers.helpers import default_seller, make_seller
 
 
 def entry(
@@ -211,3 +213,38 @@ async def test_overlapping_batches_in_opposite_orders_never_deadlock(
         assert {r["status"] for r in first + second} <= {"created", "updated"}
     stored = await bills_of(client, api, accounts[0])
     assert set(stored) == {f"2026-{n + 1:02d}" for n in range(rounds)}
+
+
+async def test_tax_terms_follow_the_single_puts_rules(client: httpx.AsyncClient, api: Api) -> None:
+    """Given terms are kept, left-out ones keep the bill's (a new bill's: the defaults and the default
+    seller); an unknown seller and changed terms of a requested bill fail those bills alone."""
+    ready = await ready_customer(api, bills=1)
+    account_id = ready.customer.account_id
+    requested = ready.bills[0]
+    other = await make_seller(api)
+    default = await default_seller(api)
+    await create(client, ready)  # the requested bill's terms are now fixed
+    results = await batch(
+        client,
+        api,
+        [
+            entry(account_id, "2025-01", "10.00"),
+            {**entry(account_id, "2025-02", "10.00"), "seller_id": other["id"], "tax_rate": "0.13"},
+            {**entry(account_id, "2025-03", "10.00"), "seller_id": str(uuid.uuid4())},
+            {**entry(account_id, requested["period"], requested["cash_amount"]), "tax_rate": "0.13"},
+            {**entry(account_id, requested["period"], "90.00"), "tax_rate": "0.06"},  # same terms: fine
+            {**entry(account_id, "2025-01", "10.00"), "item_name": "*信息技术服务*云主机"},
+        ],
+    )
+    assert [r["ok"] for r in results] == [True, True, False, False, True, True]
+    assert [r["status"] for r in results] == ["created", "created", None, None, "updated", "updated"]
+    assert results[2]["code"] == "not_found"
+    assert results[2]["errors"][0]["field"] == "body.bills.2.seller_id"
+    assert results[3]["code"] == "tax_terms_locked"
+    stored = await bills_of(client, api, account_id)
+    assert "2025-03" not in stored
+    assert (stored["2025-01"]["seller_id"], stored["2025-01"]["tax_rate"]) == (default["id"], "0.06")
+    assert stored["2025-01"]["item_name"] == "*信息技术服务*云主机"
+    assert (stored["2025-02"]["seller_id"], stored["2025-02"]["tax_rate"]) == (other["id"], "0.13")
+    kept = stored[requested["period"]]
+    assert (kept["tax_rate"], kept["cash_amount"], kept["over_invoiced_amount"]) == ("0.06", "90.00", "10.00")
