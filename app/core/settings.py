@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     mail_dir: str = Field(
         default="./mail", description="Where messages are written as .eml files when no SMTP URL is set"
     )
+    pdf_font_path: Path | None = Field(
+        default=None,
+        description="The CJK font (.ttf/.otf/.ttc) invoice PDFs are set in; unset: the first found of "
+        "Debian's fonts-wqy-microhei, fonts-wqy-zenhei, fonts-arphic-uming, fonts-droid-fallback, "
+        "fonts-noto-cjk",
+    )
     auto_invoicing_day: int = Field(
         default=8,
         ge=1,

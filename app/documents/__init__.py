@@ -1,0 +1,23 @@
+"""The invoice document: what an invoice says (seller, buyer, lines, totals) and its renderings —
+the amount in Chinese capitals, the PDF (draft preview or issued invoice) and the XML. Pure: no
+database, no HTTP. See docs/DOCUMENTS.md."""
+
+from app.documents.capitals import to_chinese_capitals
+from app.documents.document import INVOICE_TITLES, DocumentLine, InvoiceDocument, Party
+from app.documents.fonts import FontNotFound, find_cjk_font
+from app.documents.pdf import PREVIEW_MARK, render_draft_preview, render_invoice
+from app.documents.xml import render_invoice_xml
+
+__all__ = [
+    "INVOICE_TITLES",
+    "PREVIEW_MARK",
+    "DocumentLine",
+    "FontNotFound",
+    "InvoiceDocument",
+    "Party",
+    "find_cjk_font",
+    "render_draft_preview",
+    "render_invoice",
+    "render_invoice_xml",
+    "to_chinese_capitals",
+]
