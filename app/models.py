@@ -18,6 +18,7 @@ from app.requests.models import (
     InvoiceRequestItem,
 )
 from app.requests.storage import FileBlob
+from app.taxplatform.models import SandboxFault, SandboxInvoice, SandboxSequence
 from app.webhooks.models import WebhookDelivery, WebhookDeliveryTotal, WebhookEndpoint
 from app.worker.models import Job
 
@@ -40,6 +41,9 @@ __all__ = [
     "InvoiceRequestItem",
     "Job",
     "MailingAddress",
+    "SandboxFault",
+    "SandboxInvoice",
+    "SandboxSequence",
     "StoredValueCard",
     "StoredValueCardRefund",
     "WebhookDelivery",

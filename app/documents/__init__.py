@@ -3,6 +3,7 @@ the amount in Chinese capitals, the PDF (draft preview or issued invoice) and th
 database, no HTTP. See docs/DOCUMENTS.md."""
 
 from app.documents.capitals import to_chinese_capitals
+from app.documents.codec import document_from_dict, document_to_dict, fingerprint
 from app.documents.document import INVOICE_TITLES, DocumentLine, InvoiceDocument, Party
 from app.documents.fonts import FontNotFound, find_cjk_font
 from app.documents.pdf import PREVIEW_MARK, render_draft_preview, render_invoice
@@ -15,7 +16,10 @@ __all__ = [
     "FontNotFound",
     "InvoiceDocument",
     "Party",
+    "document_from_dict",
+    "document_to_dict",
     "find_cjk_font",
+    "fingerprint",
     "render_draft_preview",
     "render_invoice",
     "render_invoice_xml",

@@ -37,3 +37,16 @@ def test_a_line_whose_figures_do_not_add_up_is_refused() -> None:
 def test_a_naive_issue_time_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         issued(issued_at=datetime(2026, 12, 3, 12, 0))
+
+
+def test_a_document_survives_json_and_its_fingerprint_names_its_content() -> None:
+    import json
+
+    from app.documents import document_from_dict, document_to_dict, fingerprint
+
+    for doc in (draft(), issued(issuer_name="张三", blue_number="26332000000000000001")):
+        data = json.loads(json.dumps(document_to_dict(doc)))
+        assert document_from_dict(data) == doc
+        assert fingerprint(document_from_dict(data)) == fingerprint(doc)
+    assert fingerprint(draft()) != fingerprint(draft(remark="x"))
+    assert fingerprint(draft()) != fingerprint(draft(lines=LINES[:1]))
