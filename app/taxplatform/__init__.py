@@ -6,6 +6,7 @@ from app.core.database import Database
 from app.core.settings import Settings
 from app.taxplatform.provider import (
     Accepted,
+    BuyerUsage,
     FileFormat,
     Issued,
     MalformedAnswer,
@@ -33,6 +34,7 @@ def build_provider(settings: Settings, database: Database) -> TaxPlatformProvide
 
 __all__ = [
     "Accepted",
+    "BuyerUsage",
     "Fault",
     "FileFormat",
     "Issued",

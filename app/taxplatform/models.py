@@ -51,6 +51,8 @@ class SandboxInvoice(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The earliest time a query answers issued (INVOICING_TAX_SANDBOX_DELAY_SECONDS after submit).
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the buyer did with it (none | deducted | booked): set by the sandbox's control.
+    buyer_usage: Mapped[str] = mapped_column(String(16), default="none")
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     xml: Mapped[bytes | None] = mapped_column(LargeBinary)
 
@@ -62,6 +64,7 @@ class SandboxInvoice(Base):
         ),
         CheckConstraint("status <> 'refused' OR refusal_code IS NOT NULL", name="refused"),
         CheckConstraint("kind = 'blue' OR blue_number IS NOT NULL", name="red_has_blue"),
+        CheckConstraint("buyer_usage IN ('none', 'deducted', 'booked')", name="buyer_usage"),
         Index("ix_tax_sandbox_invoice_seller_taxpayer_id", "seller_taxpayer_id"),
     )
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from app.documents import DocumentLine, InvoiceDocument
 
@@ -70,6 +70,9 @@ class Refused:
 
 
 QueryResult = Pending | Issued | Refused
+# What the buyer has done with a blue invoice (SPEC §7): nothing, used it for input-tax deduction
+# (用途确认), or booked it (入账确认). Anything but `none` means a red letter needs the buyer's consent.
+BuyerUsage = Literal["none", "deducted", "booked"]
 
 
 class ProviderError(Exception):
@@ -125,6 +128,9 @@ class TaxPlatformProvider(Protocol):
     - `red_letter(serial, blue_number, document)` a red-letter invoice reversing the blue invoice
       `blue_number` in full: `document` mirrors the blue lines with every amount negated. Same
       answers as `submit`; its outcome is also read with `query(serial)`.
+    - `buyer_usage(seller_taxpayer_id, number)` what the buyer did with an issued blue invoice,
+      which decides whether a reversal needs the buyer's consent. Raises `TransientProviderError`,
+      or `UnknownSerial`-like `LookupError` for a number the platform did not issue.
     """
 
     name: str
@@ -136,3 +142,5 @@ class TaxPlatformProvider(Protocol):
     async def red_letter(
         self, serial: str, blue_number: str, document: InvoiceDocument
     ) -> Accepted | Refused: ...
+
+    async def buyer_usage(self, seller_taxpayer_id: str, number: str) -> BuyerUsage: ...

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +30,7 @@ from app.documents.formatting import CHINA_TIME
 from app.taxplatform.models import SandboxFault, SandboxInvoice, SandboxSequence
 from app.taxplatform.provider import (
     Accepted,
+    BuyerUsage,
     FileFormat,
     Issued,
     Pending,
@@ -161,7 +162,32 @@ class SandboxProvider:
             needs_files = row.status == "issued" and (row.pdf is None or row.xml is None)
             return _answer(row), document_from_dict(row.document) if needs_files else None
 
+    async def buyer_usage(self, seller_taxpayer_id: str, number: str) -> BuyerUsage:
+        await self._transient_fault("query", seller_taxpayer_id)
+        async with self._database.read_session() as session:
+            usage = await session.scalar(
+                select(SandboxInvoice.buyer_usage).where(
+                    SandboxInvoice.number == number,
+                    SandboxInvoice.kind == "blue",
+                    SandboxInvoice.seller_taxpayer_id == seller_taxpayer_id,
+                )
+            )
+        if usage is None:
+            raise LookupError(f"the sandbox issued no blue invoice {number} for {seller_taxpayer_id}")
+        return cast(BuyerUsage, usage)
+
     # --- the sandbox's controls --------------------------------------------------------------
+
+    async def set_buyer_usage(self, number: str, usage: BuyerUsage) -> None:
+        """Act as the buyer: deduct (用途确认) or book (入账确认) an issued blue invoice."""
+        async with self._database.write_session() as session, session.begin():
+            changed = await session.execute(
+                update(SandboxInvoice)
+                .where(SandboxInvoice.number == number, SandboxInvoice.kind == "blue")
+                .values(buyer_usage=usage)
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise LookupError(f"the sandbox issued no blue invoice {number}")
 
     async def inject_fault(self, fault: Fault) -> None:
         """Make the next `fault.times` matching calls refuse or fail (see SandboxFault)."""
@@ -248,6 +274,7 @@ class SandboxProvider:
                 document=document_to_dict(document),
                 fingerprint=print_,
                 status="pending",
+                buyer_usage="none",
                 blue_number=document.blue_number if kind == "red" else None,
                 reverses=document.blue_number if kind == "red" else None,
                 submitted_at=now,

@@ -65,12 +65,16 @@ def upgrade() -> None:
         sa.Column("refusal_message", sa.Text(), nullable=True),
         sa.Column("submitted_at", app.core.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ready_at", app.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("buyer_usage", sa.String(length=16), nullable=False),
         sa.Column("pdf", sa.LargeBinary(), nullable=True),
         sa.Column("xml", sa.LargeBinary(), nullable=True),
         sa.CheckConstraint(
             "kind = 'blue' OR blue_number IS NOT NULL", name=op.f("ck_tax_sandbox_invoice_red_has_blue")
         ),
         sa.CheckConstraint("kind IN ('blue', 'red')", name=op.f("ck_tax_sandbox_invoice_kind")),
+        sa.CheckConstraint(
+            "buyer_usage IN ('none', 'deducted', 'booked')", name=op.f("ck_tax_sandbox_invoice_buyer_usage")
+        ),
         sa.CheckConstraint(
             "status <> 'issued' OR (number IS NOT NULL AND issued_at IS NOT NULL)",
             name=op.f("ck_tax_sandbox_invoice_issued"),

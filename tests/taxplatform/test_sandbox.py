@@ -389,6 +389,20 @@ async def test_a_red_letter_must_mirror_an_issued_blue_invoice_of_its_seller(
     assert (await issued(sandbox, clock, retried)).blue_number == blue.number
 
 
+async def test_the_buyer_s_use_of_a_blue_invoice_is_reported(sandbox: SandboxProvider, clock: Clock) -> None:
+    seller = new_seller()
+    one = serial()
+    await sandbox.submit(one, document(seller))
+    blue = await issued(sandbox, clock, one)
+    assert await sandbox.buyer_usage(seller.taxpayer_id or "", blue.number) == "none"
+    await sandbox.set_buyer_usage(blue.number, "deducted")
+    assert await sandbox.buyer_usage(seller.taxpayer_id or "", blue.number) == "deducted"
+    with pytest.raises(LookupError):
+        await sandbox.buyer_usage(new_seller().taxpayer_id or "", blue.number)
+    with pytest.raises(LookupError):
+        await sandbox.set_buyer_usage("26339999999999999999", "booked")
+
+
 async def test_concurrent_callers_issue_each_serial_once_with_distinct_numbers(
     database: Database, clock: Clock
 ) -> None:
