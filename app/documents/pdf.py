@@ -1,6 +1,6 @@
 """Invoice PDFs (fpdf2, a CJK font): the draft preview of a request and the sandbox's issued invoice."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,10 +26,16 @@ _ALIGN = ("LEFT", "CENTER", "CENTER", "RIGHT", "RIGHT", "RIGHT")
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def render_draft_preview(doc: InvoiceDocument, *, font_path: Path | None = None) -> bytes:
-    """A PDF of a draft invoice (number and date may be unset), marked on every page as a preview
-    that is not an invoice."""
-    return _render(doc, preview=True, font_path=font_path)
+def render_draft_preview(
+    doc: InvoiceDocument | Sequence[InvoiceDocument], *, font_path: Path | None = None
+) -> bytes:
+    """A PDF of a draft — one invoice, or all the invoices a request's draft will produce, each from a
+    new page and numbered 第 i 张，共 n 张 — marked on every page as a preview that is not an invoice.
+    Number and date may be unset."""
+    docs = (doc,) if isinstance(doc, InvoiceDocument) else tuple(doc)
+    if not docs:
+        raise ValueError("a draft preview needs at least one invoice")
+    return _render(docs, preview=True, font_path=font_path)
 
 
 def render_invoice(doc: InvoiceDocument, *, font_path: Path | None = None) -> bytes:
@@ -38,7 +44,7 @@ def render_invoice(doc: InvoiceDocument, *, font_path: Path | None = None) -> by
     `doc.issued_at` must be set (ValueError otherwise)."""
     if doc.number is None or doc.issued_at is None:
         raise ValueError("an issued invoice needs its number and issued_at; use render_draft_preview")
-    return _render(doc, preview=False, font_path=font_path)
+    return _render((doc,), preview=False, font_path=font_path)
 
 
 class _InvoicePdf(FPDF):
@@ -71,33 +77,37 @@ class _InvoicePdf(FPDF):
         self.set_xy(self.l_margin, self.t_margin + 6)
 
 
-def _render(doc: InvoiceDocument, *, preview: bool, font_path: Path | None) -> bytes:
+def _render(docs: tuple[InvoiceDocument, ...], *, preview: bool, font_path: Path | None) -> bytes:
     font = find_cjk_font(font_path)
+    first = docs[0]
     pdf = _InvoicePdf(preview)
     pdf.add_font(_FONT, fname=str(font.path), collection_font_number=font.face)
     pdf.set_margins(12, 10, 12)
     pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.set_title(f"{doc.title} {doc.number}" if doc.number else f"{doc.title}（预览）")
-    pdf.set_author(doc.seller.name)
+    pdf.set_title(f"{first.title} {first.number}" if first.number else f"{first.title}（预览）")
+    pdf.set_author(first.seller.name)
     pdf.set_creator("invoicing")
     pdf.set_lang("zh-CN")
-    pdf.set_creation_date(doc.issued_at or _EPOCH)
+    pdf.set_creation_date(first.issued_at or _EPOCH)
     pdf.set_draw_color(*_RULE)
-    pdf.add_page()
-
-    _title(pdf, doc, preview)
-    _parties(pdf, doc.buyer, doc.seller)
-    _lines(pdf, doc.lines, doc)
-    _totals(pdf, doc)
-    _remark(pdf, doc)
+    for index, doc in enumerate(docs, start=1):
+        pdf.add_page()
+        _title(pdf, doc, preview, (index, len(docs)) if len(docs) > 1 else None)
+        _parties(pdf, doc.buyer, doc.seller)
+        _lines(pdf, doc.lines, doc)
+        _totals(pdf, doc)
+        _remark(pdf, doc)
     return bytes(pdf.output())
 
 
-def _title(pdf: FPDF, doc: InvoiceDocument, preview: bool) -> None:
+def _title(pdf: FPDF, doc: InvoiceDocument, preview: bool, place: tuple[int, int] | None) -> None:
     pdf.set_font(_FONT, size=18)
     pdf.set_text_color(*_RULE)
     pdf.cell(0, 10, doc.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_INK)
+    if place is not None:
+        pdf.set_font(_FONT, size=10)
+        pdf.cell(0, 5, f"第 {place[0]} 张，共 {place[1]} 张", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(_FONT, size=10)
     number = doc.number or ("（未开具）" if preview else "")
     date = china_date(doc.issued_at) if doc.issued_at else ("（未开具）" if preview else "")

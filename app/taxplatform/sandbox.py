@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, cast
+from pathlib import Path
+from typing import Literal, cast
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -100,7 +101,7 @@ class SandboxProvider:
         *,
         delay_seconds: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
-        font_path: Any = None,
+        font_path: Path | None = None,
     ) -> None:
         self._database = database
         self._delay = timedelta(seconds=delay_seconds)
@@ -110,16 +111,17 @@ class SandboxProvider:
     # --- the provider interface --------------------------------------------------------------
 
     async def submit(self, serial: str, document: InvoiceDocument) -> Accepted | Refused:
-        seller = await self._transient_fault("submit", document.seller.taxpayer_id)
-        refusal = _check_blue(document)
-        return await self._record(serial, document, kind="blue", seller=seller, refusal=refusal)
+        seller = document.seller.taxpayer_id or ""
+        await self._transient_fault("submit", seller)
+        return await self._record(serial, document, kind="blue", seller=seller, problem=_check_blue(document))
 
     async def red_letter(
         self, serial: str, blue_number: str, document: InvoiceDocument
     ) -> Accepted | Refused:
-        seller = await self._transient_fault("red_letter", document.seller.taxpayer_id)
+        seller = document.seller.taxpayer_id or ""
+        await self._transient_fault("red_letter", seller)
         document = replace(document, blue_number=blue_number)
-        return await self._record(serial, document, kind="red", seller=seller, refusal=None)
+        return await self._record(serial, document, kind="red", seller=seller, problem=None)
 
     async def query(self, serial: str) -> QueryResult:
         async with self._database.read_session() as session:
@@ -216,11 +218,10 @@ class SandboxProvider:
 
     # --- inside ------------------------------------------------------------------------------
 
-    async def _transient_fault(self, operation: Operation, seller: str | None) -> str:
-        """Raise if a `transient` fault is due for this call; return the seller's taxpayer id."""
+    async def _transient_fault(self, operation: Operation, seller: str) -> None:
+        """Raise if a `transient` fault is due for this call."""
         if await self._take_fault(("transient",), operation, seller) is not None:
             raise TransientProviderError(f"sandbox: {operation} timed out (injected fault)")
-        return seller or ""
 
     async def _take_fault(
         self, kinds: tuple[FaultKind, ...], operation: Operation, seller: str | None
@@ -235,14 +236,14 @@ class SandboxProvider:
         *,
         kind: Literal["blue", "red"],
         seller: str,
-        refusal: Refused | None,
+        problem: tuple[str, str] | None,
     ) -> Accepted | Refused:
         try:
-            return await self._record_once(serial, document, kind=kind, seller=seller, refusal=refusal)
+            return await self._record_once(serial, document, kind=kind, seller=seller, problem=problem)
         except IntegrityError:
             # A concurrent submission of the same serial (primary key) or of another red letter for
             # the same blue invoice (`reverses`) committed first: the second look sees it.
-            return await self._record_once(serial, document, kind=kind, seller=seller, refusal=refusal)
+            return await self._record_once(serial, document, kind=kind, seller=seller, problem=problem)
 
     async def _record_once(
         self,
@@ -251,7 +252,7 @@ class SandboxProvider:
         *,
         kind: Literal["blue", "red"],
         seller: str,
-        refusal: Refused | None,
+        problem: tuple[str, str] | None,
     ) -> Accepted | Refused:
         operation: Operation = "submit" if kind == "blue" else "red_letter"
         print_ = fingerprint(document)
@@ -262,10 +263,10 @@ class SandboxProvider:
                 if existing.fingerprint != print_ or existing.kind != kind:
                     raise SerialReused(serial)
                 return Accepted(serial)
-            if refusal is None and kind == "red":
-                refusal = await _check_red(session, document)
-            if refusal is not None:
-                return Refused(serial, refusal.code, refusal.message)  # refused at once: nothing kept
+            if problem is None and kind == "red":
+                problem = await _check_red(session, document)
+            if problem is not None:
+                return Refused(serial, *problem)  # refused at once: nothing kept
             now = self._clock()
             row = SandboxInvoice(
                 serial=serial,
@@ -374,12 +375,12 @@ def _answer(row: SandboxInvoice) -> QueryResult:
     )
 
 
-def _check_blue(document: InvoiceDocument) -> Refused | None:
-    """What the platform checks at once on a blue invoice (synchronous refusals)."""
+def _check_blue(document: InvoiceDocument) -> tuple[str, str] | None:
+    """What the platform checks at once on a blue invoice (synchronous refusals): (code, message)."""
     problem = _common_problem(document)
     if problem is None and document.amount <= 0:
         problem = ("invalid_document", "a blue invoice's total must be positive")
-    return Refused("", *problem) if problem else None
+    return problem
 
 
 def _common_problem(document: InvoiceDocument) -> tuple[str, str] | None:
@@ -397,10 +398,10 @@ def _common_problem(document: InvoiceDocument) -> tuple[str, str] | None:
     return None
 
 
-async def _check_red(session: AsyncSession, document: InvoiceDocument) -> Refused | None:
+async def _check_red(session: AsyncSession, document: InvoiceDocument) -> tuple[str, str] | None:
     """A red-letter invoice reverses an issued blue invoice of the same seller, in full, once."""
     if document.number is not None or document.issued_at is not None:
-        return Refused("", "invalid_document", "the platform assigns the number and the time")
+        return ("invalid_document", "the platform assigns the number and the time")
     blue = (
         await session.execute(
             select(SandboxInvoice).where(
@@ -409,12 +410,12 @@ async def _check_red(session: AsyncSession, document: InvoiceDocument) -> Refuse
         )
     ).scalar_one_or_none()
     if blue is None or blue.seller_taxpayer_id != document.seller.taxpayer_id:
-        return Refused("", "blue_invoice_not_found", f"no issued invoice {document.blue_number}")
+        return ("blue_invoice_not_found", f"no issued invoice {document.blue_number}")
     taken = (
         await session.execute(select(SandboxInvoice.serial).where(SandboxInvoice.reverses == blue.number))
     ).scalar_one_or_none()
     if taken is not None:
-        return Refused("", "blue_invoice_already_reversed", f"{blue.number} is already reversed")
+        return ("blue_invoice_already_reversed", f"{blue.number} is already reversed")
     expected = [
         (
             line["item_name"],
@@ -438,5 +439,5 @@ async def _check_red(session: AsyncSession, document: InvoiceDocument) -> Refuse
         for line in document.lines
     ]
     if given != expected:
-        return Refused("", "red_letter_mismatch", "a red-letter invoice negates every line of its blue one")
+        return ("red_letter_mismatch", "a red-letter invoice negates every line of its blue one")
     return None

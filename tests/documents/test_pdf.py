@@ -70,6 +70,20 @@ def test_an_issued_invoice_carries_its_number_date_and_no_preview_mark() -> None
     _assert_parties_lines_and_totals(text)
 
 
+def test_a_draft_of_several_invoices_is_one_preview_with_a_page_each() -> None:
+    first, second = draft(lines=LINES[:1]), draft(lines=LINES[1:])
+    pages = _pages(render_draft_preview([first, second]))
+    assert len(pages) == 2
+    assert "第 1 张，共 2 张" in pages[0] and "第 2 张，共 2 张" in pages[1]
+    assert all(PREVIEW_MARK in page for page in pages)
+    assert "1000.00" in _tokens(pages[0]) and "1000.00" not in _tokens(pages[1])
+    assert "1005.30" in _tokens(pages[1]) and "1005.30" not in _tokens(pages[0])
+    assert to_chinese_capitals(100000) in _tokens(pages[0])
+    assert to_chinese_capitals(100530) in _tokens(pages[1])
+    with pytest.raises(ValueError, match="at least one invoice"):
+        render_draft_preview([])
+
+
 def test_an_invoice_without_its_number_is_not_rendered_as_issued() -> None:
     with pytest.raises(ValueError, match="number and issued_at"):
         render_invoice(draft())
