@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -226,6 +226,13 @@ class SandboxProvider:
     async def _take_fault(
         self, kinds: tuple[FaultKind, ...], operation: Operation, seller: str | None
     ) -> SandboxFault | None:
+        # A read first: calls without a fault armed (nearly all) take no write transaction.
+        async with self._database.read_session() as session:
+            armed = await session.scalar(
+                select(SandboxFault.id).where(_applies(kinds, operation, seller)).limit(1)
+            )
+        if armed is None:
+            return None
         async with self._database.write_session() as session, session.begin():
             return await _take_fault_in(session, kinds, operation, seller)
 
@@ -307,18 +314,22 @@ async def _locked(session: AsyncSession, serial: str) -> SandboxInvoice | None:
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+def _applies(kinds: tuple[FaultKind, ...], operation: Operation, seller: str | None) -> ColumnElement[bool]:
+    return and_(
+        SandboxFault.kind.in_(kinds),
+        SandboxFault.remaining > 0,
+        or_(SandboxFault.operation.is_(None), SandboxFault.operation == operation),
+        or_(SandboxFault.seller_taxpayer_id.is_(None), SandboxFault.seller_taxpayer_id == seller),
+    )
+
+
 async def _take_fault_in(
     session: AsyncSession, kinds: tuple[FaultKind, ...], operation: Operation, seller: str | None
 ) -> SandboxFault | None:
     """Take one showing of the oldest fault of these kinds that applies to the call."""
     candidates = (
         select(SandboxFault)
-        .where(
-            SandboxFault.kind.in_(kinds),
-            SandboxFault.remaining > 0,
-            (SandboxFault.operation.is_(None)) | (SandboxFault.operation == operation),
-            (SandboxFault.seller_taxpayer_id.is_(None)) | (SandboxFault.seller_taxpayer_id == seller),
-        )
+        .where(_applies(kinds, operation, seller))
         .order_by(SandboxFault.id)
         .limit(1)
         .with_for_update(skip_locked=True)
