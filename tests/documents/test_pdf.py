@@ -155,16 +155,14 @@ def test_an_unusable_configured_font_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_the_setting_chooses_the_font(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from app.core.settings import get_settings
+    from app.core.settings import Settings
+    from app.documents import fonts
 
-    monkeypatch.setenv("INVOICING_PDF_FONT_PATH", str(tmp_path / "configured.ttf"))
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(FontNotFound, match=r"configured\.ttf"):
-            render_draft_preview(draft())
-    finally:
-        monkeypatch.delenv("INVOICING_PDF_FONT_PATH")
-        get_settings.cache_clear()
+    configured = Settings(pdf_font_path=tmp_path / "configured.ttf")
+    monkeypatch.setattr(fonts, "get_settings", lambda: configured)
+    with pytest.raises(FontNotFound, match=r"INVOICING_PDF_FONT_PATH=.*configured\.ttf"):
+        render_draft_preview(draft())
+    monkeypatch.setattr(fonts, "get_settings", lambda: Settings())
     assert find_cjk_font().path in KNOWN_FONT_PATHS
 
 
