@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal, cast
 
@@ -18,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import utcnow
 from app.core.database import Database
 from app.documents import (
-    DocumentLine,
     InvoiceDocument,
     document_from_dict,
     document_to_dict,
@@ -41,6 +39,7 @@ from app.taxplatform.provider import (
     TransientProviderError,
     UnknownSerial,
 )
+from app.taxplatform.sandbox_checks import check_blue, check_red
 
 FaultKind = Literal["refuse", "transient", "lost_answer"]
 Operation = Literal["submit", "query", "red_letter"]
@@ -49,8 +48,6 @@ SANDBOX_CHANNEL = "9"
 SELLER_CODE_DIGITS = 5
 _CODE_RACE_TRIES = 5
 SEQUENCE_DIGITS = 10
-# 诺诺 accepts a line's tax within 0.06 of amount excluding tax × rate (InvoiceDetailDto.tax).
-TAX_TOLERANCE_FEN = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,17 +72,6 @@ def sandbox_number(seller_taxpayer_id: str, seller_code: int, sequence: int, iss
     if seller_code >= 10**SELLER_CODE_DIGITS or sequence >= 10**SEQUENCE_DIGITS:
         raise ValueError(f"the sandbox's numbers for {seller_taxpayer_id} are exhausted")
     return f"{year:02d}{region}{SANDBOX_CHANNEL}{seller_code:05d}{sequence:010d}"
-
-
-def _tax_is_plausible(line: DocumentLine) -> bool:
-    try:
-        rate = Decimal(line.tax_rate)
-    except InvalidOperation:
-        return False
-    if not Decimal(0) <= rate < Decimal(1):
-        return False
-    expected = Decimal(line.amount_excluding_tax) * rate
-    return abs(Decimal(line.tax_amount) - expected) <= TAX_TOLERANCE_FEN
 
 
 class SandboxProvider:
@@ -113,7 +99,7 @@ class SandboxProvider:
     async def submit(self, serial: str, document: InvoiceDocument) -> Accepted | Refused:
         seller = document.seller.taxpayer_id or ""
         await self._transient_fault("submit", seller)
-        return await self._record(serial, document, kind="blue", seller=seller, problem=_check_blue(document))
+        return await self._record(serial, document, kind="blue", seller=seller, problem=check_blue(document))
 
     async def red_letter(
         self, serial: str, blue_number: str, document: InvoiceDocument
@@ -271,7 +257,7 @@ class SandboxProvider:
                     raise SerialReused(serial)
                 return Accepted(serial)
             if problem is None and kind == "red":
-                problem = await _check_red(session, document)
+                problem = await check_red(session, document)
             if problem is not None:
                 return Refused(serial, *problem)  # refused at once: nothing kept
             now = self._clock()
@@ -384,71 +370,3 @@ def _answer(row: SandboxInvoice) -> QueryResult:
         files=files,
         blue_number=row.blue_number,
     )
-
-
-def _check_blue(document: InvoiceDocument) -> tuple[str, str] | None:
-    """What the platform checks at once on a blue invoice (synchronous refusals): (code, message)."""
-    problem = _common_problem(document)
-    if problem is None and document.amount <= 0:
-        problem = ("invalid_document", "a blue invoice's total must be positive")
-    return problem
-
-
-def _common_problem(document: InvoiceDocument) -> tuple[str, str] | None:
-    if document.number is not None or document.issued_at is not None:
-        return ("invalid_document", "the platform assigns the number and the time")
-    if not document.seller.taxpayer_id:
-        return ("invalid_document", "the seller has no taxpayer id")
-    if not document.lines:
-        return ("invalid_document", "an invoice has at least one line")
-    for position, line in enumerate(document.lines, start=1):
-        if len(line.tax_category_code) != 19 or not line.tax_category_code.isdigit():
-            return ("invalid_document", f"line {position}: a tax category code is 19 digits")
-        if not _tax_is_plausible(line):
-            return ("tax_mismatch", f"line {position}: the tax does not match the rate {line.tax_rate}")
-    return None
-
-
-async def _check_red(session: AsyncSession, document: InvoiceDocument) -> tuple[str, str] | None:
-    """A red-letter invoice reverses an issued blue invoice of the same seller, in full, once."""
-    if document.number is not None or document.issued_at is not None:
-        return ("invalid_document", "the platform assigns the number and the time")
-    blue = (
-        await session.execute(
-            select(SandboxInvoice).where(
-                SandboxInvoice.number == document.blue_number, SandboxInvoice.kind == "blue"
-            )
-        )
-    ).scalar_one_or_none()
-    if blue is None or blue.seller_taxpayer_id != document.seller.taxpayer_id:
-        return ("blue_invoice_not_found", f"no issued invoice {document.blue_number}")
-    taken = (
-        await session.execute(select(SandboxInvoice.serial).where(SandboxInvoice.reverses == blue.number))
-    ).scalar_one_or_none()
-    if taken is not None:
-        return ("blue_invoice_already_reversed", f"{blue.number} is already reversed")
-    expected = [
-        (
-            line["item_name"],
-            line["tax_category_code"],
-            line["tax_rate"],
-            -line["amount"],
-            -line["amount_excluding_tax"],
-            -line["tax_amount"],
-        )
-        for line in blue.document["lines"]
-    ]
-    given = [
-        (
-            line.item_name,
-            line.tax_category_code,
-            line.tax_rate,
-            line.amount,
-            line.amount_excluding_tax,
-            line.tax_amount,
-        )
-        for line in document.lines
-    ]
-    if given != expected:
-        return ("red_letter_mismatch", "a red-letter invoice negates every line of its blue one")
-    return None
