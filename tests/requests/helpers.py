@@ -175,3 +175,14 @@ async def upload(
         content=data,
         headers={**api.finance, "Content-Type": content_type or CONTENT_TYPES[file_format]},
     )
+
+
+async def reverse_fully(
+    client: httpx.AsyncClient, api: Api, request_id: str, reason: str = "Red-letter reversal requested"
+) -> httpx.Response:
+    """Reverse a request whose buyer need not agree (not a special invoice): `reverse`, then its
+    red-letter invoices; the last answer."""
+    response = await move(client, api, request_id, "reverse", {"reason": reason})
+    if response.status_code != 200:
+        return response
+    return await move(client, api, request_id, "red-invoices", {"invoices": red_invoices(response.json())})
