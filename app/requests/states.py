@@ -80,7 +80,8 @@ MOVES: Mapping[Move, Step] = {
     Move.reject: Step(frozenset({Status.pending, Status.processing}), Role.finance, Status.rejected),
     # A red-letter reversal: the invoices stand until their red-letter invoices are recorded.
     Move.reverse: Step(INVOICED, Role.finance, Status.reversing),
-    Move.confirm_red_letter: Step(_REVERSING, Role.customer, confirmation=_AWAITING),
+    # The buyer agrees: still reversing, now finance may record the red-letter invoices.
+    Move.confirm_red_letter: Step(_REVERSING, Role.customer, Status.reversing, confirmation=_AWAITING),
     Move.decline_red_letter: Step(_REVERSING, Role.customer, back=True, confirmation=_AWAITING),
     Move.record_red_invoices: Step(
         _REVERSING,
