@@ -368,7 +368,9 @@ class InvoicingMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data(), move=st.sampled_from([Move.confirm_red_letter, Move.decline_red_letter]))
     def answer_red_letter(self, data: st.DataObject, move: Move) -> None:
-        request_id = self.pick(data, Role.customer, move)
+        self.answer(self.pick(data, Role.customer, move), move)
+
+    def answer(self, request_id: str, move: Move) -> None:
         request = self.requests[request_id]
         response = self.post(request_id, move, self.customer)
         if not self.legal(move, request, Role.customer):
@@ -384,7 +386,9 @@ class InvoicingMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def reissue(self, data: st.DataObject) -> None:
         """The customer re-issues: the reversal starts and a replacement holds the same lines."""
-        request_id = self.pick(data, Role.customer, Move.reissue)
+        self.reissue_one(self.pick(data, Role.customer, Move.reissue))
+
+    def reissue_one(self, request_id: str) -> None:
         request = self.requests[request_id]
         response = self.post(request_id, Move.reissue, self.customer, {"reason": "property test: re-issue"})
         if not self.legal(Move.reissue, request, Role.customer):
@@ -401,6 +405,26 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.requests[created["id"]] = Req(
             Status.pending, request.amount, list(request.items), replaces=request_id
         )
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def customer_advance(self, data: st.DataObject) -> None:
+        """The customer makes one legal red-letter move or re-issue (so replacements, confirmations
+        and declines are reached as often as their refusals)."""
+        moves = [Move.reissue, Move.confirm_red_letter, Move.decline_red_letter]
+        choices = [
+            (request_id, move)
+            for request_id, request in self.requests.items()
+            for move in moves
+            if self.legal(move, request, Role.customer)
+        ]
+        if not choices:
+            return
+        request_id, move = data.draw(st.sampled_from(choices))
+        if move is Move.reissue:
+            self.reissue_one(request_id)
+        else:
+            self.answer(request_id, move)
 
     # -- finance ------------------------------------------------------------------------------------
 
@@ -478,9 +502,34 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.move(data, move, request_id)
 
     @precondition(lambda self: bool(self.requests))
-    @rule(data=st.data(), move=st.sampled_from(FINANCE_MOVES))
-    def finance_move(self, data: st.DataObject, move: Move) -> None:
-        self.move(data, move)
+    @rule(data=st.data())
+    def start(self, data: st.DataObject) -> None:
+        self.move(data, Move.start)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def issue_split(self, data: st.DataObject) -> None:
+        self.move(data, Move.issue)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def deliver(self, data: st.DataObject) -> None:
+        self.move(data, Move.deliver)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def reject(self, data: st.DataObject) -> None:
+        self.move(data, Move.reject)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def reverse(self, data: st.DataObject) -> None:
+        self.move(data, Move.reverse)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def record_red_invoices(self, data: st.DataObject) -> None:
+        self.move(data, Move.record_red_invoices)
 
     # -- after every step -----------------------------------------------------------------------------
 
