@@ -490,16 +490,18 @@ class InvoicingMachine(RuleBasedStateMachine):
     def advance(self, data: st.DataObject) -> None:
         """Finance moves a live request one legal step on (so issued, delivered, reversing and
         reversed are reached as often as the refusals of illegal moves are)."""
-        choices = [
-            (request_id, move)
-            for request_id, request in self.requests.items()
-            for move in FINANCE_MOVES
-            if self.legal(move, request, Role.finance)
-        ]
-        if not choices:
-            return
-        request_id, move = data.draw(st.sampled_from(choices))
-        self.move(data, move, request_id)
+        for _step in range(data.draw(st.integers(1, 3))):  # a few steps, so deep states are common
+            forward = data.draw(st.integers(0, 3)) < 3  # mostly not a rejection
+            choices = [
+                (request_id, move)
+                for request_id, request in self.requests.items()
+                for move in FINANCE_MOVES
+                if self.legal(move, request, Role.finance) and not (forward and move is Move.reject)
+            ]
+            if not choices:
+                return
+            request_id, move = data.draw(st.sampled_from(choices))
+            self.move(data, move, request_id)
 
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
