@@ -284,7 +284,7 @@ async def reverse_request(
         auth,
         parse_id(request_id),
         reason=body.reason,
-        reason_code=body.reason_code,
+        reason_code=body.reason_code or "issue_error",
         buyer_usage=body.buyer_usage,
         confirm_hours=request.app.state.settings.red_letter_confirm_hours,
     )

@@ -129,10 +129,10 @@ BuyerUsage = Literal["none", "deducted", "booked"]
 
 class ReverseIn(RequestModel):
     reason: Reason = Field(examples=["The buyer's taxpayer id on the invoice was wrong"])
-    reason_code: ReasonCode = Field(
-        default="issue_error",
-        description="Why the invoices are reversed: `issue_error` (开票有误), `sales_return` (销货退回), "
-        "`service_termination` (服务中止), `sales_discount` (销售折让)",
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why the invoices are reversed: `issue_error` (开票有误; the default), `sales_return` "
+        "(销货退回), `service_termination` (服务中止), `sales_discount` (销售折让)",
     )
     buyer_usage: BuyerUsage | None = Field(
         default=None,
