@@ -12,6 +12,7 @@ JOB_MODULES = (
     "app.mail.jobs",
     "app.autoinvoicing.tasks",
     "app.requests.delivery",
+    "app.requests.red_letter",
     "app.webhooks.delivery",
 )
 

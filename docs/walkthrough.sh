@@ -84,15 +84,23 @@ curl -s -X POST $API/v1/invoice-requests/$ID/deliver -H "Authorization: Bearer $
   -H 'Content-Type: application/json' -d '{"carrier": "SF Express", "tracking_number": "SF1234567890"}' \
   | field '["status"]'                                                            # delivered
 
-# A red-letter reversal gives the bills' amounts back: they can be requested again.
+# A red-letter reversal: a VAT ordinary invoice needs no confirmation of the buyer, so finance
+# records one red-letter invoice per issued one at once; then the bills' amounts are given back.
 curl -s -X POST $API/v1/invoice-requests/$ID/reverse -H "Authorization: Bearer $FINANCE_KEY" \
   -H 'Content-Type: application/json' -d '{"reason": "Customer asked for a VAT special invoice instead"}' \
+  | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["status"], r["red_letter"]["confirmation"])'
+# reversing not_required
+curl -s -X POST $API/v1/invoice-requests/$ID/red-invoices -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/json' \
+  -d "{\"invoices\": [{\"number\": \"RED-$RUN-1\", \"blue_number\": \"INV-$RUN-1\"},
+                      {\"number\": \"RED-$RUN-2\", \"blue_number\": \"INV-$RUN-2\"}]}" \
   | python3 -c 'import json,sys; [print(e["status"], e["note_code"], e["note"]) for e in json.load(sys.stdin)["events"]]'
 # pending None None
 # processing None None
 # issued invoices_issued Invoices INV-…-1, INV-…-2
 # delivered delivered Carrier: SF Express; Tracking number: SF1234567890
-# reversed None Customer asked for a VAT special invoice instead
+# reversing None Customer asked for a VAT special invoice instead
+# reversed red_invoices_recorded Red-letter invoices RED-…-1, RED-…-2
 
 # Any move outside the lifecycle is refused:
 curl -s -X POST $API/v1/invoice-requests/$ID/start -H "Authorization: Bearer $FINANCE_KEY"; echo

@@ -18,6 +18,13 @@ class Settings(BaseSettings):
     require_positive_cash_balance: bool = Field(
         default=True, description="Refuse invoice requests while the account's cash balance is <= 0"
     )
+    red_letter_confirm_hours: int = Field(
+        default=72,
+        ge=1,
+        le=8760,
+        description="How long the buyer has to confirm or decline a red-letter reversal that needs its "
+        "agreement; then the worker returns the request to where it was (reversal_expired)",
+    )
     log_level: str = Field(default="INFO", description="Python log level for the JSON logs")
     metrics_token: SecretStr | None = Field(
         default=None,

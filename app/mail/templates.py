@@ -232,3 +232,89 @@ def _request_rejected(ctx: Mapping[str, Any]) -> Rendered:
             closing="This message was sent automatically; please do not reply.",
         ),
     )
+
+
+@template("red_letter_confirmation")
+def _red_letter_confirmation(ctx: Mapping[str, Any]) -> Rendered:
+    ref = _short(ctx["request_id"])
+    deadline = str(ctx["expires_at"])
+    return bilingual(
+        subject=(
+            f"请确认红字发票（申请 {ref}）",
+            f"Please confirm the red-letter reversal (request {ref})",
+        ),
+        zh=Section(
+            greeting=f"{ctx['recipient']}，您好：",
+            paragraphs=[
+                "我们需要冲红（作废并开具红字发票）以下已开具的发票。由于发票可能已用于抵扣或入账，"
+                "冲红需经您确认。",
+                f"请在 {deadline}（UTC）前，在费用中心的“发票管理”中确认或拒绝；逾期未答复，"
+                "冲红将自动撤回，原发票继续有效。",
+            ],
+            facts=[
+                ("发票号码", _numbers(ctx)),
+                ("金额（元）", str(ctx["amount"])),
+                ("原因", str(ctx["reason"])),
+                ("确认截止（UTC）", deadline),
+                ("申请编号", str(ctx["request_id"])),
+            ],
+            closing="此邮件由系统自动发送，请勿直接回复。",
+        ),
+        en=Section(
+            greeting=f"Dear {ctx['recipient']},",
+            paragraphs=[
+                "We need to reverse the invoices below with red-letter invoices. As you may already have "
+                "used them for input-tax deduction or booked them, the reversal needs your confirmation.",
+                f"Please confirm or decline under Invoice Management in the billing center by {deadline} "
+                "(UTC). Without an answer by then, the reversal is withdrawn and the invoices stand.",
+            ],
+            facts=[
+                ("Invoice numbers", _numbers(ctx)),
+                ("Amount (CNY)", str(ctx["amount"])),
+                ("Reason", str(ctx["reason"])),
+                ("Deadline (UTC)", deadline),
+                ("Request", str(ctx["request_id"])),
+            ],
+            closing="This message was sent automatically; please do not reply.",
+        ),
+    )
+
+
+def _red_numbers(ctx: Mapping[str, Any]) -> str:
+    return ", ".join(f"{red['number']} ({red['blue_number']})" for red in ctx.get("red_invoices", []))
+
+
+@template("reversal_completed")
+def _reversal_completed(ctx: Mapping[str, Any]) -> Rendered:
+    ref = _short(ctx["request_id"])
+    return bilingual(
+        subject=(f"您的发票已冲红（申请 {ref}）", f"Your invoices were reversed (request {ref})"),
+        zh=Section(
+            greeting=f"{ctx['recipient']}，您好：",
+            paragraphs=[
+                "以下发票已开具红字发票冲销，原发票不再有效。"
+                + ("替换的开票申请将随后开具。" if ctx.get("replaced_by_request_id") else ""),
+            ],
+            facts=[
+                ("红字发票号码（对应蓝字发票）", _red_numbers(ctx)),
+                ("冲销金额（元）", f"-{ctx['amount']}"),
+                ("申请编号", str(ctx["request_id"])),
+            ],
+            closing="此邮件由系统自动发送，请勿直接回复。",
+        ),
+        en=Section(
+            greeting=f"Dear {ctx['recipient']},",
+            paragraphs=[
+                "Red-letter invoices now reverse the invoices below, which no longer stand."
+                + (
+                    " The replacing request will be issued next." if ctx.get("replaced_by_request_id") else ""
+                ),
+            ],
+            facts=[
+                ("Red-letter numbers (blue invoice)", _red_numbers(ctx)),
+                ("Amount reversed (CNY)", f"-{ctx['amount']}"),
+                ("Request", str(ctx["request_id"])),
+            ],
+            closing="This message was sent automatically; please do not reply.",
+        ),
+    )

@@ -62,3 +62,9 @@ def is_electronic(invoice_type: str) -> bool:
 def address_serves(address: AddressLike, invoice_type: str) -> bool:
     """Electronic invoices go to an email; paper ones to a postal address."""
     return bool(address.email) if is_electronic(invoice_type) else bool(address.address)
+
+
+def is_special(invoice_type: str) -> bool:
+    """A special invoice (专票: `vat_special`, and any `*_special` type) lets the buyer deduct its
+    input tax, so reversing one needs the buyer's agreement unless it says it has not used it."""
+    return invoice_type.endswith("_special")

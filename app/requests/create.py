@@ -345,6 +345,8 @@ async def _insert(
     lines: list[Line],
     first_event: tuple[str, str | None],
     deficit: int | None,
+    *,
+    replaces_request_id: uuid.UUID | None = None,
 ) -> InvoiceRequestOut:
     """Insert the request, its lines and first event, and the outbox events (the deficit's new
     value first when the request settled one): four statements, however many lines; the answer
@@ -366,6 +368,7 @@ async def _insert(
         "remark": remark or None,
         "carrier": None,
         "tracking_number": None,
+        "replaces_request_id": replaces_request_id,
         "created_at": now,
         "updated_at": now,
     }
@@ -408,3 +411,27 @@ async def _insert(
     changes.append(("invoice_request.created", event_data(out)))
     await events.record_many(session, account_id, changes)
     return out
+
+
+async def insert_replacement(
+    session: AsyncSession,
+    replaced: InvoiceRequest,
+    profile: InvoiceProfile,
+    address: MailingAddress,
+    lines: list[Line],
+) -> InvoiceRequestOut:
+    """A pending request holding `replaced`'s lines as they are (re-issue, app/requests/reissue.py):
+    no amount moves, so no other request can take them in between; its first event is the
+    customer's."""
+    return await _insert(
+        session,
+        replaced.account_id,
+        profile,
+        address,
+        replaced.seller_snapshot,  # the same items: the same seller
+        replaced.remark,
+        lines,
+        ("customer", None),
+        None,
+        replaces_request_id=replaced.id,
+    )

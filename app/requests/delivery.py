@@ -100,6 +100,34 @@ async def announce_rejection(session: AsyncSession, request: InvoiceRequest, rea
         await enqueue_mail(session, "request_rejected", to, {**_context(request), "reason": reason}, cc=cc)
 
 
+async def announce_red_letter_awaited(
+    session: AsyncSession, request: InvoiceRequest, reason: str, expires_at: str
+) -> None:
+    """Ask the customer to confirm or decline a reversal by its deadline."""
+    to, cc = recipients(request.address_snapshot)
+    if to:
+        context = {**_context(request), "reason": reason, "expires_at": expires_at}
+        await enqueue_mail(session, "red_letter_confirmation", to, context, cc=cc)
+
+
+async def announce_reversal(
+    session: AsyncSession,
+    request: InvoiceRequest,
+    red_invoices: Sequence[dict[str, str]],
+    replacement_id: uuid.UUID | None,
+) -> None:
+    """Tell the customer its invoices were reversed, with the red-letter numbers (and that the
+    replacing request, if one is active, is issued next)."""
+    to, cc = recipients(request.address_snapshot)
+    if to:
+        context = {
+            **_context(request),
+            "red_invoices": list(red_invoices),
+            "replaced_by_request_id": str(replacement_id) if replacement_id else None,
+        }
+        await enqueue_mail(session, "reversal_completed", to, context, cc=cc)
+
+
 # --- the job ---------------------------------------------------------------------------------
 
 

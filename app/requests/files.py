@@ -19,7 +19,7 @@ from app.requests.models import Invoice, InvoiceFile, InvoiceRequest
 from app.requests.queries import get_request
 from app.requests.schemas import InvoiceRequestOut
 from app.requests.scope import request_scope, scoped
-from app.requests.states import Move, Status, may_act
+from app.requests.states import Move, Status, may_make
 from app.requests.storage import DEFAULT_STORAGE, READ_ATTEMPTS, STORAGES
 
 
@@ -84,7 +84,7 @@ async def upload(
             select(Invoice.id).where(Invoice.request_id == request_id, Invoice.number == number)
         )
     ).scalar_one_or_none()
-    if not may_act(Move.upload_file, Status(status), auth.role, invoice_type):
+    if not may_make(Move.upload_file, Status(status), auth.role, invoice_type):
         raise InvalidTransition(
             f"Files can be uploaded only while the request is issued or delivered, not {status}.",
             current_status=status,

@@ -47,6 +47,16 @@ class InvoiceRequest(Base):
     # Resends on the UTC day `resend_day` (at most RESENDS_PER_DAY), decided by a conditional UPDATE.
     resend_day: Mapped[str | None] = mapped_column(String(10))
     resend_count: Mapped[int | None] = mapped_column(Integer)
+    # The red-letter reversal (SPEC §7), set when one starts: {reason_code, reason, buyer_usage,
+    # confirmation, form_no, requested_at, expires_at, returns_to}; NULL before (and for requests
+    # reversed before red letters existed).
+    red_letter: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    # Re-issue (换开): the request this one replaces, and the request that replaces this one (the
+    # latest; a replacement cancelled with its declined reversal stays named until the next).
+    replaces_request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invoice_request.id"), index=True
+    )
+    replaced_by_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoice_request.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -56,13 +66,24 @@ class InvoiceRequest(Base):
     events: Mapped[list["InvoiceRequestEvent"]] = relationship(
         back_populates="request", order_by="InvoiceRequestEvent.id", lazy="raise"
     )
+    # The blue (issued) invoices; the red-letter ones that reverse them are `red_invoices`.
     invoices: Mapped[list["Invoice"]] = relationship(
-        back_populates="request", order_by="Invoice.position", lazy="raise"
+        primaryjoin="and_(Invoice.request_id == InvoiceRequest.id, Invoice.blue_invoice_id.is_(None))",
+        order_by="Invoice.position",
+        lazy="raise",
+        viewonly=True,
+    )
+    red_invoices: Mapped[list["Invoice"]] = relationship(
+        primaryjoin="and_(Invoice.request_id == InvoiceRequest.id, Invoice.blue_invoice_id.is_not(None))",
+        order_by="Invoice.position",
+        lazy="raise",
+        viewonly=True,
     )
 
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'processing', 'issued', 'delivered', 'rejected', 'cancelled', 'reversed')",
+            "status IN ('pending', 'processing', 'issued', 'delivered', 'rejected', 'cancelled', 'reversing',"
+            " 'reversed')",
             name="status",
         ),
         CheckConstraint("amount > 0", name="amount_positive"),
@@ -133,7 +154,9 @@ class InvoiceRequestEvent(Base):
 
 
 class Invoice(Base):
-    """One issued invoice; a large request may be split across several."""
+    """One issued invoice; a large request may be split across several. A red-letter invoice
+    (红字发票) is a row too, naming the blue invoice it reverses, with every amount negated: its
+    number lives among the blue ones, so one unique index keeps every number unique."""
 
     __tablename__ = "invoice"
 
@@ -148,17 +171,21 @@ class Invoice(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     file_url: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    request: Mapped[InvoiceRequest] = relationship(back_populates="invoices", lazy="raise")
+    # Set on a red-letter invoice: the blue invoice it reverses (at most one red per blue).
+    blue_invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoice.id"), unique=True)
 
     __table_args__ = (
-        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "(blue_invoice_id IS NULL AND amount > 0) OR (blue_invoice_id IS NOT NULL AND amount < 0)",
+            name="amount_sign",
+        ),
         CheckConstraint("amount = amount_excluding_tax + tax_amount", name="totals"),
     )
 
 
 class InvoiceLine(Base):
-    """One line of an issued invoice: the draft's line as issuing cut it; never changed afterwards."""
+    """One line of an issued invoice: the draft's line as issuing cut it (a red-letter invoice's: its
+    blue line negated); never changed afterwards."""
 
     __tablename__ = "invoice_line"
 

@@ -16,7 +16,7 @@ from app.bills.models import Bill
 from app.core.clock import utcnow
 from app.requests.models import InvoiceRequest, InvoiceRequestItem
 from app.requests.schemas import MonthFiguresOut, MonthlySummaryOut
-from app.requests.states import INVOICED
+from app.requests.states import INVOICED, Status
 
 MONTHS = 12
 
@@ -43,7 +43,8 @@ def _statement() -> Select[Any]:
         .join(InvoiceRequest, InvoiceRequest.id == InvoiceRequestItem.request_id)
         .where(
             InvoiceRequest.account_id == bindparam("account_id"),
-            InvoiceRequest.status.in_(sorted(status.value for status in INVOICED)),
+            # A request being reversed still has its invoices until the red-letter ones exist.
+            InvoiceRequest.status.in_(sorted(status.value for status in INVOICED | {Status.reversing})),
             InvoiceRequestItem.bill_id.is_not(None),
         )
         .group_by(InvoiceRequestItem.bill_id)

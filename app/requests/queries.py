@@ -35,7 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Account
 from app.bills.models import Bill
@@ -56,7 +56,7 @@ from app.requests.models import (
 )
 from app.requests.schemas import InvoiceRequestOut, InvoiceRequestSummary
 from app.requests.scope import request_scope, scoped
-from app.requests.states import Move, Status, allowed_moves, tracking_number_required
+from app.requests.states import Confirmation, Move, Status, allowed_moves, tracking_number_required
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +100,9 @@ _REQUEST_COLUMNS = (
     InvoiceRequest.carrier,
     InvoiceRequest.tracking_number,
     InvoiceRequest.delivery,
+    InvoiceRequest.red_letter,
+    InvoiceRequest.replaces_request_id,
+    InvoiceRequest.replaced_by_request_id,
     InvoiceRequest.created_at,
     InvoiceRequest.updated_at,
 )
@@ -108,11 +111,14 @@ _OUT_LIST = TypeAdapter(list[InvoiceRequestOut])
 
 @dataclass(slots=True)
 class Children:
-    """A request's items, events and invoices as dicts of their response fields, in timeline order."""
+    """A request's items, events, invoices and red-letter invoices as dicts of their response
+    fields, in timeline order; and, for a replacing request, the replaced request's status."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     invoices: list[dict[str, Any]] = field(default_factory=list)
+    red_invoices: list[dict[str, Any]] = field(default_factory=list)
+    replaced_status: str | None = None
 
 
 def to_outs(
@@ -131,10 +137,28 @@ def event_data(out: InvoiceRequestOut) -> dict[str, Any]:
 
 
 def _moves(request: Mapping[str, Any], children: Children, role: Role) -> list[Move]:
-    moves = allowed_moves(Status(request["status"]), role, request["invoice_type"])
+    letter = request.get("red_letter")
+    confirmation = Confirmation(letter["confirmation"]) if letter else None
+    moves = allowed_moves(Status(request["status"]), role, request["invoice_type"], confirmation)
     if Move.deliver in moves and invoices_missing_pdf(request["invoice_type"], children.invoices):
         moves.remove(Move.deliver)  # electronic: every invoice needs its PDF first
+    if (
+        Move.issue in moves
+        and request.get("replaces_request_id") is not None
+        and children.replaced_status != Status.reversed.value
+    ):
+        moves.remove(Move.issue)  # a replacement waits for the replaced request's reversal
     return moves
+
+
+def red_letter_out(
+    letter: Mapping[str, Any] | None, red_invoices: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The response's `red_letter` from the stored one (its `returns_to` is the service's own)."""
+    if letter is None:
+        return None
+    shown = ("reason_code", "reason", "buyer_usage", "confirmation", "form_no", "requested_at", "expires_at")
+    return {**{name: letter.get(name) for name in shown}, "red_invoices": red_invoices}
 
 
 def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[str, Any]:
@@ -156,6 +180,9 @@ def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[
         "invoices": children.invoices,
         "events": [{**event, "note_code": note_code(event)} for event in children.events],
         "delivery": request.get("delivery"),  # absent for a request just created
+        "red_letter": red_letter_out(request.get("red_letter"), children.red_invoices),
+        "replaces_request_id": request.get("replaces_request_id"),
+        "replaced_by_request_id": request.get("replaced_by_request_id"),
         "allowed_moves": _moves(request, children, role),
         "created_at": request["created_at"],
         "updated_at": request["updated_at"],
@@ -217,17 +244,32 @@ def draft_out(seller: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> 
 
 
 def note_code(event: Mapping[str, Any]) -> str | None:
-    """What the service wrote an event's note for (lifecycle.py, autoinvoicing/job.py), so a client
-    can word it in its own language; None when the note is a person's reason, or there is none."""
+    """What the service wrote an event's note for (lifecycle.py, red_letter.py, autoinvoicing/job.py),
+    so a client can word it in its own language; None when the note is a person's reason, or there
+    is none."""
     if event["note"] is None:
         return None
-    if event["status"] == Status.issued.value:
-        return "invoices_issued"
-    if event["status"] == Status.delivered.value:
-        return "delivered"
-    if event["status"] == Status.pending.value and event["actor_role"] == "system":
-        return "requested_automatically"
+    status, actor = event["status"], event["actor_role"]
+    if actor == "system":
+        return _SYSTEM_NOTES.get(status)
+    if actor == Role.finance.value:
+        if status == Status.issued.value:
+            return "invoices_issued"
+        if status == Status.delivered.value:
+            return "delivered"
+        if status == Status.reversed.value and event["note"].startswith(RED_INVOICES_NOTE):
+            return "red_invoices_recorded"
     return None
+
+
+# The prefix of the note of a reversal completed by red-letter invoices (earlier reversals noted a reason).
+RED_INVOICES_NOTE = "Red-letter invoices "
+_SYSTEM_NOTES = {
+    Status.pending.value: "requested_automatically",
+    Status.issued.value: "reversal_expired",
+    Status.delivered.value: "reversal_expired",
+    Status.cancelled.value: "replacement_cancelled",
+}
 
 
 def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
@@ -238,6 +280,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
     `seller` and `amount2`, `amount3` carry the tax terms and tax figures (null where unused).
     """
     item, event, invoice, line = InvoiceRequestItem, InvoiceRequestEvent, Invoice, InvoiceLine
+    red = aliased(Invoice)
     none_text, none_amount = type_coerce(null(), Text), type_coerce(null(), BigInteger)
     unused = (
         none_text.label("name2"),
@@ -295,7 +338,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             *unused[:4],
             invoice.amount_excluding_tax.label("amount2"),
             invoice.tax_amount.label("amount3"),
-        ).where(where(invoice.request_id)),
+        ).where(where(invoice.request_id), invoice.blue_invoice_id.is_(None)),
         select(
             literal_column("3", Integer).label("part"),
             invoice.request_id.label("request_id"),
@@ -332,6 +375,24 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
         .select_from(line)
         .join(invoice, invoice.id == line.invoice_id)
         .where(where(invoice.request_id)),
+        # Red-letter invoices, each with the number of the blue one it reverses.
+        select(
+            literal_column("5", Integer).label("part"),
+            red.request_id.label("request_id"),
+            red.position.label("ord"),
+            red.number.label("name"),
+            none_text.label("text"),
+            type_coerce(invoice.number, Text).label("note"),
+            type_coerce(null(), Uuid).label("target"),
+            red.amount.label("amount"),
+            red.issued_at.label("at"),
+            *unused[:4],
+            red.amount_excluding_tax.label("amount2"),
+            red.tax_amount.label("amount3"),
+        )
+        .select_from(red)
+        .join(invoice, invoice.id == red.blue_invoice_id)
+        .where(where(red.request_id)),
     ]
 
 
@@ -445,6 +506,18 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
                     "tax_amount": child.amount3,
                 }
             )
+        elif child.part == 5:
+            of.red_invoices.append(
+                {
+                    "number": child.name,
+                    "blue_number": child.note,
+                    "amount": child.amount,
+                    "amount_excluding_tax": child.amount2,
+                    "tax_amount": child.amount3,
+                    "issued_at": child.at,
+                    "lines": [],
+                }
+            )
         else:
             files[(child.request_id, child.name)].append(
                 {
@@ -458,8 +531,14 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
         invoice = next(item for item in children[request_id].invoices if item["number"] == number)
         invoice["files"] = sorted(found, key=lambda file: _FORMAT_ORDER[file["format"]])
     for (request_id, number), found in lines.items():
-        invoice = next(item for item in children[request_id].invoices if item["number"] == number)
+        of = children[request_id]
+        invoice = next(item for item in [*of.invoices, *of.red_invoices] if item["number"] == number)
         invoice["lines"] = found
+    replaced = request.get("replaces_request_id")
+    if replaced is not None:
+        children[request["id"]].replaced_status = (
+            await connection.execute(select(InvoiceRequest.status).where(InvoiceRequest.id == replaced))
+        ).scalar_one()
     return to_outs([request], children, role)[0]
 
 

@@ -13,9 +13,11 @@ from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
-from app.requests import create, files, lifecycle, monthly, queries
+from app.requests import create, files, lifecycle, monthly, queries, red_letter, reissue
 from app.requests.filetypes import ACCEPTED_TYPES, FILE_PATH, FileFormat
 from app.requests.schemas import (
+    ConfirmRedLetterIn,
+    DeclineRedLetterIn,
     DeliverIn,
     InvoiceRequestCreate,
     InvoiceRequestOut,
@@ -23,10 +25,13 @@ from app.requests.schemas import (
     IssueIn,
     MonthlySummaryOut,
     ReasonIn,
+    RedInvoicesIn,
+    ReissueIn,
     ResendIn,
+    ReverseIn,
     parse_invoice_number,
 )
-from app.requests.states import Move, Status
+from app.requests.states import Status
 
 router = APIRouter(tags=["invoice requests"], route_class=ExactJSONRoute)
 
@@ -252,25 +257,139 @@ async def deliver_request(
 async def reject_request(
     request_id: str, body: ReasonIn, session: Session, auth: Finance
 ) -> InvoiceRequestOut:
-    return await lifecycle.end(session, auth, parse_id(request_id), Move.reject, body.reason)
+    return await lifecycle.reject(session, auth, parse_id(request_id), body.reason)
 
 
 @router.post(
     "/v1/invoice-requests/{request_id}/reverse",
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-reverse",
-    summary="Reverse (red-letter) an issued or delivered request",
+    summary="Start the red-letter reversal of an issued or delivered request",
     description=(
-        "Every line is given back: the items' amounts can be requested again (an amount the "
-        "request over-invoiced is no longer owed) and a deficit the request settled is the "
-        "account's again."
+        "Finance role. `issued` or `delivered` -> `reversing`, with `red_letter`. When the buyer has "
+        "used the invoices (`buyer_usage` `deducted` or `booked`; omitted, `deducted` for special types "
+        "and `none` for the others), the buyer must agree: `confirmation` is `awaiting_buyer` until the "
+        "customer confirms or declines, by `expires_at` (INVOICING_RED_LETTER_CONFIRM_HOURS, 72 h; then "
+        "the request returns, `reversal_expired`), and the customer is emailed. Otherwise it is "
+        "`not_required`. The amounts stay held until the red-letter invoices are recorded "
+        "(`POST …/{id}/red-invoices`)."
     ),
     responses=problems(404, 409),
 )
 async def reverse_request(
-    request_id: str, body: ReasonIn, session: Session, auth: Finance
+    request_id: str, body: ReverseIn, request: Request, session: Session, auth: Finance
 ) -> InvoiceRequestOut:
-    return await lifecycle.end(session, auth, parse_id(request_id), Move.reverse, body.reason)
+    return await red_letter.reverse(
+        session,
+        auth,
+        parse_id(request_id),
+        reason=body.reason,
+        reason_code=body.reason_code or "issue_error",
+        buyer_usage=body.buyer_usage,
+        confirm_hours=request.app.state.settings.red_letter_confirm_hours,
+    )
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/red-letter/confirm",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-confirm_red_letter",
+    summary="Confirm a red-letter reversal (the buyer agrees)",
+    description=(
+        "Customer role. Only while `reversing` with `confirmation` `awaiting_buyer` (409 "
+        "`invalid_transition` otherwise); `form_no` is the red-letter confirmation form's number "
+        "(红字确认单). Then finance may record the red-letter invoices. The body may be omitted."
+    ),
+    responses=problems(404, 409, 422),
+)
+async def confirm_red_letter(
+    request_id: str,
+    session: Session,
+    auth: Customer,
+    body: Annotated[ConfirmRedLetterIn | None, Body()] = None,
+) -> InvoiceRequestOut:
+    body = body or ConfirmRedLetterIn()
+    return await red_letter.confirm(session, auth, parse_id(request_id), body.form_no)
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/red-letter/decline",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-decline_red_letter",
+    summary="Decline a red-letter reversal (the invoices stand)",
+    description=(
+        "Customer role. Only while `reversing` with `confirmation` `awaiting_buyer` (409 "
+        "`invalid_transition` otherwise). The request returns to `issued` or `delivered` with "
+        "`confirmation` `declined` (`invoice_request.reversal_declined`); a replacing request made by "
+        "a re-issue is cancelled by `system`, and the amounts stay with this request. The body may be "
+        "omitted."
+    ),
+    responses=problems(404, 409, 422),
+)
+async def decline_red_letter(
+    request_id: str,
+    session: Session,
+    auth: Customer,
+    body: Annotated[DeclineRedLetterIn | None, Body()] = None,
+) -> InvoiceRequestOut:
+    body = body or DeclineRedLetterIn()
+    return await red_letter.decline(session, auth, parse_id(request_id), body.reason)
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/red-invoices",
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-record_red_invoices",
+    summary="Record the red-letter invoices of a reversal; the request is reversed",
+    description=(
+        "Finance role. Exactly one red-letter invoice per issued (blue) invoice of the request, each "
+        "naming it by `blue_number` (422 on `body.invoices.<index>.blue_number` for a number that is "
+        "not one of this request's invoices, or one named twice; 422 on `body.invoices` for a blue "
+        "invoice left out); each mirrors its blue invoice with every amount negated. Numbers are "
+        "unique across every invoice, blue and red, whatever their case (409 "
+        "`duplicate_invoice_number`). Only while `reversing` (409 `invalid_transition`) and once "
+        "`confirmation` is `not_required` or `confirmed` (409 `red_letter_not_confirmed`). Then the "
+        "request is `reversed` and every line is given back, as for a cancelled request (unless a "
+        "re-issue's replacement holds them), and the customer is emailed."
+    ),
+    responses=problems(404, 409, 422),
+)
+async def record_red_invoices(
+    request_id: str, body: RedInvoicesIn, session: Session, auth: Finance
+) -> InvoiceRequestOut:
+    return await red_letter.record_red_invoices(session, auth, parse_id(request_id), body.invoices)
+
+
+@router.post(
+    "/v1/invoice-requests/{request_id}/reissue",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvoiceRequestOut,
+    operation_id="invoice_requests-reissue",
+    summary="Re-issue (换开): reverse an issued request and request the same again",
+    description=(
+        "Customer role, on an `issued` or `delivered` request. In one transaction: the request starts "
+        "its red-letter reversal (`reason_code` `issue_error`, as `POST …/{id}/reverse`) and shows "
+        "`replaced_by_request_id`, and a new `pending` request is created (201, the answer) with "
+        "`replaces_request_id`, the same items and amounts (no other request can take them in "
+        "between) and the chosen profile and address (default: the same), which must be usable: 404 "
+        "`not_found`, 409 `profile_not_usable`, 422 `address_incomplete`, as at creation. The new "
+        "request can be issued once the old one is `reversed` (409 `replaced_request_not_reversed`); "
+        "if the reversal is declined or expires, it is cancelled by `system`."
+    ),
+    responses=problems(404, 409, 422),
+)
+async def reissue_request(
+    request_id: str, body: ReissueIn, request: Request, session: Session, auth: Customer
+) -> InvoiceRequestOut:
+    return await reissue.reissue(
+        session,
+        auth,
+        parse_id(request_id),
+        profile_id=body.profile_id,
+        address_id=body.address_id,
+        reason=body.reason,
+        confirm_hours=request.app.state.settings.red_letter_confirm_hours,
+    )
 
 
 @router.post(

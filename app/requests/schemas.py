@@ -13,7 +13,7 @@ from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import VISIBLE, Email, Text
 from app.profiles.rules import InvoiceType
 from app.requests.draft import MAX_DRAFT_INVOICES
-from app.requests.states import Move, Status
+from app.requests.states import Confirmation, Move, Status
 from app.sellers.terms import TaxRate
 
 # Bounds that keep a hostile body cheap to refuse; the product limits (at most 500 items, no
@@ -128,6 +128,71 @@ class ReasonIn(RequestModel):
     reason: Reason = Field(examples=["The title does not match the business licence"])
 
 
+ReasonCode = Literal["issue_error", "sales_return", "service_termination", "sales_discount"]
+BuyerUsage = Literal["none", "deducted", "booked"]
+
+
+class ReverseIn(RequestModel):
+    reason: Reason = Field(examples=["The buyer's taxpayer id on the invoice was wrong"])
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why the invoices are reversed: `issue_error` (开票有误; the default), `sales_return` "
+        "(销货退回), `service_termination` (服务中止), `sales_discount` (销售折让)",
+    )
+    buyer_usage: BuyerUsage | None = Field(
+        default=None,
+        description="Whether the buyer already used the blue invoices: `none`, `deducted` (input-tax "
+        "deduction, 用途确认) or `booked` (入账确认). Not `none`: the buyer must confirm. Omitted: "
+        "`deducted` for special invoice types, `none` for the others",
+    )
+
+
+class ConfirmRedLetterIn(RequestModel):
+    form_no: (
+        Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")] | None
+    ) = Field(
+        default=None,
+        description="The red-letter confirmation form's number (红字确认单编号), where the buyer "
+        "confirmed it on the tax platform",
+        examples=["44030024120300000123"],
+    )
+
+
+class DeclineRedLetterIn(RequestModel):
+    reason: Reason | None = Field(default=None, examples=["We already deducted the input tax"])
+
+
+class RedInvoiceIn(RequestModel):
+    number: InvoiceNumber = Field(
+        description="The red-letter invoice's number; unique across all invoices, blue and red, whatever "
+        "its case",
+        examples=["24352000000012349999"],
+    )
+    blue_number: InvoiceNumber = Field(
+        description="The number of this request's issued (blue) invoice it reverses",
+        examples=["24352000000012345678"],
+    )
+    issued_at: TimestampIn | None = Field(default=None, description="Defaults to now")
+
+
+class RedInvoicesIn(RequestModel):
+    invoices: list[RedInvoiceIn] = Field(
+        min_length=1,
+        max_length=MAX_INVOICES,
+        description="Exactly one red-letter invoice per issued (blue) invoice of the request",
+    )
+
+
+class ReissueIn(RequestModel):
+    profile_id: IdIn | None = Field(
+        default=None, description="The invoice profile of the replacing request (default: the same)"
+    )
+    address_id: IdIn | None = Field(
+        default=None, description="The mailing address of the replacing request (default: the same)"
+    )
+    reason: Reason = Field(examples=["The invoice header must be the subsidiary's"])
+
+
 class ItemOut(ResponseModel):
     kind: ItemKind
     id: Id = Field(description="The bill or stored-value card id")
@@ -233,6 +298,34 @@ class InvoiceOut(ResponseModel):
     files: list[InvoiceFileOut] = Field(description="Uploaded files, in the order pdf, ofd, xml")
 
 
+class RedInvoiceOut(ResponseModel):
+    """A red-letter invoice: its blue invoice mirrored with every amount negated."""
+
+    number: str
+    blue_number: str = Field(description="The issued (blue) invoice it reverses")
+    amount: MoneyOut = Field(description="Minus the blue invoice's amount", examples=["-1024.50"])
+    amount_excluding_tax: MoneyOut = Field(description="Minus the blue invoice's amount excluding tax")
+    tax_amount: MoneyOut = Field(description="Minus the blue invoice's tax")
+    lines: list[InvoiceLineOut] = Field(description="The blue invoice's lines, every amount negated")
+    issued_at: Timestamp
+
+
+class RedLetterOut(ResponseModel):
+    """A red-letter reversal (SPEC §7): set when one starts, kept once it ends."""
+
+    reason_code: ReasonCode
+    reason: str
+    buyer_usage: BuyerUsage
+    confirmation: Confirmation = Field(
+        description="`awaiting_buyer` (the customer confirms or declines by `expires_at`), "
+        "`not_required` (the buyer did not use the invoices), `confirmed`, `declined`, `expired`"
+    )
+    form_no: str | None = Field(description="The red-letter confirmation form's number, if given")
+    requested_at: Timestamp
+    expires_at: Timestamp | None = Field(description="The buyer's deadline; null when none is needed")
+    red_invoices: list[RedInvoiceOut] = Field(description="Recorded by finance; then the request is reversed")
+
+
 class DeliveryOut(ResponseModel):
     """Email delivery of an electronic request (null until it is delivered)."""
 
@@ -252,21 +345,32 @@ class ResendIn(RequestModel):
     )
 
 
-NoteCode = Literal["invoices_issued", "delivered", "requested_automatically"]
+NoteCode = Literal[
+    "invoices_issued",
+    "delivered",
+    "requested_automatically",
+    "red_invoices_recorded",
+    "reversal_expired",
+    "replacement_cancelled",
+]
 
 
 class RequestEventOut(ResponseModel):
     status: Status
     at: Timestamp
     actor_role: Literal["customer", "billing", "finance", "system"] = Field(
-        description="Who made the move; `system` for what the service did by itself (automatic invoicing)"
+        description="Who made the move; `system` for what the service did by itself (automatic "
+        "invoicing, an expired red-letter reversal, cancelling its replacement)"
     )
     note_code: NoteCode | None = Field(
         description="Set when the service wrote `note` itself, so a client can show it in its own "
         "language from the request's data: `invoices_issued` (the numbers of `invoices`), "
         "`delivered` (`carrier`, `tracking_number` and, for an electronic request, the address "
         "snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic "
-        "invoicing). Null when `note` is a person's words (a reason) or absent: show `note` as it is."
+        "invoicing), `red_invoices_recorded` (the numbers of `red_letter.red_invoices`), "
+        "`reversal_expired` (the buyer did not answer by `red_letter.expires_at`), "
+        "`replacement_cancelled` (the replaced request's reversal was declined or expired). "
+        "Null when `note` is a person's words (a reason) or absent: show `note` as it is."
     )
     note: str | None = Field(description="In English when the service wrote it (see `note_code`)")
 
@@ -292,11 +396,24 @@ class InvoiceRequestOut(ResponseModel):
     invoices: list[InvoiceOut]
     events: list[RequestEventOut] = Field(description="The timeline, oldest first; append-only")
     delivery: DeliveryOut | None = Field(description="Email delivery (electronic invoices); null before")
+    red_letter: RedLetterOut | None = Field(
+        description="The red-letter reversal, once one started (null before, and on requests reversed "
+        "before red letters were recorded)"
+    )
+    replaces_request_id: NativeId | None = Field(
+        description="Re-issue: the request this one replaces (it can be issued once that one is reversed)"
+    )
+    replaced_by_request_id: NativeId | None = Field(
+        description="Re-issue: the request made to replace this one (the latest)"
+    )
     allowed_moves: list[Move] = Field(
         description=(
             "What the calling key's role may do now, from the one table of moves (app/requests/"
             "states.py): the status moves (`POST …/{id}/<move>`; any other is 409 "
-            "`invalid_transition`), `resend` (customer: a delivered electronic request, "
+            "`invalid_transition`), the red-letter moves (`confirm_red_letter`, `decline_red_letter`: "
+            "customer, `POST …/{id}/red-letter/confirm|decline`; `record_red_invoices`: finance, "
+            "`POST …/{id}/red-invoices`), `reissue` (customer, `POST …/{id}/reissue`), "
+            "`resend` (customer: a delivered electronic request, "
             "`POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, "
             "`PUT …/{id}/invoices/{number}/files/{format}`)"
         ),

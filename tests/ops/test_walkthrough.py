@@ -69,7 +69,8 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
         "certified",
         "6600.00",  # three demo bills
         "delivered",
-        "reversed None Customer asked for a VAT special invoice instead",
+        "reversing not_required",
+        "reversing None Customer asked for a VAT special invoice instead",
         "4600.00",
         "2012.50",
         "  -500.00 Stored-value card DEMO-SVC-0002: settles an earlier over-invoiced amount",
@@ -89,6 +90,8 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
         "walk-through finished",
     ):
         assert expected in lines, f"{expected!r} is not a line of the walk-through's output:\n{outputs[0]}"
+    recorded = "reversed red_invoices_recorded Red-letter invoices RED-"
+    assert any(line.startswith(recorded) for line in lines), outputs[0]
     # The files went to a temporary folder, removed at the end: nothing new in the repository.
     assert _untracked() == before
     assert list(tmp_path.glob("tmp.*")) == []

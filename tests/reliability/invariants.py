@@ -13,9 +13,9 @@ from app.cards.models import StoredValueCard, StoredValueCardRefund
 from app.core.auth import Role
 from app.core.database import sync_url
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
-from app.requests.states import ACTIVE, TRANSITIONS, Status
+from app.requests.states import ACTIVE, Status, may_follow
 
-_INVOICED = frozenset({Status.issued, Status.delivered, Status.reversed})
+_INVOICED = frozenset({Status.issued, Status.delivered, Status.reversing, Status.reversed})
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,7 @@ def _legal_path(statuses: list[tuple[str, str]], final: str) -> str | None:
     if not statuses or statuses[0] not in ((Status.pending, Role.customer), (Status.pending, "system")):
         return f"does not start with pending by the customer: {statuses[:1]}"
     for (current, _), (following, role) in itertools.pairwise(statuses):
-        allowed = TRANSITIONS[Status(current)].get(Status(following))
-        if allowed is None or allowed.value != role:
+        if not may_follow(Status(current), Status(following), role):
             return f"illegal move {current} -> {following} by {role}"
     if statuses[-1][0] != final:
         return f"ends in {statuses[-1][0]} but the request is {final}"
@@ -51,7 +50,10 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
       of its invoiceable amounts, less its deficit, equals the sum of its bases;
     - a request's amount is the sum of its items, it has items and a timeline, and the timeline is
       a legal path of the state table ending in the request's status;
-    - issued, delivered and reversed requests have invoices summing to their amount; others none.
+    - issued, delivered, reversing and reversed requests have invoices summing to their amount;
+      others none; reversed ones red-letter invoices summing to minus it;
+    - of a re-issued request being reversed and its active replacement, only the replacement holds
+      the amounts (the sums above count it alone).
     """
     accounts = [uuid.UUID(a) for a in account_ids] if account_ids is not None else None
     engine = create_engine(sync_url(database)) if isinstance(database, str) else database
@@ -110,6 +112,7 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
                         InvoiceRequest.account_id,
                         InvoiceRequest.status,
                         InvoiceRequest.amount,
+                        InvoiceRequest.replaced_by_request_id,
                     ),
                     InvoiceRequest.account_id,
                 )
@@ -131,18 +134,30 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
                 .order_by(InvoiceRequestEvent.id)
             ).all()
             invoices = conn.execute(
-                select(Invoice.request_id, Invoice.amount).where(Invoice.request_id.in_(request_ids))
+                select(Invoice.request_id, Invoice.amount, Invoice.blue_invoice_id).where(
+                    Invoice.request_id.in_(request_ids)
+                )
             ).all()
     finally:
         if isinstance(database, str):
             engine.dispose()
 
     status_of = {row.id: row.status for row in requests}
+    # A re-issued request being reversed hands its amounts to its replacement: of the two active
+    # requests, only the replacement holds them.
+    holders = {
+        row.id
+        for row in requests
+        if row.status in ACTIVE
+        and not (
+            row.replaced_by_request_id is not None and status_of.get(row.replaced_by_request_id) in ACTIVE
+        )
+    }
     held: dict[uuid.UUID, int] = defaultdict(int)
     item_sum: dict[uuid.UUID, int] = defaultdict(int)
     for request_id, bill_id, card_id, amount in items:
         item_sum[request_id] += amount
-        if status_of[request_id] in ACTIVE:
+        if request_id in holders:
             held[bill_id or card_id] += amount
     over: dict[uuid.UUID, int] = defaultdict(int)
     balance: dict[uuid.UUID, int] = defaultdict(int)  # active + invoiceable - deficit - bases: 0
@@ -163,16 +178,17 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
         )
         balance[account_id] -= deficit
     for row in requests:
-        if row.status in ACTIVE:
+        if row.id in holders:
             balance[row.account_id] += row.amount
     assert all(value == 0 for value in balance.values()), f"money does not balance: {dict(balance)}"
     timelines: dict[uuid.UUID, list[tuple[str, str]]] = defaultdict(list)
     for request_id, status, role in events:
         timelines[request_id].append((status, role))
     invoiced: dict[uuid.UUID, int] = defaultdict(int)
-    for request_id, amount in invoices:
-        invoiced[request_id] += amount
-    for request_id, _account_id, status, amount in requests:
+    red: dict[uuid.UUID, int] = defaultdict(int)
+    for request_id, amount, blue_invoice_id in invoices:
+        (invoiced if blue_invoice_id is None else red)[request_id] += amount
+    for request_id, _account_id, status, amount, _replaced_by in requests:
         assert item_sum.get(request_id) == amount, (
             f"request {request_id}: items {item_sum.get(request_id)} != {amount}"
         )
@@ -181,6 +197,11 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
         expected = amount if status in _INVOICED else 0
         assert invoiced.get(request_id, 0) == expected, (
             f"request {request_id} ({status}): invoices {invoiced.get(request_id, 0)} != {expected}"
+        )
+        # A reversal ends with red-letter invoices mirroring the blue ones.
+        expected = -amount if status == Status.reversed else 0
+        assert red.get(request_id, 0) == expected, (
+            f"request {request_id} ({status}): red-letter invoices {red.get(request_id, 0)} != {expected}"
         )
     return Checked(
         items=len(bills) + len(cards),

@@ -18,6 +18,7 @@ from schemathesis.engine import Status, events
 from app.core.errors import PROBLEM_MEDIA_TYPE
 from app.core.settings import Settings
 from app.main import create_app
+from app.requests.schemas import MAX_INVOICES
 from tests.reliability.world import CUSTOMERS, World, record_figures
 
 pytestmark = pytest.mark.slow
@@ -113,6 +114,16 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str, str | None], str] = {
     ),
     ("POST /v1/invoice-requests/{request_id}/deliver", "validation_error", "body.tracking_number"): (
         "paper invoices need a tracking number: the stored request's type decides"
+    ),
+    **{
+        ("POST /v1/invoice-requests/{request_id}/red-invoices", "validation_error", field): (
+            "each red-letter invoice names one of the request's issued invoices, each exactly once, "
+            "none left out: the stored invoices decide"
+        )
+        for field in ["body.invoices", *(f"body.invoices.{i}.blue_number" for i in range(MAX_INVOICES))]
+    },
+    ("POST /v1/invoice-requests/{request_id}/reissue", "address_incomplete", None): (
+        "the address serves the chosen profile's invoice type, as at creation: two stored objects decide"
     ),
     (
         "POST /v1/accounts/{account_id}/stored-value-cards/{card_id}/refunds",

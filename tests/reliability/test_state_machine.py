@@ -37,7 +37,7 @@ from app.core.database import sync_url
 from app.core.money import format_money
 from app.core.settings import Settings
 from app.main import create_app
-from app.requests.states import ACTIVE, TRANSITIONS, Status
+from app.requests.states import ACTIVE, Confirmation, Move, Status, confirmation_allows, may_make
 from tests.factories import OTHER_TAXPAYER_ID, TAXPAYER_ID, bearer, issue_staff_key
 from tests.reliability.invariants import check_invariants
 from tests.reliability.world import record_figures
@@ -48,13 +48,13 @@ IN_SUITE = {"sqlite": (15, 50), "postgres": (8, 50)}  # (sequences, steps per se
 PERIODS = [f"2025-{month:02d}" for month in range(1, 13)]
 NAME = "Acme Cloud Ltd."
 OTHER_NAME = "Acme Cloud (Fuzhou) Ltd."
-MOVES = {
-    "start": Status.processing,
-    "issue": Status.issued,
-    "deliver": Status.delivered,
-    "reject": Status.rejected,
-    "reverse": Status.reversed,
+# Where each move is posted (`POST /v1/invoice-requests/{id}/<path>`); the others by their name.
+PATHS = {
+    Move.confirm_red_letter: "red-letter/confirm",
+    Move.decline_red_letter: "red-letter/decline",
+    Move.record_red_invoices: "red-invoices",
 }
+FINANCE_MOVES = [Move.start, Move.issue, Move.deliver, Move.reject, Move.reverse, Move.record_red_invoices]
 
 # Amounts in fen; now and then zero (nothing to invoice), mostly not.
 fen = st.one_of(*[st.integers(min_value=1, max_value=50_000)] * 4, st.just(0))
@@ -85,6 +85,11 @@ class Req:
     status: Status
     amount: int
     items: list[tuple[str, int]] = field(default_factory=list)
+    invoices: list[str] = field(default_factory=list)  # the blue numbers
+    confirmation: Confirmation | None = None  # of its red letter, once reversed
+    returns_to: Status | None = None
+    replaces: str | None = None
+    replaced_by: str | None = None
 
 
 class Harness:
@@ -315,97 +320,218 @@ class InvoicingMachine(RuleBasedStateMachine):
         for item_id, amount in request.items:
             self.items[item_id].requested -= amount
 
-    def pick(self, data: st.DataObject, role: Role, target: Status) -> str:
+    def end(self, request: Req, status: Status) -> None:
+        """`request` is cancelled, rejected or reversed: its lines are given back unless its re-issue
+        partner (the request it replaces, or its replacement) is active and holds them."""
+        request.status = status
+        partners = [p for p in (request.replaces, request.replaced_by) if p is not None]
+        if not any(self.requests[p].status in ACTIVE for p in partners):
+            self.release(request)
+
+    def legal(self, move: Move, request: Req, role: Role) -> bool:
+        return may_make(move, request.status, role, "vat_ordinary") and confirmation_allows(
+            move, request.confirmation
+        )
+
+    def pick(self, data: st.DataObject, role: Role, move: Move) -> str:
         """A request, mostly one the move is legal for (so deep states are reached), else any."""
-        legal = [i for i, r in self.requests.items() if TRANSITIONS[r.status].get(target) is role]
+        legal = [i for i, r in self.requests.items() if self.legal(move, r, role)]
         pool = legal if legal and data.draw(st.integers(0, 3)) < 3 else list(self.requests)
         return data.draw(st.sampled_from(pool))
+
+    def post(self, request_id: str, move: Move, headers: dict[str, str], body: Any = None) -> Any:
+        return self.call(
+            "POST", f"/v1/invoice-requests/{request_id}/{PATHS.get(move, move.value)}", headers, body
+        )
 
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
-        request_id = self.pick(data, Role.customer, Status.cancelled)
+        request_id = self.pick(data, Role.customer, Move.cancel)
         request = self.requests[request_id]
-        response = self.call("POST", f"/v1/invoice-requests/{request_id}/cancel", self.customer)
+        response = self.post(request_id, Move.cancel, self.customer)
         if request.status is Status.pending:
             self.expect(response, 200)
-            request.status = Status.cancelled
-            self.release(request)
+            self.end(request, Status.cancelled)
         else:
             self.expect(response, 409, "invalid_transition")
 
+    def back(self, request: Req, confirmation: Confirmation) -> None:
+        """A declined reversal: back where it was; an active replacement is cancelled by the service
+        (the amounts stay with this request)."""
+        assert request.returns_to is not None
+        request.status, request.confirmation = request.returns_to, confirmation
+        replacement = self.requests.get(request.replaced_by or "")
+        if replacement is not None and replacement.status in ACTIVE:
+            self.end(replacement, Status.cancelled)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data(), move=st.sampled_from([Move.confirm_red_letter, Move.decline_red_letter]))
+    def answer_red_letter(self, data: st.DataObject, move: Move) -> None:
+        self.answer(self.pick(data, Role.customer, move), move)
+
+    def answer(self, request_id: str, move: Move) -> None:
+        request = self.requests[request_id]
+        response = self.post(request_id, move, self.customer)
+        if not self.legal(move, request, Role.customer):
+            self.expect(response, 409, "invalid_transition")
+        elif move is Move.confirm_red_letter:
+            self.expect(response, 200)
+            request.confirmation = Confirmation.confirmed
+        else:
+            self.expect(response, 200)
+            self.back(request, Confirmation.declined)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def reissue(self, data: st.DataObject) -> None:
+        """The customer re-issues: the reversal starts and a replacement holds the same lines."""
+        self.reissue_one(self.pick(data, Role.customer, Move.reissue))
+
+    def reissue_one(self, request_id: str) -> None:
+        request = self.requests[request_id]
+        response = self.post(request_id, Move.reissue, self.customer, {"reason": "property test: re-issue"})
+        if not self.legal(Move.reissue, request, Role.customer):
+            self.expect(response, 409, "invalid_transition")
+            return
+        if not self.profile_usable:
+            self.expect(response, 409, "profile_not_usable")
+            return
+        created = self.expect(response, 201)
+        assert created["amount"] == format_money(request.amount), created
+        request.returns_to, request.status = request.status, Status.reversing
+        request.confirmation = Confirmation.not_required  # a VAT ordinary invoice
+        request.replaced_by = created["id"]
+        self.requests[created["id"]] = Req(
+            Status.pending, request.amount, list(request.items), replaces=request_id
+        )
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def customer_advance(self, data: st.DataObject) -> None:
+        """The customer makes one legal red-letter move or re-issue (so replacements, confirmations
+        and declines are reached as often as their refusals)."""
+        moves = [Move.reissue, Move.confirm_red_letter, Move.decline_red_letter]
+        choices = [
+            (request_id, move)
+            for request_id, request in self.requests.items()
+            for move in moves
+            if self.legal(move, request, Role.customer)
+        ]
+        if not choices:
+            return
+        request_id, move = data.draw(st.sampled_from(choices))
+        if move is Move.reissue:
+            self.reissue_one(request_id)
+        else:
+            self.answer(request_id, move)
+
     # -- finance ------------------------------------------------------------------------------------
 
-    def move(
-        self, data: st.DataObject, action: str, body: dict[str, Any] | None = None, request_id: str = ""
-    ) -> None:
-        target = MOVES[action]
-        request_id = request_id or self.pick(data, Role.finance, target)
+    def move(self, data: st.DataObject, move: Move, request_id: str = "") -> None:
+        request_id = request_id or self.pick(data, Role.finance, move)
         request = self.requests[request_id]
-        if action == "issue":
+        body: dict[str, Any] | None = {
+            Move.deliver: {"carrier": "SF Express", "tracking_number": "SF1234567890"},
+            Move.reject: {"reason": "property test: rejected"},
+        }.get(move)
+        usage = None
+        if move is Move.issue:
             parts = min(data.draw(st.integers(min_value=1, max_value=3)), request.amount)
             amounts = [request.amount // parts] * parts
             amounts[0] += request.amount - sum(amounts)
             number = uuid.uuid4().hex[:16].upper()
             invoices = [{"number": f"{number}-{n}", "amount": format_money(a)} for n, a in enumerate(amounts)]
             body = {"invoices": invoices}
-        path = f"/v1/invoice-requests/{request_id}/{action}"
-        response = self.call("POST", path, self.harness.finance, body)
-        if TRANSITIONS[request.status].get(target) is Role.finance:
-            self.expect(response, 200)
-            request.status = target
-            if target not in ACTIVE:
-                self.release(request)
-        else:
+        elif move is Move.reverse:
+            usage = data.draw(st.sampled_from([None, None, "booked"]))
+            body = {"reason": "property test: red-letter reversal"} | (
+                {"buyer_usage": usage} if usage else {}
+            )
+        elif move is Move.record_red_invoices:
+            numbers = request.invoices or ["NONE-1"]
+            body = {
+                "invoices": [{"number": uuid.uuid4().hex[:16].upper(), "blue_number": n} for n in numbers]
+            }
+        response = self.post(request_id, move, self.harness.finance, body)
+        replaced = self.requests.get(request.replaces or "")
+        if not may_make(move, request.status, Role.finance, "vat_ordinary"):
             self.expect(response, 409, "invalid_transition")
+        elif not confirmation_allows(move, request.confirmation):
+            self.expect(response, 409, "red_letter_not_confirmed")
+        elif move is Move.issue and replaced is not None and replaced.status is not Status.reversed:
+            self.expect(response, 409, "replaced_request_not_reversed")
+        else:
+            moved = self.expect(response, 200)
+            if move is Move.issue:
+                request.invoices = [invoice["number"] for invoice in moved["invoices"]]
+            if move is Move.reverse:
+                request.returns_to = request.status
+                request.confirmation = Confirmation.awaiting_buyer if usage else Confirmation.not_required
+                assert moved["red_letter"]["confirmation"] == request.confirmation.value, moved
+            target = {
+                Move.start: Status.processing,
+                Move.issue: Status.issued,
+                Move.deliver: Status.delivered,
+                Move.reject: Status.rejected,
+                Move.reverse: Status.reversing,
+                Move.record_red_invoices: Status.reversed,
+            }[move]
+            if target in (Status.rejected, Status.reversed):
+                self.end(request, target)
+            else:
+                request.status = target
+            if move is Move.record_red_invoices:
+                reds = moved["red_letter"]["red_invoices"]
+                assert sum(int(red["amount"].replace(".", "")) for red in reds) == -request.amount, moved
 
-    @precondition(lambda self: any(TRANSITIONS[r.status] for r in self.requests.values()))
+    @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
     def advance(self, data: st.DataObject) -> None:
-        """Finance moves a live request one legal step on (so issued, delivered and reversed are
-        reached as often as the refusals of illegal moves are)."""
-        live = [i for i, r in self.requests.items() if TRANSITIONS[r.status]]
-        request_id = data.draw(st.sampled_from(live))
-        targets = [
-            t for t, role in TRANSITIONS[self.requests[request_id].status].items() if role is Role.finance
-        ]
-        if not targets:  # pending: only the customer may cancel... and finance start or reject
-            return
-        # Mostly forward (TRANSITIONS lists it first), so requests reach issued and delivered.
-        forward = len(targets) == 1 or data.draw(st.integers(0, 3)) < 3
-        target = targets[0] if forward else data.draw(st.sampled_from(targets[1:]))
-        action = {v: k for k, v in MOVES.items()}[target]
-        bodies = {
-            "deliver": {"carrier": "SF Express", "tracking_number": "SF1234567890"},
-            "reject": {"reason": "property test: rejected"},
-            "reverse": {"reason": "property test: red-letter reversal"},
-        }
-        self.move(data, action, bodies.get(action), request_id)
+        """Finance moves a live request one legal step on (so issued, delivered, reversing and
+        reversed are reached as often as the refusals of illegal moves are)."""
+        for _step in range(data.draw(st.integers(1, 3))):  # a few steps, so deep states are common
+            forward = data.draw(st.integers(0, 3)) < 3  # mostly not a rejection
+            choices = [
+                (request_id, move)
+                for request_id, request in self.requests.items()
+                for move in FINANCE_MOVES
+                if self.legal(move, request, Role.finance) and not (forward and move is Move.reject)
+            ]
+            if not choices:
+                return
+            request_id, move = data.draw(st.sampled_from(choices))
+            self.move(data, move, request_id)
 
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
     def start(self, data: st.DataObject) -> None:
-        self.move(data, "start")
+        self.move(data, Move.start)
 
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
     def issue_split(self, data: st.DataObject) -> None:
-        self.move(data, "issue")
+        self.move(data, Move.issue)
 
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
     def deliver(self, data: st.DataObject) -> None:
-        self.move(data, "deliver", {"carrier": "SF Express", "tracking_number": "SF1234567890"})
+        self.move(data, Move.deliver)
 
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
     def reject(self, data: st.DataObject) -> None:
-        self.move(data, "reject", {"reason": "property test: rejected"})
+        self.move(data, Move.reject)
 
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
     def reverse(self, data: st.DataObject) -> None:
-        self.move(data, "reverse", {"reason": "property test: red-letter reversal"})
+        self.move(data, Move.reverse)
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def record_red_invoices(self, data: st.DataObject) -> None:
+        self.move(data, Move.record_red_invoices)
 
     # -- after every step -----------------------------------------------------------------------------
 

@@ -103,7 +103,13 @@ def move_body(action: str, request: dict[str, Any]) -> dict[str, Any] | None:
         "deliver": {"carrier": "SF Express", "tracking_number": "SF1234567890"},
         "reject": {"reason": "Wrong title"},
         "reverse": {"reason": "Red-letter reversal requested"},
+        "red-invoices": {"invoices": red_invoices(request)},
     }.get(action)
+
+
+def red_invoices(request: dict[str, Any]) -> list[dict[str, str]]:
+    """One red-letter invoice (a fresh number) per blue invoice of `request`."""
+    return [{"number": invoice_number(), "blue_number": blue["number"]} for blue in request["invoices"]]
 
 
 async def to_status(client: httpx.AsyncClient, api: Api, ready: Ready, status: str) -> dict[str, Any]:
@@ -116,7 +122,8 @@ async def to_status(client: httpx.AsyncClient, api: Api, ready: Ready, status: s
         "delivered": ["start", "issue", "deliver"],
         "cancelled": ["cancel"],
         "rejected": ["reject"],
-        "reversed": ["start", "issue", "reverse"],
+        "reversing": ["start", "issue", "reverse"],
+        "reversed": ["start", "issue", "reverse", "red-invoices"],
     }[status]
     for action in path:
         if action == "cancel":
@@ -168,3 +175,14 @@ async def upload(
         content=data,
         headers={**api.finance, "Content-Type": content_type or CONTENT_TYPES[file_format]},
     )
+
+
+async def reverse_fully(
+    client: httpx.AsyncClient, api: Api, request_id: str, reason: str = "Red-letter reversal requested"
+) -> httpx.Response:
+    """Reverse a request whose buyer need not agree (not a special invoice): `reverse`, then its
+    red-letter invoices; the last answer."""
+    response = await move(client, api, request_id, "reverse", {"reason": reason})
+    if response.status_code != 200:
+        return response
+    return await move(client, api, request_id, "red-invoices", {"invoices": red_invoices(response.json())})

@@ -8,22 +8,65 @@ import httpx
 import pytest
 
 from tests.factories import Api
-from tests.requests.helpers import PDF_BYTES, Ready, create, move_body, ready_customer, to_status
+from tests.requests.helpers import (
+    PDF_BYTES,
+    Ready,
+    create,
+    move_body,
+    ready_customer,
+    red_invoices,
+    to_status,
+)
 
-MOVES = ["cancel", "start", "issue", "deliver", "reject", "reverse"]
+MOVES = [
+    "cancel",
+    "start",
+    "issue",
+    "deliver",
+    "reject",
+    "reverse",
+    "confirm_red_letter",
+    "decline_red_letter",
+    "record_red_invoices",
+    "reissue",
+]
 ACTIONS = ["resend", "upload_file"]
+CUSTOMER_MOVES = {"cancel", "confirm_red_letter", "decline_red_letter", "reissue"}
+# Where each move is posted (`POST /v1/invoice-requests/{id}/<path>`).
+PATHS = {
+    "confirm_red_letter": "red-letter/confirm",
+    "decline_red_letter": "red-letter/decline",
+    "record_red_invoices": "red-invoices",
+}
 
-# Written out by hand from SPEC §3 (not read from app/requests/states.py), so the table is checked.
-# A paper request: `upload_file` while the invoices stand, never `resend` (only email is resent).
+# Written out by hand from SPEC §3 and §7 (not read from app/requests/states.py), so the table is
+# checked. A paper request: `upload_file` while the invoices stand, never `resend` (only email is
+# resent). `vat_ordinary`: its reversal needs no confirmation of the buyer (`reversing` lists the
+# recording at once); a special invoice's does (`reversing*`: awaiting the buyer).
 EXPECTED: dict[str, dict[str, list[str]]] = {
     "pending": {"customer": ["cancel"], "finance": ["start", "reject"]},
     "processing": {"customer": [], "finance": ["issue", "reject"]},
-    "issued": {"customer": [], "finance": ["deliver", "reverse", "upload_file"]},
-    "delivered": {"customer": [], "finance": ["reverse", "upload_file"]},
+    "issued": {"customer": ["reissue"], "finance": ["deliver", "reverse", "upload_file"]},
+    "delivered": {"customer": ["reissue"], "finance": ["reverse", "upload_file"]},
+    "reversing": {"customer": [], "finance": ["record_red_invoices"]},
+    "reversing*": {"customer": ["confirm_red_letter", "decline_red_letter"], "finance": []},
     "cancelled": {"customer": [], "finance": []},
     "rejected": {"customer": [], "finance": []},
     "reversed": {"customer": [], "finance": []},
 }
+
+
+async def _at(client: httpx.AsyncClient, api: Api, status: str) -> tuple[Ready, dict[str, Any]]:
+    """A request in `status` (`reversing*`: a special invoice's reversal awaiting the buyer)."""
+    awaiting = status == "reversing*"
+    ready = await ready_customer(api, bills=1, invoice_type="vat_special" if awaiting else "vat_ordinary")
+    return ready, await to_status(client, api, ready, status.rstrip("*"))
+
+
+def _status_of(moved: dict[str, Any]) -> str:
+    letter = moved["red_letter"]
+    awaiting = moved["status"] == "reversing" and letter["confirmation"] == "awaiting_buyer"
+    return "reversing*" if awaiting else str(moved["status"])
 
 
 def _headers(api: Api, ready: Ready, role: str) -> dict[str, str]:
@@ -33,9 +76,17 @@ def _headers(api: Api, ready: Ready, role: str) -> dict[str, str]:
 async def _attempt(
     client: httpx.AsyncClient, api: Api, ready: Ready, role: str, request: dict[str, Any], action: str
 ) -> httpx.Response:
+    body = {
+        "decline_red_letter": {"reason": "We keep the invoice"},
+        # A request without invoices names one it does not have: the status refuses it first.
+        "record_red_invoices": {
+            "invoices": red_invoices(request) or [{"number": "R-1", "blue_number": "B-1"}]
+        },
+        "reissue": {"reason": "Wrong header"},
+    }.get(action, move_body(action, request))
     return await client.post(
-        f"/v1/invoice-requests/{request['id']}/{action}",
-        json=move_body(action, request),
+        f"/v1/invoice-requests/{request['id']}/{PATHS.get(action, action)}",
+        json=body,
         headers=_headers(api, ready, role),
     )
 
@@ -44,35 +95,39 @@ async def _attempt(
 async def test_every_read_lists_the_moves_the_role_may_make(
     client: httpx.AsyncClient, api: Api, status: str
 ) -> None:
-    ready = await ready_customer(api, bills=1)
-    request = await to_status(client, api, ready, status)
+    ready, request = await _at(client, api, status)
     for role in ("customer", "finance"):
         headers = _headers(api, ready, role)
         one = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=headers)).json()
         assert one["allowed_moves"] == EXPECTED[status][role], role
         # The list's summaries leave the moves to the full object.
-        page = (await client.get("/v1/invoice-requests", params={"status": status}, headers=headers)).json()
+        params = {"status": request["status"]}
+        page = (await client.get("/v1/invoice-requests", params=params, headers=headers)).json()
         listed = next(row for row in page["data"] if row["id"] == request["id"])
-        assert "allowed_moves" not in listed and listed["status"] == status, role
+        assert "allowed_moves" not in listed and listed["status"] == request["status"], role
 
 
 @pytest.mark.parametrize("status", list(EXPECTED))
 async def test_moves_not_listed_are_refused_for_that_role(
     client: httpx.AsyncClient, api: Api, status: str
 ) -> None:
-    ready = await ready_customer(api, bills=1)
-    request = await to_status(client, api, ready, status)
+    ready, request = await _at(client, api, status)
     for role in ("customer", "finance"):
         for action in MOVES:
             if action in EXPECTED[status][role]:
                 continue
             response = await _attempt(client, api, ready, role, request, action)
             # A move of the other role is refused by the key's role (403); a move of this role that
-            # the status does not allow, by the table (409).
-            own = (action == "cancel") == (role == "customer")
+            # the status does not allow, by the table (409; recording red-letter invoices before the
+            # buyer agreed says so).
+            own = (action in CUSTOMER_MOVES) == (role == "customer")
             assert response.status_code == (409 if own else 403), (role, action, response.text)
+            if own:
+                waiting = action == "record_red_invoices" and status == "reversing*"
+                expected = "red_letter_not_confirmed" if waiting else "invalid_transition"
+                assert response.json()["code"] == expected, (role, action, response.text)
     after = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=api.finance)).json()
-    assert after["status"] == status and after["events"] == request["events"]
+    assert after["status"] == request["status"] and after["events"] == request["events"]
 
 
 ALLOWED = [
@@ -88,12 +143,11 @@ ALLOWED = [
 async def test_each_listed_move_succeeds_and_the_answer_lists_the_next_ones(
     client: httpx.AsyncClient, api: Api, status: str, role: str, action: str
 ) -> None:
-    ready = await ready_customer(api, bills=1)
-    request = await to_status(client, api, ready, status)
+    ready, request = await _at(client, api, status)
     response = await _attempt(client, api, ready, role, request, action)
-    assert response.status_code == 200, response.text
+    assert response.status_code == (201 if action == "reissue" else 200), response.text
     moved = response.json()
-    assert moved["allowed_moves"] == EXPECTED[moved["status"]][role]
+    assert moved["allowed_moves"] == EXPECTED[_status_of(moved)][role]
 
 
 async def test_a_new_request_lists_what_its_customer_may_do(client: httpx.AsyncClient, api: Api) -> None:
@@ -149,15 +203,17 @@ async def test_an_electronic_request_lists_resend_once_delivered_and_resend_succ
     issued = response.json()
     # Electronic: deliver is offered only once every invoice has its PDF; the upload is.
     assert issued["allowed_moves"] == ["reverse", "upload_file"]
+    customer = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=ready.headers)).json()
+    assert customer["allowed_moves"] == ["reissue"]
     uploaded = (await _upload_pdf(client, api, issued)).json()
     assert uploaded["allowed_moves"] == ["deliver", "reverse", "upload_file"]
     response = await client.post(f"/v1/invoice-requests/{request['id']}/deliver", headers=api.finance)
     assert response.status_code == 200, response.text
     delivered = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=ready.headers)).json()
-    assert delivered["allowed_moves"] == ["resend"]
+    assert delivered["allowed_moves"] == ["reissue", "resend"]
     response = await client.post(f"/v1/invoice-requests/{request['id']}/resend", headers=ready.headers)
     assert response.status_code == 202, response.text
-    assert response.json()["allowed_moves"] == ["resend"]
+    assert response.json()["allowed_moves"] == ["reissue", "resend"]
     finance = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=api.finance)).json()
     assert finance["allowed_moves"] == ["reverse", "upload_file"]
 
@@ -169,7 +225,7 @@ async def test_a_delivered_paper_request_does_not_list_resend_and_resend_is_refu
     request = await to_status(client, api, ready, "delivered")
     assert request["tracking_number_required"] is True
     customer = (await client.get(f"/v1/invoice-requests/{request['id']}", headers=ready.headers)).json()
-    assert customer["allowed_moves"] == [] and customer["tracking_number_required"] is True
+    assert customer["allowed_moves"] == ["reissue"] and customer["tracking_number_required"] is True
     response = await client.post(f"/v1/invoice-requests/{request['id']}/resend", headers=ready.headers)
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "invalid_transition"

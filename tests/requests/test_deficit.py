@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.factories import Api, make_bill, make_card
-from tests.requests.helpers import Ready, create, issue_whole, move, ready_customer, selection
+from tests.requests.helpers import Ready, create, issue_whole, move, ready_customer, reverse_fully, selection
 
 
 def _number() -> str:
@@ -163,7 +163,7 @@ async def test_the_worked_example(client: httpx.AsyncClient, api: Api) -> None:
         "500.00",
     ]
 
-    reversed_ = await move(client, api, first["id"], "reverse", {"reason": "Amended after invoicing"})
+    reversed_ = await reverse_fully(client, api, first["id"], "Amended after invoicing")
     assert reversed_.status_code == 200, reversed_.text
     assert await _deficit(client, api, ready) == "0.00"
     cleared = await _bill(client, ready, a["id"])
@@ -277,7 +277,7 @@ async def test_reversing_the_over_invoiced_request_while_a_settling_one_is_activ
     b = await make_bill(api, account_id, "2026-02", cash="500.00")
     settling = await create(client, ready, bills=[b])
     assert settling["amount"] == "200.00"
-    response = await move(client, api, first["id"], "reverse", {"reason": "Re-rated"})
+    response = await reverse_fully(client, api, first["id"], "Re-rated")
     assert response.status_code == 200, response.text
     shown = await _bill(client, ready, a["id"])
     assert (shown["requested_amount"], shown["invoiceable_amount"], shown["over_invoiced_amount"]) == (

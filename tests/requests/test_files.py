@@ -22,6 +22,7 @@ from tests.requests.helpers import (
     move,
     ofd_bytes,
     ready_customer,
+    reverse_fully,
     to_status,
     upload,
 )
@@ -224,7 +225,7 @@ async def test_after_a_reversal_files_can_be_downloaded_but_not_uploaded(
     ready = await ready_customer(api, bills=1)
     request = await to_status(client, api, ready, "delivered")
     assert (await upload(client, api, request)).status_code == 200  # delivered: still uploadable
-    reversed_ = await move(client, api, request["id"], "reverse", {"reason": "Wrong title"})
+    reversed_ = await reverse_fully(client, api, request["id"], "Wrong title")
     assert reversed_.status_code == 200, reversed_.text
     url = _url(request, request["invoices"][0]["number"], "pdf")
     got = await client.get(url, headers=ready.headers)

@@ -16,6 +16,7 @@ from tests.requests.helpers import (
     move,
     move_body,
     ready_customer,
+    red_invoices,
     to_status,
     upload,
 )
@@ -99,7 +100,13 @@ async def test_ending_gives_the_amounts_back(client: httpx.AsyncClient, api: Api
     assert await _invoiceable(client, ready) == ["33.33", "33.33", "500.00"]
     assert ended["events"][-1]["status"] == ending
     if ending != "cancelled":
-        assert ended["events"][-1]["note"] in ("Wrong title", "Red-letter reversal requested")
+        # A reversal ends when its red-letter invoices are recorded: the note lists them.
+        expected = (
+            "Wrong title"
+            if ending == "rejected"
+            else f"Red-letter invoices {ended['red_letter']['red_invoices'][0]['number']}"
+        )
+        assert ended["events"][-1]["note"] == expected
         assert ended["events"][-1]["actor_role"] == "finance"
     else:
         assert ended["events"][-1]["actor_role"] == "customer"
@@ -115,6 +122,13 @@ async def test_reverse_after_delivery_gives_the_amounts_back(client: httpx.Async
     delivered = await to_status(client, api, ready, "delivered")
     response = await move(client, api, delivered["id"], "reverse", {"reason": "Customer returned it"})
     assert response.status_code == 200, response.text
+    reversing = response.json()
+    # Reversing still holds the amounts: the invoices stand until their red letters exist.
+    assert reversing["status"] == "reversing"
+    assert await _invoiceable(client, ready) == ["0.00"]
+    body = {"invoices": red_invoices(reversing)}
+    response = await move(client, api, delivered["id"], "red-invoices", body)
+    assert response.status_code == 200, response.text
     assert await _invoiceable(client, ready) == ["100.00"]
 
 
@@ -129,10 +143,13 @@ async def test_notes_the_service_writes_carry_a_code_and_reasons_none(
         ("pending", None),
         ("processing", None),
         ("issued", "invoices_issued"),
-        ("reversed", None),
+        ("reversing", None),
+        ("reversed", "red_invoices_recorded"),
     ]
     assert reversed_["events"][2]["note"] == f"Invoices {reversed_['invoices'][0]['number']}"
     assert reversed_["events"][3]["note"] == "Red-letter reversal requested"
+    red = reversed_["red_letter"]["red_invoices"][0]["number"]
+    assert reversed_["events"][4]["note"] == f"Red-letter invoices {red}"
     ready = await ready_customer(api, bills=1)
     delivered = await to_status(client, api, ready, "delivered")
     assert delivered["events"][-1]["note_code"] == "delivered"
@@ -430,6 +447,7 @@ async def test_every_move_is_announced_on_the_outbox(client: httpx.AsyncClient, 
         "invoice_request.created",
         "invoice_request.processing",
         "invoice_request.issued",
+        "invoice_request.reversing",
         "invoice_request.reversed",
     ]
     # The request as it was after the move; what a reader may do next is not part of the record.

@@ -35,6 +35,14 @@ export function eventNote(t: TFunction, event: Event, request: InvoiceRequest): 
     }
     case "requested_automatically":
       return t("timelineNote.requested_automatically");
+    case "red_invoices_recorded": {
+      const reds = request.red_letter?.red_invoices ?? [];
+      return reds.length > 0 ? t("timelineNote.red_invoices_recorded", { numbers: list(reds.map((red) => red.number)) }) : event.note;
+    }
+    case "reversal_expired":
+      return t("timelineNote.reversal_expired");
+    case "replacement_cancelled":
+      return t("timelineNote.replacement_cancelled");
     default:
       return event.note ?? null;
   }

@@ -686,10 +686,90 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reverse (red-letter) an issued or delivered request
-         * @description Every line is given back: the items' amounts can be requested again (an amount the request over-invoiced is no longer owed) and a deficit the request settled is the account's again.
+         * Start the red-letter reversal of an issued or delivered request
+         * @description Finance role. `issued` or `delivered` -> `reversing`, with `red_letter`. When the buyer has used the invoices (`buyer_usage` `deducted` or `booked`; omitted, `deducted` for special types and `none` for the others), the buyer must agree: `confirmation` is `awaiting_buyer` until the customer confirms or declines, by `expires_at` (INVOICING_RED_LETTER_CONFIRM_HOURS, 72 h; then the request returns, `reversal_expired`), and the customer is emailed. Otherwise it is `not_required`. The amounts stay held until the red-letter invoices are recorded (`POST …/{id}/red-invoices`).
          */
         post: operations["invoice_requests-reverse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/red-letter/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a red-letter reversal (the buyer agrees)
+         * @description Customer role. Only while `reversing` with `confirmation` `awaiting_buyer` (409 `invalid_transition` otherwise); `form_no` is the red-letter confirmation form's number (红字确认单). Then finance may record the red-letter invoices. The body may be omitted.
+         */
+        post: operations["invoice_requests-confirm_red_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/red-letter/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a red-letter reversal (the invoices stand)
+         * @description Customer role. Only while `reversing` with `confirmation` `awaiting_buyer` (409 `invalid_transition` otherwise). The request returns to `issued` or `delivered` with `confirmation` `declined` (`invoice_request.reversal_declined`); a replacing request made by a re-issue is cancelled by `system`, and the amounts stay with this request. The body may be omitted.
+         */
+        post: operations["invoice_requests-decline_red_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/red-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the red-letter invoices of a reversal; the request is reversed
+         * @description Finance role. Exactly one red-letter invoice per issued (blue) invoice of the request, each naming it by `blue_number` (422 on `body.invoices.<index>.blue_number` for a number that is not one of this request's invoices, or one named twice; 422 on `body.invoices` for a blue invoice left out); each mirrors its blue invoice with every amount negated. Numbers are unique across every invoice, blue and red, whatever their case (409 `duplicate_invoice_number`). Only while `reversing` (409 `invalid_transition`) and once `confirmation` is `not_required` or `confirmed` (409 `red_letter_not_confirmed`). Then the request is `reversed` and every line is given back, as for a cancelled request (unless a re-issue's replacement holds them), and the customer is emailed.
+         */
+        post: operations["invoice_requests-record_red_invoices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-issue (换开): reverse an issued request and request the same again
+         * @description Customer role, on an `issued` or `delivered` request. In one transaction: the request starts its red-letter reversal (`reason_code` `issue_error`, as `POST …/{id}/reverse`) and shows `replaced_by_request_id`, and a new `pending` request is created (201, the answer) with `replaces_request_id`, the same items and amounts (no other request can take them in between) and the chosen profile and address (default: the same), which must be usable: 404 `not_found`, 409 `profile_not_usable`, 422 `address_incomplete`, as at creation. The new request can be issued once the old one is `reversed` (409 `replaced_request_not_reversed`); if the reversal is declined or expires, it is cancelled by `system`.
+         */
+        post: operations["invoice_requests-reissue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1469,6 +1549,29 @@ export interface components {
              */
             taxpayer_id: string;
         };
+        /** ConfirmRedLetterIn */
+        ConfirmRedLetterIn: {
+            /**
+             * Form No
+             * @description The red-letter confirmation form's number (红字确认单编号), where the buyer confirmed it on the tax platform
+             * @example 44030024120300000123
+             */
+            form_no?: string | null;
+        };
+        /**
+         * Confirmation
+         * @description Whether the buyer must agree to a red-letter reversal, and what it answered (SPEC §7).
+         * @enum {string}
+         */
+        Confirmation: "awaiting_buyer" | "not_required" | "confirmed" | "declined" | "expired";
+        /** DeclineRedLetterIn */
+        DeclineRedLetterIn: {
+            /**
+             * Reason
+             * @example We already deducted the input tax
+             */
+            reason?: string | null;
+        };
         /** DeliverIn */
         DeliverIn: {
             /**
@@ -1723,9 +1826,21 @@ export interface components {
             events: components["schemas"]["RequestEventOut"][];
             /** @description Email delivery (electronic invoices); null before */
             delivery: components["schemas"]["DeliveryOut"] | null;
+            /** @description The red-letter reversal, once one started (null before, and on requests reversed before red letters were recorded) */
+            red_letter: components["schemas"]["RedLetterOut"] | null;
+            /**
+             * Replaces Request Id
+             * @description Re-issue: the request this one replaces (it can be issued once that one is reversed)
+             */
+            replaces_request_id: string | null;
+            /**
+             * Replaced By Request Id
+             * @description Re-issue: the request made to replace this one (the latest)
+             */
+            replaced_by_request_id: string | null;
             /**
              * Allowed Moves
-             * @description What the calling key's role may do now, from the one table of moves (app/requests/states.py): the status moves (`POST …/{id}/<move>`; any other is 409 `invalid_transition`), `resend` (customer: a delivered electronic request, `POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, `PUT …/{id}/invoices/{number}/files/{format}`)
+             * @description What the calling key's role may do now, from the one table of moves (app/requests/states.py): the status moves (`POST …/{id}/<move>`; any other is 409 `invalid_transition`), the red-letter moves (`confirm_red_letter`, `decline_red_letter`: customer, `POST …/{id}/red-letter/confirm|decline`; `record_red_invoices`: finance, `POST …/{id}/red-invoices`), `reissue` (customer, `POST …/{id}/reissue`), `resend` (customer: a delivered electronic request, `POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, `PUT …/{id}/invoices/{number}/files/{format}`)
              * @example [
              *       "start",
              *       "reject"
@@ -1936,11 +2051,12 @@ export interface components {
         };
         /**
          * Move
-         * @description What a caller may do to a request: the status moves (`POST /v1/invoice-requests/{id}/<move>`),
-         *     each naming one target, then the actions that keep the status (`resend`, `upload_file`).
+         * @description What a caller may do to a request: the status moves (`POST /v1/invoice-requests/{id}/<move>`,
+         *     `red-letter/confirm`, `red-letter/decline`, `red-invoices`), then the actions that keep the
+         *     status (`resend`, `upload_file`).
          * @enum {string}
          */
-        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse" | "resend" | "upload_file";
+        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse" | "confirm_red_letter" | "decline_red_letter" | "record_red_invoices" | "reissue" | "resend" | "upload_file";
         /** MyAccountOut */
         MyAccountOut: {
             /**
@@ -2241,6 +2357,119 @@ export interface components {
              */
             reason: string;
         };
+        /** RedInvoiceIn */
+        RedInvoiceIn: {
+            /**
+             * Number
+             * @description The red-letter invoice's number; unique across all invoices, blue and red, whatever its case
+             * @example 24352000000012349999
+             */
+            number: string;
+            /**
+             * Blue Number
+             * @description The number of this request's issued (blue) invoice it reverses
+             * @example 24352000000012345678
+             */
+            blue_number: string;
+            /**
+             * Issued At
+             * @description Defaults to now
+             */
+            issued_at?: string | null;
+        };
+        /**
+         * RedInvoiceOut
+         * @description A red-letter invoice: its blue invoice mirrored with every amount negated.
+         */
+        RedInvoiceOut: {
+            /** Number */
+            number: string;
+            /**
+             * Blue Number
+             * @description The issued (blue) invoice it reverses
+             */
+            blue_number: string;
+            /**
+             * Amount
+             * @description Minus the blue invoice's amount
+             * @example -1024.50
+             */
+            amount: string;
+            /**
+             * Issued At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            issued_at: string;
+        };
+        /** RedInvoicesIn */
+        RedInvoicesIn: {
+            /**
+             * Invoices
+             * @description Exactly one red-letter invoice per issued (blue) invoice of the request
+             */
+            invoices: components["schemas"]["RedInvoiceIn"][];
+        };
+        /**
+         * RedLetterOut
+         * @description A red-letter reversal (SPEC §7): set when one starts, kept once it ends.
+         */
+        RedLetterOut: {
+            /**
+             * Reason Code
+             * @enum {string}
+             */
+            reason_code: "issue_error" | "sales_return" | "service_termination" | "sales_discount";
+            /** Reason */
+            reason: string;
+            /**
+             * Buyer Usage
+             * @enum {string}
+             */
+            buyer_usage: "none" | "deducted" | "booked";
+            /** @description `awaiting_buyer` (the customer confirms or declines by `expires_at`), `not_required` (the buyer did not use the invoices), `confirmed`, `declined`, `expired` */
+            confirmation: components["schemas"]["Confirmation"];
+            /**
+             * Form No
+             * @description The red-letter confirmation form's number, if given
+             */
+            form_no: string | null;
+            /**
+             * Requested At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            requested_at: string;
+            /**
+             * Expires At
+             * @description The buyer's deadline; null when none is needed
+             */
+            expires_at: string | null;
+            /**
+             * Red Invoices
+             * @description Recorded by finance; then the request is reversed
+             */
+            red_invoices: components["schemas"]["RedInvoiceOut"][];
+        };
+        /** ReissueIn */
+        ReissueIn: {
+            /**
+             * Profile Id
+             * @description The invoice profile of the replacing request (default: the same)
+             */
+            profile_id?: string | null;
+            /**
+             * Address Id
+             * @description The mailing address of the replacing request (default: the same)
+             */
+            address_id?: string | null;
+            /**
+             * Reason
+             * @description 1-500 characters once trimmed
+             * @example The invoice header must be the subsidiary's
+             */
+            reason: string;
+        };
         /** RequestEventOut */
         RequestEventOut: {
             status: components["schemas"]["Status"];
@@ -2252,15 +2481,15 @@ export interface components {
             at: string;
             /**
              * Actor Role
-             * @description Who made the move; `system` for what the service did by itself (automatic invoicing)
+             * @description Who made the move; `system` for what the service did by itself (automatic invoicing, an expired red-letter reversal, cancelling its replacement)
              * @enum {string}
              */
             actor_role: "customer" | "billing" | "finance" | "system";
             /**
              * Note Code
-             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
+             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing), `red_invoices_recorded` (the numbers of `red_letter.red_invoices`), `reversal_expired` (the buyer did not answer by `red_letter.expires_at`), `replacement_cancelled` (the replaced request's reversal was declined or expired). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
              */
-            note_code: ("invoices_issued" | "delivered" | "requested_automatically") | null;
+            note_code: ("invoices_issued" | "delivered" | "requested_automatically" | "red_invoices_recorded" | "reversal_expired" | "replacement_cancelled") | null;
             /**
              * Note
              * @description In English when the service wrote it (see `note_code`)
@@ -2276,11 +2505,30 @@ export interface components {
              */
             email?: string | null;
         };
+        /** ReverseIn */
+        ReverseIn: {
+            /**
+             * Reason
+             * @description 1-500 characters once trimmed
+             * @example The buyer's taxpayer id on the invoice was wrong
+             */
+            reason: string;
+            /**
+             * Reason Code
+             * @description Why the invoices are reversed: `issue_error` (开票有误; the default), `sales_return` (销货退回), `service_termination` (服务中止), `sales_discount` (销售折让)
+             */
+            reason_code?: ("issue_error" | "sales_return" | "service_termination" | "sales_discount") | null;
+            /**
+             * Buyer Usage
+             * @description Whether the buyer already used the blue invoices: `none`, `deducted` (input-tax deduction, 用途确认) or `booked` (入账确认). Not `none`: the buyer must confirm. Omitted: `deducted` for special invoice types, `none` for the others
+             */
+            buyer_usage?: ("none" | "deducted" | "booked") | null;
+        };
         /**
          * Status
          * @enum {string}
          */
-        Status: "pending" | "processing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversed";
+        Status: "pending" | "processing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversing" | "reversed";
         /** WebhookDeliveryOut */
         WebhookDeliveryOut: {
             /** Id */
@@ -6894,15 +7142,595 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "reason": "The title does not match the business licence"
+                 *       "reason": "The buyer's taxpayer id on the invoice was wrong",
+                 *       "reason_code": "issue_error",
+                 *       "buyer_usage": "none"
                  *     }
                  */
-                "application/json": components["schemas"]["ReasonIn"];
+                "application/json": components["schemas"]["ReverseIn"];
             };
         };
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-confirm_red_letter": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "form_no": "44030024120300000123"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConfirmRedLetterIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-decline_red_letter": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "We already deducted the input tax"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DeclineRedLetterIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-record_red_invoices": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "invoices": [
+                 *         {
+                 *           "number": "24352000000012349999",
+                 *           "blue_number": "24352000000012345678",
+                 *           "issued_at": "2026-01-31T08:00:00Z"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RedInvoicesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-reissue": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "The invoice header must be the subsidiary's"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReissueIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;

@@ -19,7 +19,7 @@ export type InvoiceType = Profile["invoice_type"];
 export type Blocker = Summary["blockers"][number];
 export type MonthFigures = Schemas["MonthFiguresOut"];
 
-export const STATUSES: Status[] = ["pending", "processing", "issued", "delivered", "rejected", "cancelled", "reversed"];
+export const STATUSES: Status[] = ["pending", "processing", "issued", "delivered", "rejected", "cancelled", "reversing", "reversed"];
 export const INVOICE_TYPES: InvoiceType[] = ["vat_ordinary", "vat_special", "electronic_ordinary"];
 export const FILE_FORMATS: FileFormat[] = ["pdf", "ofd", "xml"];
 

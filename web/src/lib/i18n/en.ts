@@ -226,6 +226,7 @@ export const en = {
     delivered: "Delivered",
     rejected: "Rejected",
     cancelled: "Cancelled",
+    reversing: "Being reversed",
     reversed: "Reversed",
   },
   actor: {
@@ -304,6 +305,9 @@ export const en = {
     separator: "; ",
     listSeparator: ", ",
     requested_automatically: "Requested automatically by monthly automatic invoicing",
+    red_invoices_recorded: "Red-letter invoices {{numbers}}",
+    reversal_expired: "The buyer did not answer in time: the reversal was withdrawn",
+    replacement_cancelled: "Cancelled: the reversal of the request it replaced did not go ahead",
   },
   // console-structure
   problems: {

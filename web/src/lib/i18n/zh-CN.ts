@@ -228,6 +228,7 @@ export const zhCN: Catalogue = {
     delivered: "已交付",
     rejected: "已驳回",
     cancelled: "已取消",
+    reversing: "红冲中",
     reversed: "已红冲",
   },
   actor: {
@@ -306,6 +307,9 @@ export const zhCN: Catalogue = {
     separator: "；",
     listSeparator: "、",
     requested_automatically: "由每月自动开票申请",
+    red_invoices_recorded: "红字发票 {{numbers}}",
+    reversal_expired: "购方未在期限内确认，红冲已撤回",
+    replacement_cancelled: "已取消：被换开申请的红冲未进行",
   },
   // console-structure
   problems: {
