@@ -20,6 +20,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ROLE=api \
     INVOICING_MAIL_DIR=/data/mail
 
+# A CJK font for invoice PDFs (app/documents/fonts.py; INVOICING_PDF_FONT_PATH overrides it).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /srv/invoicing
 COPY pyproject.toml requirements.lock alembic.ini ./
 COPY app ./app

@@ -20,6 +20,7 @@ from app.requests.models import (
 )
 from app.requests.storage import FileBlob
 from app.sellers.models import Seller
+from app.taxplatform.models import SandboxFault, SandboxInvoice, SandboxSequence
 from app.webhooks.models import WebhookDelivery, WebhookDeliveryTotal, WebhookEndpoint
 from app.worker.models import Job
 
@@ -43,6 +44,9 @@ __all__ = [
     "InvoiceRequestItem",
     "Job",
     "MailingAddress",
+    "SandboxFault",
+    "SandboxInvoice",
+    "SandboxSequence",
     "Seller",
     "StoredValueCard",
     "StoredValueCardRefund",

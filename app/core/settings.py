@@ -108,6 +108,22 @@ class Settings(BaseSettings):
     mail_dir: str = Field(
         default="./mail", description="Where messages are written as .eml files when no SMTP URL is set"
     )
+    pdf_font_path: Path | None = Field(
+        default=None,
+        description="The CJK font (.ttf/.otf/.ttc) invoice PDFs are set in; unset: the first found of "
+        "Debian's fonts-wqy-microhei, fonts-wqy-zenhei, fonts-arphic-uming, fonts-droid-fallback, "
+        "fonts-noto-cjk",
+    )
+    tax_platform: Literal["manual", "sandbox"] = Field(
+        default="manual",
+        description="Who issues invoices: manual (finance types the numbers) or sandbox (the built-in "
+        "tax platform, app/taxplatform/sandbox.py)",
+    )
+    tax_sandbox_delay_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="The sandbox tax platform answers a submission as issued this long after it",
+    )
     auto_invoicing_day: int = Field(
         default=8,
         ge=1,
