@@ -58,6 +58,7 @@ TAGS = [
     {"name": "certification", "description": "Enterprise certification (customer)"},
     {"name": "invoice profiles", "description": "Invoice information (customer)"},
     {"name": "mailing addresses", "description": "Sending information (customer)"},
+    {"name": "sellers", "description": "The issuing entities (billing writes, finance reads)"},
     {"name": "bills", "description": "Monthly bills"},
     {"name": "stored-value cards", "description": "Stored-value cards"},
     {"name": "invoice requests", "description": "Invoice requests and the finance workflow"},

@@ -1,7 +1,7 @@
 """The invoiceable summary: the figure beside "Request Now" and why a request would be refused."""
 
 import uuid
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Row, Select, Subquery, bindparam, func, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,11 +76,11 @@ _PROFILES_WITH_HEADER = select(
 )
 
 
-def _group_statement() -> Select[Unpack[tuple[Any, ...]]]:
+def _group_statement() -> Select[*tuple[Any, ...]]:
     """What is left to invoice and what was over-invoiced, per tax group (seller, rate, code) of the
     account's items that have either, with the seller's name."""
 
-    def per_group(model: type[Bill] | type[StoredValueCard]) -> Select[Unpack[tuple[Any, ...]]]:
+    def per_group(model: type[Bill] | type[StoredValueCard]) -> Select[*tuple[Any, ...]]:
         return (
             select(
                 model.seller_id.label("seller_id"),

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     bindparam,
+    cast,
     func,
     literal_column,
     null,
@@ -306,8 +307,9 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             type_coerce(item.tax_category_code, Text).label("name3"),
             type_coerce(item.tax_rate, Text).label("name4"),
             item.seller_id.label("seller"),
-            none_amount.label("amount2"),
-            none_amount.label("amount3"),
+            # Typed here: PostgreSQL types the columns of a UNION arm by arm, and NULLs alone are text.
+            cast(null(), BigInteger).label("amount2"),
+            cast(null(), BigInteger).label("amount3"),
         )
         .select_from(item)
         .outerjoin(Bill, Bill.id == item.bill_id)

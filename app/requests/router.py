@@ -13,7 +13,7 @@ from app.core.jsonbody import ExactJSONRoute
 from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
-from app.requests import create, files, lifecycle, monthly, queries, red_letter, reissue
+from app.requests import create, files, lifecycle, monthly, preview, queries, red_letter, reissue
 from app.requests.filetypes import ACCEPTED_TYPES, FILE_PATH, FileFormat
 from app.requests.schemas import (
     ConfirmRedLetterIn,
@@ -33,6 +33,7 @@ from app.requests.schemas import (
 )
 from app.requests.states import Status
 
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 router = APIRouter(tags=["invoice requests"], route_class=ExactJSONRoute)
 
 _CREATE_DESCRIPTION = """
@@ -177,6 +178,29 @@ async def monthly_summary(
 )
 async def get_request(request_id: str, session: Session, auth: CustomerOrFinance) -> InvoiceRequestOut:
     return await queries.get_request(session, auth, parse_id(request_id))
+
+
+@router.get(
+    "/v1/invoice-requests/{request_id}/draft.pdf",
+    response_class=Response,
+    operation_id="invoice_requests-draft_pdf",
+    summary="The request's draft as a PDF preview",
+    description=(
+        "The request's customer, and finance; 404 for anyone else. The invoices issuing will produce "
+        "(`draft`), one per page: seller, buyer, lines (name, code, rate, amount excluding tax, tax), "
+        "the totals in figures and in Chinese capitals, marked on every page as a preview that is not "
+        "an invoice (docs/DOCUMENTS.md)."
+    ),
+    responses={200: {"description": "The PDF", "content": {"application/pdf": _BINARY}}, **problems(404)},
+)
+async def draft_pdf(request_id: str, session: Session, auth: CustomerOrFinance) -> Response:
+    request_uuid = parse_id(request_id)
+    content = await preview.draft_pdf(session, auth, request_uuid)
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'inline; filename="draft-{request_uuid}.pdf"',
+    }
+    return Response(content=content, media_type="application/pdf", headers=headers)
 
 
 @router.post(
@@ -413,7 +437,6 @@ async def resend_request(
     return await lifecycle.resend(session, auth, parse_id(request_id), body.email)
 
 
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,

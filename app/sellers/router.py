@@ -79,6 +79,6 @@ async def get_seller(seller_id: str, session: Session, _auth: BillingOrFinance) 
     responses=problems(404, 422),
 )
 async def update_seller(seller_id: str, body: SellerUpdate, session: Session, _auth: Billing) -> SellerOut:
-    changes = body.model_dump(include=body.model_fields_set)
+    changes = {name: getattr(body, name) for name in body.model_fields_set}  # fen, not the JSON string
     seller = await service.update_seller(session, parse_id(seller_id), changes)
     return service.seller_out(seller)

@@ -4,7 +4,7 @@ New tables only, so an existing database upgrades with nothing to backfill; the 
 by taxpayer id (no foreign key: a platform knows a seller by its USCC, not by our row).
 
 Revision ID: 0012_tax_platform
-Revises: 0010_webhooks
+Revises: 0011_sellers_tax_terms
 Create Date: 2026-12-03 13:00:05.397753
 """
 

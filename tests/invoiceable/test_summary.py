@@ -49,6 +49,7 @@ async def test_a_new_account_shows_every_blocker(client: httpx.AsyncClient, api:
         "can_request": False,
         # Without a certification no profile can match it, so both are reported.
         "blockers": ["certification_required", "no_usable_profile", "no_address", "nothing_invoiceable"],
+        "by_seller": [],
     }
     in_arrears = await api.customer(cash_balance="-5.00")
     assert (await summary(client, in_arrears))["blockers"] == [

@@ -130,6 +130,33 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str, str | None], str] = {
         "validation_error",
         "body.amount",
     ): ("a refund is at most what is left to refund on the card (paid - refunded): the stored card decides"),
+    ("POST /v1/sellers", "validation_error", "body.taxpayer_id"): _CHECK_CHARACTER,
+    ("PATCH /v1/sellers/{seller_id}", "validation_error", "body.taxpayer_id"): _CHECK_CHARACTER,
+    ("PATCH /v1/sellers/{seller_id}", "validation_error", "body.is_default"): (
+        "there is always one default seller: false on the default is refused (the stored seller decides)"
+    ),
+    ("POST /v1/invoice-requests", "invoice_limit_exceeded", None): (
+        "the request's amount needs at most 100 invoices of the seller's max_invoice_amount (stored)"
+    ),
+    **{
+        (
+            "POST /v1/invoice-requests/{request_id}/issue",
+            "invoice_limit_exceeded",
+            f"body.invoices.{index}.amount",
+        ): ("each invoice is at most the seller's max_invoice_amount: the stored seller snapshot decides")
+        for index in range(MAX_INVOICES)
+    },
+    **{
+        (
+            "POST /v1/invoice-requests/{request_id}/issue",
+            "validation_error",
+            f"body.invoices.{index}.number",
+        ): (
+            "a digital invoice (digital_special, digital_ordinary) is numbered with 20 digits: the stored "
+            "request's type decides"
+        )
+        for index in range(MAX_INVOICES)
+    },
     (f"PUT {_FILE_PATH}", "validation_error", "body"): (
         "the body is a file of the path's format (PDF magic bytes, an OFD container with OFD.xml, "
         "well-formed XML without a DTD)"

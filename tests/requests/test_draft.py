@@ -1,6 +1,7 @@
 """The draft's arithmetic (app/requests/draft.py), proved on generated requests (hypothesis)."""
 
 from fractions import Fraction
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -110,7 +111,7 @@ def test_cutting_at_any_amounts_preserves_every_sum(lines: list[Line], data: st.
         data.draw(st.sets(st.integers(1, total - 1), max_size=min(10, total - 1))) if total > 1 else []
     )
     bounds = [0, *cuts, total]
-    amounts = [high - low for low, high in zip(bounds, bounds[1:], strict=False)]
+    amounts = [high - low for low, high in pairwise(bounds)]
     invoices = cut(grouped, amounts)
     assert [invoice.amount for invoice in invoices] == amounts
     by_key: dict[tuple[str, str, str], int] = {}

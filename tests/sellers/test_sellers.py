@@ -33,6 +33,13 @@ async def test_billing_creates_and_changes_a_seller_finance_reads_it(
     assert (patched.json()["name"], patched.json()["max_invoice_amount"]) == ("上海示例二号有限公司", None)
     assert patched.json()["bank_account"] == made["bank_account"]
 
+    limited = await client.patch(
+        f"/v1/sellers/{made['id']}", json={"max_invoice_amount": "2500.50"}, headers=api.billing
+    )
+    assert limited.json()["max_invoice_amount"] == "2500.50"
+    read = await client.get(f"/v1/sellers/{made['id']}", headers=api.finance)
+    assert read.json()["max_invoice_amount"] == "2500.50"
+
     refused = await client.patch(f"/v1/sellers/{made['id']}", json={"name": "x"}, headers=api.finance)
     assert refused.status_code == 403
     ready = await ready_customer(api, bills=0)
