@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     mail_dir: str = Field(
         default="./mail", description="Where messages are written as .eml files when no SMTP URL is set"
     )
+    sla_business_days: int = Field(
+        default=1,
+        ge=0,
+        le=60,
+        description="An invoice request is due this many business days (Mon-Fri, Asia/Shanghai) later",
+    )
     auto_invoicing_day: int = Field(
         default=8,
         ge=1,

@@ -31,7 +31,7 @@ from app.profiles import rules
 from app.profiles.models import InvoiceProfile
 from app.profiles.rules import CertificationLike
 from app.profiles.service import CertificationRequired, live_profile, profile_snapshot
-from app.requests import reservations
+from app.requests import ageing, reservations
 from app.requests.models import InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.queries import Children, event_data, to_outs
 from app.requests.reservations import ItemNotInvoiceable, Line
@@ -90,6 +90,7 @@ async def create_request(
     actor_role: Literal["customer", "system"] = "customer",
     note: str | None = None,
     require_positive_cash_balance: bool,
+    sla_business_days: int,
 ) -> InvoiceRequestOut:
     """Request invoices for `selection` on `account_id`, as the customer would.
 
@@ -104,6 +105,7 @@ async def create_request(
 
     `actor_role` and `note` go on the request's first (`pending`) event: `"customer"` for an API
     call, `"system"` with a note for what the service does by itself (automatic invoicing).
+    The request is due `sla_business_days` business days after it is made (app/requests/ageing.py).
     """
     try:
         out = await _create(
@@ -115,6 +117,7 @@ async def create_request(
             remark=remark,
             first_event=(actor_role, note),
             require_positive_cash_balance=require_positive_cash_balance,
+            sla_business_days=sla_business_days,
         )
     except DomainError as refusal:
         metrics.INVOICE_REQUESTS_REFUSED.labels(refusal.code).inc()
@@ -158,6 +161,7 @@ async def _create(
     remark: str | None,
     first_event: tuple[str, str | None],
     require_positive_cash_balance: bool,
+    sla_business_days: int,
 ) -> InvoiceRequestOut:
     # The facts of the first checks come in one statement (which locks the account); the checks
     # still run in the order the contract lists them, and the first that fails answers.
@@ -204,7 +208,9 @@ async def _create(
     )
     _refuse(blockers(facts), exhausted=exhausted, facts=facts)
     moved = await reservations.reserve(session, account_id, lines)
-    return await _insert(session, account_id, profile, address, remark, lines, first_event, moved)
+    return await _insert(
+        session, account_id, profile, address, remark, lines, first_event, moved, sla_business_days
+    )
 
 
 def _choice(
@@ -305,6 +311,7 @@ async def _insert(
     lines: list[Line],
     first_event: tuple[str, str | None],
     deficit: int | None,
+    sla_business_days: int,
 ) -> InvoiceRequestOut:
     """Insert the request, its lines and first event, and the outbox events (the deficit's new
     value first when the request settled one): four statements, however many lines; the answer
@@ -322,6 +329,9 @@ async def _insert(
         "profile_snapshot": profile_snapshot(profile),
         "address_snapshot": address_snapshot(address),
         "remark": remark or None,
+        "title": profile.title,
+        "taxpayer_id": profile.taxpayer_id,
+        "due_at": ageing.due_at(now, sla_business_days),
         "carrier": None,
         "tracking_number": None,
         "created_at": now,
@@ -357,10 +367,13 @@ async def _insert(
             }
             for item in lines
         ],
-        events=[{"status": event["status"], "at": now, "actor_role": actor_role, "note": note}],
+        # Customers and the system are not named (a customer is the request's account).
+        events=[
+            {"status": event["status"], "at": now, "actor_role": actor_role, "actor_name": None, "note": note}
+        ],
     )
     (out,) = to_outs([request], {request_id: children}, Role.customer)
     changes = [] if deficit is None else [ledger.deficit_changed(account_id, deficit)]
     changes.append(("invoice_request.created", event_data(out)))
-    await events.record_many(session, account_id, changes)
+    await events.record_many(session, account_id, changes, actor=(actor_role, None))
     return out

@@ -288,7 +288,12 @@ async def _move(
         raise InvalidTransition("The invoice request was moved by someone else meanwhile; read it again.")
     session.add(
         InvoiceRequestEvent(
-            request_id=request.id, status=target.value, actor_role=auth.role.value, note=note, at=now
+            request_id=request.id,
+            status=target.value,
+            actor_role=auth.role.value,
+            actor_name=auth.name,
+            note=note,
+            at=now,
         )
     )
     if target in RELEASING:
@@ -360,5 +365,11 @@ async def _finish(
     move's own writes), and the move's event."""
     await session.flush()
     out = await response_of(session, moved, auth.role)
-    await events.record(session, f"invoice_request.{target.value}", moved["account_id"], event_data(out))
+    await events.record(
+        session,
+        f"invoice_request.{target.value}",
+        moved["account_id"],
+        event_data(out),
+        actor=(auth.role.value, auth.name),
+    )
     return out

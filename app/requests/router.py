@@ -1,6 +1,7 @@
 """HTTP routes for invoice requests: the customer's requests and the finance workflow."""
 
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 
@@ -10,10 +11,13 @@ from app.core.dependencies import Customer, CustomerOrFinance, Finance, Paginati
 from app.core.errors import ValidationFailed
 from app.core.ids import parse_id, try_parse_id
 from app.core.jsonbody import ExactJSONRoute
+from app.core.money import parse_non_negative_money
 from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
+from app.profiles.rules import InvoiceType
 from app.requests import create, files, lifecycle, monthly, queries
+from app.requests.ageing import start_of_day
 from app.requests.filetypes import ACCEPTED_TYPES, FILE_PATH, FileFormat
 from app.requests.schemas import (
     DeliverIn,
@@ -51,6 +55,31 @@ Refusals, in the order they are checked (the first that applies answers):
 """
 
 
+# What the list and the export take besides their filters; any other query parameter is refused.
+_PAGE_PARAMS = frozenset({"limit", "cursor"})
+_INVOICE_NUMBER_QUERY = r"^[A-Za-z0-9-]{1,64}$"
+_AMOUNT_QUERY = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+_DATE_QUERY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _amount(field: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_non_negative_money(value)
+    except ValueError as error:
+        raise ValidationFailed(f"query.{field}", str(error)) from None
+
+
+def _day(field: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"query.{field}", "is not a date YYYY-MM-DD") from None
+
+
 async def request_filters(
     status_: Annotated[
         Status | None, Query(alias="status", description="Only requests in this status")
@@ -70,18 +99,119 @@ async def request_filters(
             json_schema_extra={"format": "uuid"},
         ),
     ] = None,
+    invoice_number: Annotated[
+        str | None,
+        Query(
+            pattern=_INVOICE_NUMBER_QUERY,
+            description="Only the request with an invoice of this number (exact, whatever its case)",
+        ),
+    ] = None,
+    taxpayer_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=32, description="Only requests to this taxpayer id (exact)"),
+    ] = None,
+    title: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Only requests whose invoice title contains this text, whatever its case",
+        ),
+    ] = None,
+    amount_min: Annotated[
+        str | None,
+        Query(pattern=_AMOUNT_QUERY, description="Only requests of at least this amount (CNY, `1024.50`)"),
+    ] = None,
+    amount_max: Annotated[
+        str | None,
+        Query(pattern=_AMOUNT_QUERY, description="Only requests of at most this amount (CNY, `1024.50`)"),
+    ] = None,
+    invoice_type: Annotated[InvoiceType | None, Query(description="Only requests of this type")] = None,
+    issued_from: Annotated[
+        str | None,
+        Query(
+            pattern=_DATE_QUERY,
+            description="YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or after it",
+        ),
+    ] = None,
+    issued_to: Annotated[
+        str | None,
+        Query(
+            pattern=_DATE_QUERY,
+            description="YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or before it",
+        ),
+    ] = None,
+    overdue: Annotated[
+        Literal["true"] | None,
+        Query(description="`true`: only open (pending or processing) requests past their `due_at`"),
+    ] = None,
 ) -> queries.RequestFilters:
     parsed_account = None
     if account_id is not None:
         parsed_account = try_parse_id(account_id)
         if parsed_account is None:
             raise ValidationFailed("query.account_id", "is not an account id")
+    low, high = _amount("amount_min", amount_min), _amount("amount_max", amount_max)
+    if low is not None and high is not None and low > high:
+        raise ValidationFailed("query.amount_min", "must not be greater than amount_max")
+    first, last = _day("issued_from", issued_from), _day("issued_to", issued_to)
+    if first is not None and last is not None and first > last:
+        raise ValidationFailed("query.issued_from", "must not be after issued_to")
     return queries.RequestFilters(
         status=status_,
         created_from=created_from,
         created_to=created_to,
         account_id=parsed_account,
+        invoice_number=invoice_number,
+        taxpayer_id=taxpayer_id,
+        title=title,
+        amount_min=low,
+        amount_max=high,
+        invoice_type=invoice_type,
+        issued_from=None if first is None else start_of_day(first),
+        issued_to=None if last is None else start_of_day(last + timedelta(days=1)),
+        overdue=overdue is not None,
     )
+
+
+_FILTER_PARAMS = frozenset(
+    {
+        "status",
+        "created_from",
+        "created_to",
+        "account_id",
+        "invoice_number",
+        "taxpayer_id",
+        "title",
+        "amount_min",
+        "amount_max",
+        "invoice_type",
+        "issued_from",
+        "issued_to",
+        "overdue",
+    }
+)
+
+
+def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
+    """A misspelt filter must not silently list everything: 422 naming it."""
+    for name in request.query_params:
+        if name not in known:
+            raise ValidationFailed(f"query.{name}", "is not a filter of this list")
+
+
+async def list_filters(
+    request: Request, filters: Annotated[queries.RequestFilters, Depends(request_filters)]
+) -> queries.RequestFilters:
+    _refuse_unknown(request, _FILTER_PARAMS | _PAGE_PARAMS)
+    return filters
+
+
+async def export_filters(
+    request: Request, filters: Annotated[queries.RequestFilters, Depends(request_filters)]
+) -> queries.RequestFilters:
+    _refuse_unknown(request, _FILTER_PARAMS)
+    return filters
 
 
 @router.post(
@@ -104,10 +234,12 @@ async def create_request(
         address_id=body.address_id,
         remark=body.remark,
         require_positive_cash_balance=request.app.state.settings.require_positive_cash_balance,
+        sla_business_days=request.app.state.settings.sla_business_days,
     )
 
 
-Filters = Annotated[queries.RequestFilters, Depends(request_filters)]
+Filters = Annotated[queries.RequestFilters, Depends(list_filters)]
+ExportFilters = Annotated[queries.RequestFilters, Depends(export_filters)]
 
 
 @router.get(
