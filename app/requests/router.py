@@ -3,11 +3,12 @@
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from app.bills.schemas import PERIOD_PATTERN
 from app.core.clock import TimestampIn
-from app.core.dependencies import Customer, CustomerOrFinance, Finance, Pagination
+from app.core.dependencies import STREAMS_RESPONSE, Customer, CustomerOrFinance, Finance, Pagination
 from app.core.errors import ValidationFailed
 from app.core.ids import parse_id, try_parse_id
 from app.core.jsonbody import ExactJSONRoute
@@ -16,10 +17,12 @@ from app.core.openapi import problems
 from app.core.pagination import Page
 from app.core.session import Session
 from app.profiles.rules import InvoiceType
-from app.requests import create, files, lifecycle, monthly, queries
+from app.requests import bulk, create, export, files, lifecycle, monthly, queries
 from app.requests.ageing import start_of_day
 from app.requests.filetypes import ACCEPTED_TYPES, FILE_PATH, FileFormat
 from app.requests.schemas import (
+    BulkMoveIn,
+    BulkMoveOut,
     DeliverIn,
     InvoiceRequestCreate,
     InvoiceRequestOut,
@@ -33,6 +36,7 @@ from app.requests.schemas import (
 from app.requests.states import Move, Status
 
 router = APIRouter(tags=["invoice requests"], route_class=ExactJSONRoute)
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 _CREATE_DESCRIPTION = """
 Each selected bill or stored-value card is requested for its whole current `invoiceable_amount`;
@@ -261,6 +265,74 @@ async def list_requests(
     return Page[InvoiceRequestSummary](data=data, has_more=has_more, next_cursor=cursor)
 
 
+_EXPORT_DESCRIPTION = f"""
+Finance role. Every request the list's filters pick (the same query parameters, without `limit` and
+`cursor`), newest first, streamed however many there are: one row per request line (item), every
+cell text, money as two-decimal strings, dates RFC 3339 UTC. Columns: {", ".join(export.HEADER)}.
+
+`text/csv` (the default): UTF-8 with a byte-order mark, so Excel opens Chinese text intact, and a
+header row. With `Accept: {export.XLSX_TYPE}`, the same rows as one XLSX sheet. A text cell that
+starts like a formula (`=`, `+`, `-`, `@`) is prefixed with `'`, so a spreadsheet never runs it.
+"""
+
+
+@router.get(
+    "/v1/invoice-requests/export",
+    response_class=StreamingResponse,
+    operation_id="invoice_requests-export",
+    summary="Export the filtered requests as CSV or XLSX, one row per line",
+    description=_EXPORT_DESCRIPTION,
+    responses={
+        200: {
+            "description": "The rows",
+            "content": {"text/csv": {"schema": {"type": "string"}}, export.XLSX_TYPE: _BINARY},
+        },
+        **problems(),
+    },
+    dependencies=[STREAMS_RESPONSE],
+)
+async def export_requests(
+    request: Request,
+    auth: Finance,
+    filters: ExportFilters,
+    accept: Annotated[str | None, Header(description="`" + export.XLSX_TYPE + "` for XLSX")] = None,
+) -> StreamingResponse:
+    opener = request.app.state.database.read_session
+    if accept is not None and export.XLSX_TYPE in accept:
+        chunks, media, suffix = export.xlsx_chunks(opener, filters), export.XLSX_TYPE, "xlsx"
+    else:
+        chunks, media, suffix = export.csv_chunks(opener, filters), export.CSV_TYPE, "csv"
+    disposition = f'attachment; filename="invoice-requests.{suffix}"'
+    return StreamingResponse(chunks, media_type=media, headers={"Content-Disposition": disposition})
+
+
+@router.post(
+    "/v1/invoice-requests/bulk/{move}",
+    response_model=BulkMoveOut,
+    operation_id="invoice_requests-bulk_move",
+    summary="Start or reject up to 100 requests, each on its own",
+    description=(
+        "Finance role. `move` is `start` or `reject` (`reject` needs `reason`; `start` ignores it). Each "
+        "id is moved in a transaction of its own, in the order given, so one refusal undoes nothing "
+        "else: `results` has one entry per id, with the code the single move would answer "
+        "(`not_found`, `invalid_transition` with the request's current `status`). Issuing is not a bulk "
+        "move (it needs each request's invoice numbers; issuing through a tax platform is not built "
+        "yet): `bulk/issue` is 422. An `Idempotency-Key` replays the first answer."
+    ),
+    responses=problems(422),
+)
+async def bulk_move(
+    move: Annotated[bulk.BulkMove, Path(description="`start` or `reject`")],
+    body: BulkMoveIn,
+    request: Request,
+    auth: Finance,
+) -> BulkMoveOut:
+    # No request session: every id has its own transaction (app/requests/bulk.py).
+    opener = request.app.state.database.write_session
+    results = await bulk.bulk_move(opener, auth, move, body.ids, body.reason)
+    return BulkMoveOut.model_validate({"results": results})
+
+
 @router.get(
     "/v1/invoiceable-summary/monthly",
     response_model=MonthlySummaryOut,
@@ -426,7 +498,6 @@ async def resend_request(
     return await lifecycle.resend(session, auth, parse_id(request_id), body.email)
 
 
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
