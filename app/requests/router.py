@@ -319,7 +319,7 @@ async def export_requests(
         "move (it needs each request's invoice numbers; issuing through a tax platform is not built "
         "yet): `bulk/issue` is 422. An `Idempotency-Key` replays the first answer."
     ),
-    responses=problems(422),
+    responses=problems(404, 422),
 )
 async def bulk_move(
     move: Annotated[bulk.BulkMove, Path(description="`start` or `reject`")],
