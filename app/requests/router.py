@@ -15,6 +15,7 @@ from app.core.jsonbody import ExactJSONRoute
 from app.core.money import parse_non_negative_money
 from app.core.openapi import problems
 from app.core.pagination import Page
+from app.core.schemas import FORBIDDEN_CLASS
 from app.core.session import Session
 from app.profiles.rules import InvoiceType
 from app.requests import bulk, create, export, files, lifecycle, monthly, queries
@@ -64,6 +65,8 @@ _PAGE_PARAMS = frozenset({"limit", "cursor"})
 _INVOICE_NUMBER_QUERY = r"^[A-Za-z0-9-]{1,64}$"
 _AMOUNT_QUERY = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 _DATE_QUERY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# One line of text without the characters no stored text holds (NUL, controls, lone surrogates).
+_SEARCH_TEXT = f"^[^\\t\\n\\r{FORBIDDEN_CLASS}]+$"
 
 
 def _amount(field: str, value: str | None) -> int | None:
@@ -112,13 +115,19 @@ async def request_filters(
     ] = None,
     taxpayer_id: Annotated[
         str | None,
-        Query(min_length=1, max_length=32, description="Only requests to this taxpayer id (exact)"),
+        Query(
+            min_length=1,
+            max_length=32,
+            pattern=r"^[0-9A-Za-z]+$",
+            description="Only requests to this taxpayer id (exact)",
+        ),
     ] = None,
     title: Annotated[
         str | None,
         Query(
             min_length=1,
             max_length=200,
+            pattern=_SEARCH_TEXT,
             description="Only requests whose invoice title contains this text, whatever its case",
         ),
     ] = None,

@@ -180,3 +180,18 @@ async def test_bad_filters_are_422_naming_the_field(
     client: httpx.AsyncClient, api: Api, params: dict[str, str], field: str
 ) -> None:
     _refused(await client.get("/v1/invoice-requests", params=params, headers=api.finance), field)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"title": "Acme\x00"}, "query.title"),
+        ({"title": "two\nlines"}, "query.title"),
+        ({"title": "x" * 201}, "query.title"),
+        ({"taxpayer_id": "91350100M000100Y4'"}, "query.taxpayer_id"),
+    ],
+)
+async def test_search_text_no_stored_value_can_hold_is_422(
+    client: httpx.AsyncClient, api: Api, params: dict[str, str], field: str
+) -> None:
+    _refused(await client.get("/v1/invoice-requests", params=params, headers=api.finance), field)
