@@ -166,6 +166,11 @@ async def csv_chunks(open_session: SessionOpener, filters: RequestFilters) -> As
         yield buffer.getvalue().encode()
 
 
+def _write_rows(sheet: Any, first: int, batch: list[list[str]]) -> None:
+    for offset, row in enumerate(batch):
+        sheet.write_row(first + offset, 0, row)
+
+
 async def xlsx_chunks(open_session: SessionOpener, filters: RequestFilters) -> AsyncIterator[bytes]:
     """One sheet, every cell text; written to a temporary file in constant memory, then streamed."""
     with tempfile.TemporaryDirectory(prefix="invoicing-export-") as directory:
@@ -184,9 +189,9 @@ async def xlsx_chunks(open_session: SessionOpener, filters: RequestFilters) -> A
         sheet.write_row(0, 0, HEADER)
         line = 1
         async for batch in rows(open_session, filters):
-            for row in batch:
-                sheet.write_row(line, 0, row)
-                line += 1
+            # Off the event loop (a batch is CPU work); one batch at a time, so one thread writes.
+            await asyncio.to_thread(_write_rows, sheet, line, batch)
+            line += len(batch)
         await asyncio.to_thread(workbook.close)
         with open(path, "rb") as file:  # noqa: ASYNC230 - local temporary file, chunks of 64 KiB
             while chunk := file.read(_CHUNK):
