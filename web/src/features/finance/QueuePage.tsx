@@ -164,12 +164,14 @@ export function QueuePage() {
             })}
           />
         )}
+        {/* Scrolled by its box, not by the table's `scroll`: that one measures the columns in an
+            aria-hidden row, and the select-all box in it would be focusable yet hidden (axe). */}
+        <div style={{ overflowX: "auto" }}>
         <Table<InvoiceRequestSummary>
           rowKey="id"
           loading={list.isFetching}
           dataSource={list.data?.data ?? []}
           pagination={false}
-          scroll={{ x: true }}
           locale={{ emptyText: t("requests.empty") }}
           columns={columns}
           rowSelection={{
@@ -178,6 +180,7 @@ export function QueuePage() {
             getCheckboxProps: (request) => ({ "aria-label": t("desk.select", { title: request.title }) }),
           }}
         />
+        </div>
         <CursorPager pages={pages} hasMore={list.data?.has_more ?? false} nextCursor={list.data?.next_cursor} />
       </Card>
       <Modal
