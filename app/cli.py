@@ -20,7 +20,7 @@ from app.core.settings import get_settings
 __all__ = ["alembic_config", "main", "migrate"]
 
 
-async def _create_key(role: str, account: str | None) -> str:
+async def _create_key(role: str, account: str | None, name: str | None = None) -> str:
     from app.accounts import service
     from app.core.auth import Role
     from app.core.database import Database
@@ -30,7 +30,7 @@ async def _create_key(role: str, account: str | None) -> str:
     try:
         async with database.write_session() as session, session.begin():
             account_id = uuid.UUID(account) if account else None
-            issued = await service.issue_key(session, Role(role), account_id)
+            issued = await service.issue_key(session, Role(role), account_id, name)
         return issued.key
     finally:
         await database.dispose()
@@ -185,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = sub.add_parser("create-key", help="create an API key and print it as the last line")
     key.add_argument("--role", required=True, choices=["customer", "billing", "finance"])
     key.add_argument("--account", help="the account id (customer keys only)")
+    key.add_argument(
+        "--name",
+        help="the operator holding a billing or finance key (named on the timeline of its moves)",
+    )
     revoke = sub.add_parser("revoke-key", help="revoke an API key of any role, named by its prefix")
     revoke.add_argument("prefix", help="the key's prefix as listed (e.g. ik_Xk2pQ9vA), or the whole key")
     run = sub.add_parser("serve", help="run the API")
@@ -217,8 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 uuid.UUID(args.account)
         except ValueError:
             parser.error("--account must be an account id")
+        if args.name is not None:
+            if args.role == "customer":
+                parser.error("--name is for billing and finance keys (a customer key is its account's)")
+            args.name = args.name.strip()
+            if not 1 <= len(args.name) <= 100 or not args.name.isprintable():
+                parser.error("--name must be 1-100 printable characters")
         try:
-            key_value = asyncio.run(_create_key(args.role, args.account))
+            key_value = asyncio.run(_create_key(args.role, args.account, args.name))
         except Exception as exc:  # a clear line for the operator, not a traceback
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -28,6 +28,7 @@ from app.core.pagination import encode_cursor
 from app.events.models import Event
 from app.profiles.models import InvoiceProfile
 from app.profiles.service import profile_snapshot
+from app.requests.ageing import due_at
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.states import ACTIVE, Status
 
@@ -373,6 +374,9 @@ class Seeder:
                 "profile_snapshot": profile_snapshot(_Obj(profile)),  # type: ignore[arg-type]
                 "address_snapshot": address_snapshot(_Obj(address)),  # type: ignore[arg-type]
                 "remark": "Please issue before month end" if rng.random() < 0.2 else None,
+                "title": profile["title"],
+                "taxpayer_id": profile["taxpayer_id"],
+                "due_at": due_at(created, 1),
                 "carrier": "SF Express" if delivered and paper else None,
                 "tracking_number": "SF1234567890" if delivered and paper else None,
                 "created_at": created,

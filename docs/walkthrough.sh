@@ -247,6 +247,24 @@ curl -s "$API/v1/invoice-requests?status=pending&limit=2" -H "Authorization: Bea
 #   "title":"…","remark":null,"created_at":"…Z","updated_at":"…Z"}, …],
 #  "has_more":true,"next_cursor":"…"}
 
+# Search: every filter combines with the others and with the keyset pages; a misspelt one is 422.
+curl -s "$API/v1/invoice-requests?title=acme&amount_min=100.00&invoice_type=vat_special&limit=5" \
+  -H "Authorization: Bearer $FINANCE_KEY" | field '["has_more"]'
+curl -s "$API/v1/invoice-requests?overdue=true" -H "Authorization: Bearer $FINANCE_KEY" | field '["has_more"]'
+# Export what the same filters pick: CSV (UTF-8 with a BOM, a header row, one row per line) ...
+curl -s "$API/v1/invoice-requests/export?created_from=2026-01-01T00:00:00Z" \
+  -H "Authorization: Bearer $FINANCE_KEY" | head -n 2
+# ... or XLSX.
+curl -s -o /dev/null -w '%{http_code} %{content_type}\n' "$API/v1/invoice-requests/export?status=pending" \
+  -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+# Start up to 100 pending requests at once: a result per id, each in its own transaction.
+IDS=$(curl -s "$API/v1/invoice-requests?status=pending&limit=3" -H "Authorization: Bearer $FINANCE_KEY" \
+  | python3 -c 'import json,sys; print(json.dumps([r["id"] for r in json.load(sys.stdin)["data"]]))')
+curl -s -X POST $API/v1/invoice-requests/bulk/start -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/json' -H "Idempotency-Key: bulk-start-$(date +%s)" -d "{\"ids\": $IDS}"; echo
+# {"results":[{"id":"…","ok":true,"code":null,"status":"processing"}, …]}
+
 CURSOR=""
 while :; do
   PAGE=$(curl -s "$API/v1/events?limit=100${CURSOR:+&after=$CURSOR}" -H "Authorization: Bearer $FINANCE_KEY")

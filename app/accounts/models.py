@@ -38,6 +38,8 @@ class ApiKey(Base):
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id"), index=True)
     # The key's first characters, shown to tell keys apart (`invoicing revoke-key PREFIX`).
     prefix: Mapped[str] = mapped_column(String(16), index=True)
+    # Who holds a staff key (`invoicing create-key --name`): the operator a timeline names.
+    name: Mapped[str | None] = mapped_column(String(100))
     # SHA-256 of the whole key; the key itself is never stored.
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -57,16 +57,23 @@ async def set_cash_balance(session: AsyncSession, account_id: uuid.UUID, cash_ba
     return account
 
 
-async def issue_key(session: AsyncSession, role: Role, account_id: uuid.UUID | None) -> IssuedKey:
-    """Create a key; customer keys are bound to an existing account, staff keys to none."""
+async def issue_key(
+    session: AsyncSession, role: Role, account_id: uuid.UUID | None, name: str | None = None
+) -> IssuedKey:
+    """Create a key; customer keys are bound to an existing account, staff keys to none. A staff
+    key may name its operator (`name`), whom every move made with it names on the timeline."""
     if role is Role.customer:
         if account_id is None:
             raise ValueError("customer keys need an account")
+        if name is not None:
+            raise ValueError("customer keys are named by their account, not by --name")
         await get_account(session, account_id)
     elif account_id is not None:
         raise ValueError("billing and finance keys are not bound to an account")
     new: NewKey = generate_key()
-    record = ApiKey(role=role.value, account_id=account_id, prefix=new.prefix, key_hash=new.key_hash)
+    record = ApiKey(
+        role=role.value, account_id=account_id, prefix=new.prefix, key_hash=new.key_hash, name=name
+    )
     session.add(record)
     await session.flush()
     return IssuedKey(record=record, key=new.key)

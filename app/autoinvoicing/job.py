@@ -186,6 +186,7 @@ async def _request(
                     profile_id=setting.profile_id,
                     address_id=setting.address_id,
                     require_positive_cash_balance=settings.require_positive_cash_balance,
+                    sla_business_days=settings.sla_business_days,
                     actor_role=SYSTEM,
                     note=automatic_note(month),
                 )

@@ -36,6 +36,8 @@ class AuthContext:
     key_id: uuid.UUID
     role: Role
     account_id: uuid.UUID | None
+    # The operator holding a staff key (`invoicing create-key --name`); None for customer keys.
+    name: str | None = None
 
     @property
     def customer_account_id(self) -> uuid.UUID:

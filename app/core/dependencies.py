@@ -46,6 +46,16 @@ async def _response_carries_secret(request: Request) -> None:
     request_state(request.scope).response_carries_secret = True
 
 
+async def _streams_response(request: Request) -> None:
+    request_state(request.scope).streams_response = True
+
+
+# On a read route that streams its response (an export), reading in sessions of its own as it
+# goes: the request's session (the caller's key lookup) is closed when the response starts, and
+# the response is passed on chunk by chunk instead of being held until the transaction ends.
+STREAMS_RESPONSE = Depends(_streams_response)
+
+
 # On a route whose response carries a secret shown once (a new API key): the Idempotency-Key
 # store keeps no body of it, and a replay is refused with 409
 # `idempotency_key_secret_not_replayable` (app/core/idempotency.py).

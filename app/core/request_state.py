@@ -38,6 +38,9 @@ class RequestState:
     body: bytes | None = None
     # The route's response carries a secret shown once (a new API key): never stored for replays.
     response_carries_secret: bool = False
+    # The route streams a long response (a read; it reads in its own sessions as it goes): the
+    # request's session ends before the response starts, which then goes out as the route sends it.
+    streams_response: bool = False
     before_commit: list[CommitHook] = field(default_factory=list)
     before_send: list[SendHook] = field(default_factory=list)
 

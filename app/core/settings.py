@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         ge=0,
         description="The sandbox tax platform answers a submission as issued this long after it",
     )
+    sla_business_days: int = Field(
+        default=1,
+        ge=0,
+        le=60,
+        description="An invoice request is due this many business days (Mon-Fri, Asia/Shanghai) later",
+    )
     auto_invoicing_day: int = Field(
         default=8,
         ge=1,

@@ -23,5 +23,8 @@ class Event(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # Who made the change, when a caller made it (an invoice request's move); null otherwise.
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    actor_name: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (Index("ix_event_txid_id", "txid", "id"),)

@@ -43,16 +43,30 @@ _INSERT = insert(Event)
 _INSERT_WITH_TXID = insert(Event).values(txid=cast(cast(func.pg_current_xact_id(), Text), BigInteger))
 
 
-async def record(session: AsyncSession, type_: str, account_id: uuid.UUID, data: dict[str, Any]) -> None:
+# Who made a change: (role, operator name or None), as the feed shows it in `actor`.
+Actor = tuple[str, str | None]
+
+
+async def record(
+    session: AsyncSession,
+    type_: str,
+    account_id: uuid.UUID,
+    data: dict[str, Any],
+    actor: Actor | None = None,
+) -> None:
     """`data` is the JSON form of the object after the change (e.g. `Out.model_dump(mode="json")`)."""
-    await record_many(session, account_id, [(type_, data)])
+    await record_many(session, account_id, [(type_, data)], actor)
 
 
 async def record_many(
-    session: AsyncSession, account_id: uuid.UUID, changes: Sequence[tuple[str, dict[str, Any]]]
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    changes: Sequence[tuple[str, dict[str, Any]]],
+    actor: Actor | None = None,
 ) -> None:
-    """Several events of one account, in this order, by one statement (an executemany)."""
-    await record_for_accounts(session, [(account_id, type_, data) for type_, data in changes])
+    """Several events of one account, in this order, by one statement (an executemany); `actor`
+    (who made them) goes on each."""
+    await record_for_accounts(session, [(account_id, type_, data) for type_, data in changes], actor)
 
 
 # The feed, oldest first, by keyset: without and with a cursor. On PostgreSQL the key starts with the
@@ -100,17 +114,27 @@ async def tail(session: AsyncSession) -> str | None:
 
 
 async def record_for_accounts(
-    session: AsyncSession, changes: Sequence[tuple[uuid.UUID, str, dict[str, Any]]]
+    session: AsyncSession,
+    changes: Sequence[tuple[uuid.UUID, str, dict[str, Any]]],
+    actor: Actor | None = None,
 ) -> None:
     """Events of several accounts (account, type, data), in this order, by one statement."""
     for _, type_, _data in changes:
         if type_ not in EVENT_TYPES:
             raise ValueError(f"unknown event type {type_}")
-    connection = await session.connection()
+    connection = await session.connection()  # a plain INSERT: no ORM bookkeeping for the outbox
     statement = _INSERT_WITH_TXID if _is_postgres(session) else _INSERT
     now = utcnow()
+    role, name = actor if actor is not None else (None, None)
     rows = [
-        {"type": type_, "account_id": account_id, "data": data, "created_at": now}
+        {
+            "type": type_,
+            "account_id": account_id,
+            "data": data,
+            "created_at": now,
+            "actor_role": role,
+            "actor_name": name,
+        }
         for account_id, type_, data in changes
     ]
     await connection.execute(statement, rows[0] if len(rows) == 1 else rows)

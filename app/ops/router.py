@@ -12,6 +12,7 @@ from app.core.openapi import problems
 from app.core.session import Session
 from app.events import metrics as events_metrics
 from app.ops.readiness import check_ready
+from app.requests import metrics as requests_metrics
 from app.webhooks import metrics as webhook_metrics
 from app.worker import metrics as worker_metrics
 
@@ -81,7 +82,8 @@ def metrics_access(request: Request) -> None:
         "Prometheus text format: request counts and latency histograms by route template "
         "and status, invoice requests created and refused (by code), amount issued, summed over all"
         " workers; the background queue's depth and oldest job age, webhook attempts by outcome and each "
-        "endpoint's oldest undelivered event's age, read from the database. Not an API"
+        "endpoint's oldest undelivered event's age, the oldest open invoice request's age by status"
+        " (`invoicing_oldest_open_request_age_seconds`), read from the database. Not an API"
         " key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset,"
         " only clients on the loopback interface without a proxy's forwarding headers (else 403)."
     ),
@@ -93,4 +95,5 @@ async def metrics_endpoint(session: Session) -> Response:
     body += await worker_metrics.render(session)
     body += await events_metrics.render(session)
     body += await webhook_metrics.render(session)
+    body += await requests_metrics.render(session)
     return Response(content=body, media_type=content_type)

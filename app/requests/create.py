@@ -31,7 +31,7 @@ from app.profiles import rules
 from app.profiles.models import InvoiceProfile
 from app.profiles.rules import CertificationLike
 from app.profiles.service import CertificationRequired, live_profile, profile_snapshot
-from app.requests import draft, reservations
+from app.requests import ageing, draft, reservations
 from app.requests.models import InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.queries import Children, event_data, to_outs
 from app.requests.reservations import ItemNotInvoiceable, Line
@@ -102,6 +102,7 @@ async def create_request(
     actor_role: Literal["customer", "system"] = "customer",
     note: str | None = None,
     require_positive_cash_balance: bool,
+    sla_business_days: int,
 ) -> InvoiceRequestOut:
     """Request invoices for `selection` on `account_id`, as the customer would.
 
@@ -116,6 +117,7 @@ async def create_request(
 
     `actor_role` and `note` go on the request's first (`pending`) event: `"customer"` for an API
     call, `"system"` with a note for what the service does by itself (automatic invoicing).
+    The request is due `sla_business_days` business days after it is made (app/requests/ageing.py).
     """
     try:
         out = await _create(
@@ -127,6 +129,7 @@ async def create_request(
             remark=remark,
             first_event=(actor_role, note),
             require_positive_cash_balance=require_positive_cash_balance,
+            sla_business_days=sla_business_days,
         )
     except DomainError as refusal:
         metrics.INVOICE_REQUESTS_REFUSED.labels(refusal.code).inc()
@@ -170,6 +173,7 @@ async def _create(
     remark: str | None,
     first_event: tuple[str, str | None],
     require_positive_cash_balance: bool,
+    sla_business_days: int,
 ) -> InvoiceRequestOut:
     # The facts of the first checks come in one statement (which locks the account); the checks
     # still run in the order the contract lists them, and the first that fails answers.
@@ -239,7 +243,9 @@ async def _create(
             f"takes at most {draft.MAX_DRAFT_INVOICES}: select fewer items."
         )
     moved = await reservations.reserve(session, account_id, lines)
-    return await _insert(session, account_id, profile, address, seller, remark, lines, first_event, moved)
+    return await _insert(
+        session, account_id, profile, address, seller, remark, lines, first_event, moved, sla_business_days
+    )
 
 
 def _choice(
@@ -345,6 +351,7 @@ async def _insert(
     lines: list[Line],
     first_event: tuple[str, str | None],
     deficit: int | None,
+    sla_business_days: int,
     *,
     replaces_request_id: uuid.UUID | None = None,
 ) -> InvoiceRequestOut:
@@ -366,6 +373,9 @@ async def _insert(
         "seller_id": uuid.UUID(seller["id"]),
         "seller_snapshot": seller,
         "remark": remark or None,
+        "title": profile.title,
+        "taxpayer_id": profile.taxpayer_id,
+        "due_at": ageing.due_at(now, sla_business_days),
         "carrier": None,
         "tracking_number": None,
         "replaces_request_id": replaces_request_id,
@@ -404,12 +414,15 @@ async def _insert(
             }
             for item in lines
         ],
-        events=[{"status": event["status"], "at": now, "actor_role": actor_role, "note": note}],
+        # Customers and the system are not named (a customer is the request's account).
+        events=[
+            {"status": event["status"], "at": now, "actor_role": actor_role, "actor_name": None, "note": note}
+        ],
     )
     (out,) = to_outs([request], {request_id: children}, Role.customer)
     changes = [] if deficit is None else [ledger.deficit_changed(account_id, deficit)]
     changes.append(("invoice_request.created", event_data(out)))
-    await events.record_many(session, account_id, changes)
+    await events.record_many(session, account_id, changes, actor=(actor_role, None))
     return out
 
 
@@ -419,6 +432,7 @@ async def insert_replacement(
     profile: InvoiceProfile,
     address: MailingAddress,
     lines: list[Line],
+    sla_business_days: int,
 ) -> InvoiceRequestOut:
     """A pending request holding `replaced`'s lines as they are (re-issue, app/requests/reissue.py):
     no amount moves, so no other request can take them in between; its first event is the
@@ -433,5 +447,6 @@ async def insert_replacement(
         lines,
         ("customer", None),
         None,
+        sla_business_days,
         replaces_request_id=replaced.id,
     )

@@ -92,14 +92,18 @@ class DuplicateInvoiceNumber(Conflict):
 @retry_conflict_once
 async def cancel(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
     request = await load_for_move(session, auth, request_id, Move.cancel)
-    moved = await move_request(session, auth.role.value, request, Status.cancelled, note=None)
+    moved = await move_request(
+        session, auth.role.value, request, Status.cancelled, note=None, actor_name=auth.name
+    )
     return await finish(session, auth, moved, "invoice_request.cancelled")
 
 
 @retry_conflict_once
 async def start(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequestOut:
     request = await load_for_move(session, auth, request_id, Move.start)
-    moved = await move_request(session, auth.role.value, request, Status.processing, note=None)
+    moved = await move_request(
+        session, auth.role.value, request, Status.processing, note=None, actor_name=auth.name
+    )
     return await finish(session, auth, moved, "invoice_request.processing")
 
 
@@ -124,7 +128,9 @@ async def issue(
     lines = draft.group(draft_lines([_line_of(item) for item in request.items]))
     issued = draft.cut(lines, [invoice.amount for invoice in invoices])
     numbers = ", ".join(invoice.number for invoice in invoices)
-    moved = await move_request(session, auth.role.value, request, Status.issued, note=f"Invoices {numbers}")
+    moved = await move_request(
+        session, auth.role.value, request, Status.issued, note=f"Invoices {numbers}", actor_name=auth.name
+    )
     now = utcnow()
     rows = [
         Invoice(
@@ -188,6 +194,7 @@ async def deliver(
         request,
         Status.delivered,
         note="; ".join(parts) or None,
+        actor_name=auth.name,
         values={"carrier": carrier, "tracking_number": tracking_number},
     )
     if electronic:
@@ -264,7 +271,9 @@ async def reject(
 ) -> InvoiceRequestOut:
     """End a pending or processing request for a reason, giving its items' amounts back."""
     request = await load_for_move(session, auth, request_id, Move.reject)
-    moved = await move_request(session, auth.role.value, request, Status.rejected, note=reason)
+    moved = await move_request(
+        session, auth.role.value, request, Status.rejected, note=reason, actor_name=auth.name
+    )
     await delivery.announce_rejection(session, request, reason)
     return await finish(session, auth, moved, "invoice_request.rejected")
 
@@ -344,8 +353,10 @@ async def move_request(
     *,
     note: str | None,
     values: dict[str, object] | None = None,
+    actor_name: str | None = None,
 ) -> dict[str, Any]:
-    """Make the move (and write `values` with it); returns the request's row as the UPDATE wrote
+    """Make the move (and write `values` with it), signed by `actor_role` and the operator's name
+    (`actor_name`, a named staff key's); returns the request's row as the UPDATE wrote
     it (the response is built from it, not read again)."""
     now = utcnow()
     written: dict[str, object] = {**(values or {}), "status": target.value, "updated_at": now}
@@ -362,7 +373,12 @@ async def move_request(
         raise InvalidTransition("The invoice request was moved by someone else meanwhile; read it again.")
     session.add(
         InvoiceRequestEvent(
-            request_id=request.id, status=target.value, actor_role=actor_role, note=note, at=now
+            request_id=request.id,
+            status=target.value,
+            actor_role=actor_role,
+            actor_name=actor_name,
+            note=note,
+            at=now,
         )
     )
     if target in RELEASING and not await _held_by_partner(session, request):
@@ -497,7 +513,8 @@ async def finish(
     await session.flush()
     out = await response_of(session, moved, auth.role)
     if event_type is not None:
-        await events.record(session, event_type, moved["account_id"], event_data(out))
+        actor = ("system" if auth is delivery.SYSTEM else auth.role.value, auth.name)
+        await events.record(session, event_type, moved["account_id"], event_data(out), actor=actor)
     return out
 
 

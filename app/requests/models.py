@@ -39,6 +39,12 @@ class InvoiceRequest(Base):
     seller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seller.id"))
     seller_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     remark: Mapped[str | None] = mapped_column(String(500))
+    # The header finance searches by, copied from the profile snapshot at creation (searchable and
+    # indexed as columns; the snapshot stays the record).
+    title: Mapped[str] = mapped_column(String(200))
+    taxpayer_id: Mapped[str] = mapped_column(String(32))
+    # When finance owes the answer (app/requests/ageing.py), fixed at creation.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     carrier: Mapped[str | None] = mapped_column(String(100))
     tracking_number: Mapped[str | None] = mapped_column(String(100))
     # Email delivery of an electronic request: {channel, to, status, attempts, last_error, sent_at,
@@ -93,6 +99,19 @@ class InvoiceRequest(Base):
         ),
         Index("ix_invoice_request_status_created_at_id", "status", "created_at", "id"),
         Index("ix_invoice_request_created_at_id", "created_at", "id"),
+        # The finance desk's filters (GET /v1/invoice-requests, docs/PERFORMANCE.md).
+        Index("ix_invoice_request_taxpayer_id_created_at_id", "taxpayer_id", "created_at", "id"),
+        Index("ix_invoice_request_invoice_type_created_at_id", "invoice_type", "created_at", "id"),
+        Index("ix_invoice_request_amount", "amount"),
+        Index("ix_invoice_request_status_due_at", "status", "due_at"),
+        # Title substrings: a trigram GIN index on PostgreSQL (pg_trgm serves ILIKE '%x%'); on
+        # SQLite it is a plain index the substring search does not use (SQLite scans).
+        Index(
+            "ix_invoice_request_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
     )
 
 
@@ -147,6 +166,8 @@ class InvoiceRequestEvent(Base):
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_request.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     actor_role: Mapped[str] = mapped_column(String(16))
+    # The operator's name (the key's `--name`) when the move was made; null for customers and the system.
+    actor_name: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -168,7 +189,7 @@ class Invoice(Base):
     # The sums of its lines (invoice_line), written with them when it was issued.
     amount_excluding_tax: Mapped[int] = mapped_column(BigInteger)
     tax_amount: Mapped[int] = mapped_column(BigInteger)
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     file_url: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set on a red-letter invoice: the blue invoice it reverses (at most one red per blue).

@@ -26,8 +26,11 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    and_,
     bindparam,
+    case,
     cast,
+    exists,
     func,
     literal_column,
     null,
@@ -42,10 +45,12 @@ from app.accounts.models import Account
 from app.bills.models import Bill
 from app.cards.models import StoredValueCard
 from app.core.auth import AuthContext, Role
+from app.core.clock import utcnow
 from app.core.database import UTCDateTime
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, cursor_of, fetch_page, keyset
 from app.requests import draft
+from app.requests.ageing import is_overdue, overdue_condition
 from app.requests.filetypes import FileFormat, file_url, invoices_missing_pdf
 from app.requests.models import (
     Invoice,
@@ -56,16 +61,96 @@ from app.requests.models import (
     InvoiceRequestItem,
 )
 from app.requests.schemas import InvoiceRequestOut, InvoiceRequestSummary
-from app.requests.scope import request_scope, scoped
+from app.requests.scope import S, request_scope, scoped
 from app.requests.states import Confirmation, Move, Status, allowed_moves, tracking_number_required
 
 
 @dataclass(frozen=True, slots=True)
 class RequestFilters:
+    """The list's filters (SPEC §9), all optional and combinable; each is one condition of
+    `_FILTER_CONDITIONS`, bound by the value of its field."""
+
     status: Status | None = None
     created_from: datetime | None = None  # inclusive
     created_to: datetime | None = None  # exclusive
     account_id: uuid.UUID | None = None  # finance only
+    invoice_number: str | None = None  # one of its invoices, whatever the case
+    taxpayer_id: str | None = None
+    title: str | None = None  # a substring, whatever the case
+    amount_min: int | None = None  # fen, inclusive
+    amount_max: int | None = None  # fen, inclusive
+    invoice_type: str | None = None
+    issued_from: datetime | None = None  # an invoice issued at or after (start of a Shanghai day)
+    issued_to: datetime | None = None  # an invoice issued before (the day after the last day)
+    overdue: bool = False
+
+    def values(self) -> dict[str, Any]:
+        """The bound values of the set filters (`now` for `overdue`)."""
+        values: dict[str, Any] = {}
+        for name in _FILTER_CONDITIONS:
+            value = getattr(self, name)
+            if name == "overdue":
+                if value:
+                    values["now"] = utcnow()
+            elif value is not None:
+                values[name] = value.value if isinstance(value, Status) else value
+        if self.title is not None:
+            values["title"] = "%" + _escape_like(self.title) + "%"
+        return values
+
+    def active(self) -> tuple[str, ...]:
+        unset = (None, False)  # by identity: an amount of 0 is a filter
+        return tuple(name for name in _FILTER_CONDITIONS if not any(getattr(self, name) is u for u in unset))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _issued_between(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(Invoice.request_id == InvoiceRequest.id, condition)
+
+
+# filter -> its WHERE condition over invoice_request, with the filter's value bound by its name.
+_FILTER_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "account_id": lambda: InvoiceRequest.account_id == bindparam("account_id"),
+    "status": lambda: InvoiceRequest.status == bindparam("status"),
+    "created_from": lambda: InvoiceRequest.created_at >= bindparam("created_from", type_=UTCDateTime),
+    "created_to": lambda: InvoiceRequest.created_at < bindparam("created_to", type_=UTCDateTime),
+    # The unique index on lower(number) finds the invoice; its request is the row.
+    "invoice_number": lambda: exists().where(
+        Invoice.request_id == InvoiceRequest.id,
+        func.lower(Invoice.number) == func.lower(bindparam("invoice_number", type_=String)),
+    ),
+    "taxpayer_id": lambda: InvoiceRequest.taxpayer_id == bindparam("taxpayer_id"),
+    # ILIKE on PostgreSQL (the trigram index serves it), lower() LIKE lower() on SQLite.
+    "title": lambda: InvoiceRequest.title.ilike(bindparam("title", type_=String), escape="\\"),
+    "amount_min": lambda: InvoiceRequest.amount >= bindparam("amount_min", type_=BigInteger),
+    "amount_max": lambda: InvoiceRequest.amount <= bindparam("amount_max", type_=BigInteger),
+    "invoice_type": lambda: InvoiceRequest.invoice_type == bindparam("invoice_type"),
+    "issued_from": lambda: _issued_between(Invoice.issued_at >= bindparam("issued_from", type_=UTCDateTime)),
+    "issued_to": lambda: _issued_between(Invoice.issued_at < bindparam("issued_to", type_=UTCDateTime)),
+    "overdue": overdue_condition,
+}
+
+
+def filtered(stmt: S, active: tuple[str, ...]) -> S:
+    """`stmt` (over invoice_request) with the conditions of the `active` filters."""
+    for name in active:
+        if name == "issued_to" and "issued_from" in active:
+            continue  # one invoice issued within both bounds: one EXISTS
+        if name == "issued_from" and "issued_to" in active:
+            stmt = stmt.where(
+                _issued_between(
+                    and_(
+                        Invoice.issued_at >= bindparam("issued_from", type_=UTCDateTime),
+                        Invoice.issued_at < bindparam("issued_to", type_=UTCDateTime),
+                    )
+                )
+            )
+            continue
+        stmt = stmt.where(_FILTER_CONDITIONS[name]())
+    return stmt
 
 
 async def load_request(session: AsyncSession, auth: AuthContext, request_id: uuid.UUID) -> InvoiceRequest:
@@ -104,6 +189,7 @@ _REQUEST_COLUMNS = (
     InvoiceRequest.red_letter,
     InvoiceRequest.replaces_request_id,
     InvoiceRequest.replaced_by_request_id,
+    InvoiceRequest.due_at,
     InvoiceRequest.created_at,
     InvoiceRequest.updated_at,
 )
@@ -179,11 +265,20 @@ def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[
         "tracking_number": request["tracking_number"],
         "tracking_number_required": tracking_number_required(request["invoice_type"]),
         "invoices": children.invoices,
-        "events": [{**event, "note_code": note_code(event)} for event in children.events],
+        "events": [
+            {
+                **event,
+                "note_code": note_code(event),
+                "actor": {"role": event["actor_role"], "name": event.get("actor_name")},
+            }
+            for event in children.events
+        ],
         "delivery": request.get("delivery"),  # absent for a request just created
         "red_letter": red_letter_out(request.get("red_letter"), children.red_invoices),
         "replaces_request_id": request.get("replaces_request_id"),
         "replaced_by_request_id": request.get("replaced_by_request_id"),
+        "due_at": request["due_at"],
+        "overdue": is_overdue(request["status"], request["due_at"], utcnow()),
         "allowed_moves": _moves(request, children, role),
         "created_at": request["created_at"],
         "updated_at": request["updated_at"],
@@ -291,6 +386,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
         none_amount.label("amount2"),
         none_amount.label("amount3"),
     )
+    no_extra = none_text.label("extra")  # the event's operator name
     return [
         select(
             literal_column("0", Integer).label("part"),
@@ -310,6 +406,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             # Typed here: PostgreSQL types the columns of a UNION arm by arm, and NULLs alone are text.
             cast(null(), BigInteger).label("amount2"),
             cast(null(), BigInteger).label("amount3"),
+            no_extra,
         )
         .select_from(item)
         .outerjoin(Bill, Bill.id == item.bill_id)
@@ -326,6 +423,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             none_amount.label("amount"),
             event.at.label("at"),
             *unused,
+            type_coerce(event.actor_name, Text).label("extra"),  # the operator who made the move
         ).where(where(event.request_id)),
         select(
             literal_column("2", Integer).label("part"),
@@ -340,6 +438,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             *unused[:4],
             invoice.amount_excluding_tax.label("amount2"),
             invoice.tax_amount.label("amount3"),
+            no_extra,
         ).where(where(invoice.request_id), invoice.blue_invoice_id.is_(None)),
         select(
             literal_column("3", Integer).label("part"),
@@ -352,6 +451,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             InvoiceFile.size.label("amount"),
             InvoiceFile.updated_at.label("at"),
             *unused,
+            no_extra,
         )
         .select_from(InvoiceFile)
         .join(invoice, invoice.id == InvoiceFile.invoice_id)
@@ -373,6 +473,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             type_coerce(null(), Uuid).label("seller"),
             line.amount_excluding_tax.label("amount2"),
             line.tax_amount.label("amount3"),
+            no_extra,
         )
         .select_from(line)
         .join(invoice, invoice.id == line.invoice_id)
@@ -391,6 +492,7 @@ def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
             *unused[:4],
             red.amount_excluding_tax.label("amount2"),
             red.tax_amount.label("amount3"),
+            no_extra,
         )
         .select_from(red)
         .join(invoice, invoice.id == red.blue_invoice_id)
@@ -430,32 +532,24 @@ _SUMMARY_COLUMNS = (
     InvoiceRequest.status,
     InvoiceRequest.amount,
     InvoiceRequest.invoice_type,
-    InvoiceRequest.profile_snapshot["title"].as_string().label("title"),
+    InvoiceRequest.title,
     InvoiceRequest.remark,
+    InvoiceRequest.due_at,
+    case((overdue_condition(), True), else_=False).label("overdue"),
     InvoiceRequest.created_at,
     InvoiceRequest.updated_at,
 )
 _SUMMARY_LIST = TypeAdapter(list[InvoiceRequestSummary])
 
 
-@lru_cache(maxsize=128)
-def _list_statement(
-    customer: bool, account: bool, status: bool, created_from: bool, created_to: bool, after: bool
-) -> Select[Any]:
+@lru_cache(maxsize=256)
+def _list_statement(customer: bool, active: tuple[str, ...], after: bool) -> Select[Any]:
     """One statement per combination of filters, built on first use."""
     # The account's name by a join: still one statement per page.
     stmt = scoped(select(*_SUMMARY_COLUMNS), customer=customer).join_from(
         InvoiceRequest, Account, Account.id == InvoiceRequest.account_id
     )
-    if account:
-        stmt = stmt.where(InvoiceRequest.account_id == bindparam("account_id"))
-    if status:
-        stmt = stmt.where(InvoiceRequest.status == bindparam("status"))
-    if created_from:
-        stmt = stmt.where(InvoiceRequest.created_at >= bindparam("created_from", type_=UTCDateTime))
-    if created_to:
-        stmt = stmt.where(InvoiceRequest.created_at < bindparam("created_to", type_=UTCDateTime))
-    return keyset(stmt, *_KEYS, after=after)
+    return keyset(filtered(stmt, active), *_KEYS, after=after)
 
 
 async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Role) -> InvoiceRequestOut:
@@ -482,7 +576,13 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
             )
         elif child.part == 1:
             of.events.append(
-                {"status": child.name, "at": child.at, "actor_role": child.text, "note": child.note}
+                {
+                    "status": child.name,
+                    "at": child.at,
+                    "actor_role": child.text,
+                    "actor_name": child.extra,
+                    "note": child.note,
+                }
             )
         elif child.part == 2:
             of.invoices.append(
@@ -566,21 +666,9 @@ async def list_requests(
 ) -> tuple[list[InvoiceRequestSummary], bool, str | None]:
     """A page of summaries, newest first: one statement, whatever the page size."""
     scope = request_scope(auth)
-    stmt = _list_statement(
-        scope.customer,
-        filters.account_id is not None,
-        filters.status is not None,
-        filters.created_from is not None,
-        filters.created_to is not None,
-        params.cursor is not None,
-    )
-    values = dict(
-        scope.values,
-        account_id=filters.account_id,
-        status=filters.status.value if filters.status is not None else None,
-        created_from=filters.created_from,
-        created_to=filters.created_to,
-    )
+    stmt = _list_statement(scope.customer, filters.active(), params.cursor is not None)
+    # `now` for the summaries' `overdue`, whether or not the list is filtered by it.
+    values = {"now": utcnow(), **scope.values, **filters.values()}
     connection = await session.connection()
     rows, has_more = await fetch_page(connection, stmt, params, *_KEYS, values=values)
     # Dicts from plain tuples: validating rows by attribute or by mapping costs 2-5x as much.

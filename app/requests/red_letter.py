@@ -104,6 +104,7 @@ async def start_reversal(
     buyer_usage: BuyerUsage | None,
     confirm_hours: int,
     replaced_by: uuid.UUID | None = None,
+    actor_name: str | None = None,
 ) -> dict[str, Any]:
     """Move an issued or delivered request (loaded with its invoices, its account locked) to
     `reversing` with its red letter; returns the row the move wrote. When the buyer must agree, the
@@ -125,7 +126,9 @@ async def start_reversal(
     values: dict[str, object] = {"red_letter": letter}
     if replaced_by is not None:
         values["replaced_by_request_id"] = replaced_by
-    moved = await move_request(session, actor_role, request, Status.reversing, note=reason, values=values)
+    moved = await move_request(
+        session, actor_role, request, Status.reversing, note=reason, values=values, actor_name=actor_name
+    )
     if expires_at is not None:
         payload = {"request_id": str(request.id), "requested_at": letter["requested_at"]}
         await enqueue(session, EXPIRY_JOB, payload, run_after=expires_at)
@@ -157,6 +160,7 @@ async def reverse(
         reason_code=reason_code,
         buyer_usage=buyer_usage,
         confirm_hours=confirm_hours,
+        actor_name=auth.name,
     )
     return await finish(session, auth, moved, "invoice_request.reversing")
 
@@ -183,7 +187,13 @@ async def confirm(
     letter.update(confirmation=Confirmation.confirmed.value, form_no=form_no)
     note = f"Red-letter confirmation form {form_no}" if form_no else None
     moved = await move_request(
-        session, auth.role.value, request, Status.reversing, note=note, values={"red_letter": letter}
+        session,
+        auth.role.value,
+        request,
+        Status.reversing,
+        note=note,
+        values={"red_letter": letter},
+        actor_name=auth.name,
     )
     return await finish(session, auth, moved, None)
 
@@ -255,7 +265,12 @@ async def record_red_invoices(
     reds = [red for red, _ in mirrored]
     numbers = ", ".join(red.number for red in reds)
     moved = await move_request(
-        session, auth.role.value, request, Status.reversed, note=RED_INVOICES_NOTE + numbers
+        session,
+        auth.role.value,
+        request,
+        Status.reversed,
+        note=RED_INVOICES_NOTE + numbers,
+        actor_name=auth.name,
     )
     await insert_invoices(session, reds, [lines for _, lines in mirrored])
     replacement = await _active_replacement(session, request)

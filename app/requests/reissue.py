@@ -43,6 +43,7 @@ async def reissue(
     address_id: str | None,
     reason: str,
     confirm_hours: int,
+    sla_business_days: int,
 ) -> InvoiceRequestOut:
     """Start the reversal of an issued or delivered request (`issue_error`) and create its pending
     replacement, with the chosen (or the same) profile and address, which must be usable (404,
@@ -54,7 +55,8 @@ async def reissue(
         await session.execute(select(Certification).where(Certification.account_id == old.account_id))
     ).scalar_one_or_none()
     create.check_usable(profile, certification, address)
-    replacement = await create.insert_replacement(session, old, profile, address, await _lines(session, old))
+    lines = await _lines(session, old)
+    replacement = await create.insert_replacement(session, old, profile, address, lines, sla_business_days)
     moved = await red_letter.start_reversal(
         session,
         auth.role.value,

@@ -1,21 +1,40 @@
 """HTTP routes for invoice requests: the customer's requests and the finance workflow."""
 
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from app.bills.schemas import PERIOD_PATTERN
 from app.core.clock import TimestampIn
-from app.core.dependencies import Customer, CustomerOrFinance, Finance, Pagination
+from app.core.dependencies import STREAMS_RESPONSE, Customer, CustomerOrFinance, Finance, Pagination
 from app.core.errors import ValidationFailed
 from app.core.ids import parse_id, try_parse_id
 from app.core.jsonbody import ExactJSONRoute
+from app.core.money import parse_non_negative_money
 from app.core.openapi import problems
 from app.core.pagination import Page
+from app.core.schemas import FORBIDDEN_CLASS
 from app.core.session import Session
-from app.requests import create, files, lifecycle, monthly, preview, queries, red_letter, reissue
+from app.profiles.rules import InvoiceType
+from app.requests import (
+    bulk,
+    create,
+    export,
+    files,
+    lifecycle,
+    monthly,
+    preview,
+    queries,
+    red_letter,
+    reissue,
+)
+from app.requests.ageing import start_of_day
 from app.requests.filetypes import ACCEPTED_TYPES, FILE_PATH, FileFormat
 from app.requests.schemas import (
+    BulkMoveIn,
+    BulkMoveOut,
     ConfirmRedLetterIn,
     DeclineRedLetterIn,
     DeliverIn,
@@ -33,8 +52,8 @@ from app.requests.schemas import (
 )
 from app.requests.states import Status
 
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
 router = APIRouter(tags=["invoice requests"], route_class=ExactJSONRoute)
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 _CREATE_DESCRIPTION = """
 Each selected bill or stored-value card is requested for its whole current `invoiceable_amount`;
@@ -57,6 +76,33 @@ Refusals, in the order they are checked (the first that applies answers):
 """
 
 
+# What the list and the export take besides their filters; any other query parameter is refused.
+_PAGE_PARAMS = frozenset({"limit", "cursor"})
+_INVOICE_NUMBER_QUERY = r"^[A-Za-z0-9-]{1,64}$"
+_AMOUNT_QUERY = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+_DATE_QUERY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# One line of text without the characters no stored text holds (NUL, controls, lone surrogates).
+_SEARCH_TEXT = f"^[^\\t\\n\\r{FORBIDDEN_CLASS}]+$"
+
+
+def _amount(field: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_non_negative_money(value)
+    except ValueError as error:
+        raise ValidationFailed(f"query.{field}", str(error)) from None
+
+
+def _day(field: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"query.{field}", "is not a date YYYY-MM-DD") from None
+
+
 async def request_filters(
     status_: Annotated[
         Status | None, Query(alias="status", description="Only requests in this status")
@@ -76,18 +122,125 @@ async def request_filters(
             json_schema_extra={"format": "uuid"},
         ),
     ] = None,
+    invoice_number: Annotated[
+        str | None,
+        Query(
+            pattern=_INVOICE_NUMBER_QUERY,
+            description="Only the request with an invoice of this number (exact, whatever its case)",
+        ),
+    ] = None,
+    taxpayer_id: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=32,
+            pattern=r"^[0-9A-Za-z]+$",
+            description="Only requests to this taxpayer id (exact)",
+        ),
+    ] = None,
+    title: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=_SEARCH_TEXT,
+            description="Only requests whose invoice title contains this text, whatever its case",
+        ),
+    ] = None,
+    amount_min: Annotated[
+        str | None,
+        Query(pattern=_AMOUNT_QUERY, description="Only requests of at least this amount (CNY, `1024.50`)"),
+    ] = None,
+    amount_max: Annotated[
+        str | None,
+        Query(pattern=_AMOUNT_QUERY, description="Only requests of at most this amount (CNY, `1024.50`)"),
+    ] = None,
+    invoice_type: Annotated[InvoiceType | None, Query(description="Only requests of this type")] = None,
+    issued_from: Annotated[
+        str | None,
+        Query(
+            pattern=_DATE_QUERY,
+            description="YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or after it",
+        ),
+    ] = None,
+    issued_to: Annotated[
+        str | None,
+        Query(
+            pattern=_DATE_QUERY,
+            description="YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or before it",
+        ),
+    ] = None,
+    overdue: Annotated[
+        Literal["true"] | None,
+        Query(description="`true`: only open (pending or processing) requests past their `due_at`"),
+    ] = None,
 ) -> queries.RequestFilters:
     parsed_account = None
     if account_id is not None:
         parsed_account = try_parse_id(account_id)
         if parsed_account is None:
             raise ValidationFailed("query.account_id", "is not an account id")
+    low, high = _amount("amount_min", amount_min), _amount("amount_max", amount_max)
+    if low is not None and high is not None and low > high:
+        raise ValidationFailed("query.amount_min", "must not be greater than amount_max")
+    first, last = _day("issued_from", issued_from), _day("issued_to", issued_to)
+    if first is not None and last is not None and first > last:
+        raise ValidationFailed("query.issued_from", "must not be after issued_to")
     return queries.RequestFilters(
         status=status_,
         created_from=created_from,
         created_to=created_to,
         account_id=parsed_account,
+        invoice_number=invoice_number,
+        taxpayer_id=taxpayer_id,
+        title=title,
+        amount_min=low,
+        amount_max=high,
+        invoice_type=invoice_type,
+        issued_from=None if first is None else start_of_day(first),
+        issued_to=None if last is None else start_of_day(last + timedelta(days=1)),
+        overdue=overdue is not None,
     )
+
+
+_FILTER_PARAMS = frozenset(
+    {
+        "status",
+        "created_from",
+        "created_to",
+        "account_id",
+        "invoice_number",
+        "taxpayer_id",
+        "title",
+        "amount_min",
+        "amount_max",
+        "invoice_type",
+        "issued_from",
+        "issued_to",
+        "overdue",
+    }
+)
+
+
+def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
+    """A misspelt filter must not silently list everything: 422 naming it."""
+    for name in request.query_params:
+        if name not in known:
+            raise ValidationFailed(f"query.{name}", "is not a filter of this list")
+
+
+async def list_filters(
+    request: Request, filters: Annotated[queries.RequestFilters, Depends(request_filters)]
+) -> queries.RequestFilters:
+    _refuse_unknown(request, _FILTER_PARAMS | _PAGE_PARAMS)
+    return filters
+
+
+async def export_filters(
+    request: Request, filters: Annotated[queries.RequestFilters, Depends(request_filters)]
+) -> queries.RequestFilters:
+    _refuse_unknown(request, _FILTER_PARAMS)
+    return filters
 
 
 @router.post(
@@ -110,10 +263,12 @@ async def create_request(
         address_id=body.address_id,
         remark=body.remark,
         require_positive_cash_balance=request.app.state.settings.require_positive_cash_balance,
+        sla_business_days=request.app.state.settings.sla_business_days,
     )
 
 
-Filters = Annotated[queries.RequestFilters, Depends(request_filters)]
+Filters = Annotated[queries.RequestFilters, Depends(list_filters)]
+ExportFilters = Annotated[queries.RequestFilters, Depends(export_filters)]
 
 
 @router.get(
@@ -133,6 +288,74 @@ async def list_requests(
 ) -> Page[InvoiceRequestSummary]:
     data, has_more, cursor = await queries.list_requests(session, auth, filters, page)
     return Page[InvoiceRequestSummary](data=data, has_more=has_more, next_cursor=cursor)
+
+
+_EXPORT_DESCRIPTION = f"""
+Finance role. Every request the list's filters pick (the same query parameters, without `limit` and
+`cursor`), newest first, streamed however many there are: one row per request line (item), every
+cell text, money as two-decimal strings, dates RFC 3339 UTC. Columns: {", ".join(export.HEADER)}.
+
+`text/csv` (the default): UTF-8 with a byte-order mark, so Excel opens Chinese text intact, and a
+header row. With `Accept: {export.XLSX_TYPE}`, the same rows as one XLSX sheet. A text cell that
+starts like a formula (`=`, `+`, `-`, `@`) is prefixed with `'`, so a spreadsheet never runs it.
+"""
+
+
+@router.get(
+    "/v1/invoice-requests/export",
+    response_class=StreamingResponse,
+    operation_id="invoice_requests-export",
+    summary="Export the filtered requests as CSV or XLSX, one row per line",
+    description=_EXPORT_DESCRIPTION,
+    responses={
+        200: {
+            "description": "The rows",
+            "content": {"text/csv": {"schema": {"type": "string"}}, export.XLSX_TYPE: _BINARY},
+        },
+        **problems(),
+    },
+    dependencies=[STREAMS_RESPONSE],
+)
+async def export_requests(
+    request: Request,
+    auth: Finance,
+    filters: ExportFilters,
+    accept: Annotated[str | None, Header(description="`" + export.XLSX_TYPE + "` for XLSX")] = None,
+) -> StreamingResponse:
+    opener = request.app.state.database.read_session
+    if accept is not None and export.XLSX_TYPE in accept:
+        chunks, media, suffix = export.xlsx_chunks(opener, filters), export.XLSX_TYPE, "xlsx"
+    else:
+        chunks, media, suffix = export.csv_chunks(opener, filters), export.CSV_TYPE, "csv"
+    disposition = f'attachment; filename="invoice-requests.{suffix}"'
+    return StreamingResponse(chunks, media_type=media, headers={"Content-Disposition": disposition})
+
+
+@router.post(
+    "/v1/invoice-requests/bulk/{move}",
+    response_model=BulkMoveOut,
+    operation_id="invoice_requests-bulk_move",
+    summary="Start or reject up to 100 requests, each on its own",
+    description=(
+        "Finance role. `move` is `start` or `reject` (`reject` needs `reason`; `start` ignores it). Each "
+        "id is moved in a transaction of its own, in the order given, so one refusal undoes nothing "
+        "else: `results` has one entry per id, with the code the single move would answer "
+        "(`not_found`, `invalid_transition` with the request's current `status`). Issuing is not a bulk "
+        "move (it needs each request's invoice numbers; issuing through a tax platform is not built "
+        "yet): `bulk/issue` is 422. An `Idempotency-Key` replays the first answer."
+    ),
+    responses=problems(404, 422),
+)
+async def bulk_move(
+    move: Annotated[bulk.BulkMove, Path(description="`start` or `reject`")],
+    body: BulkMoveIn,
+    request: Request,
+    auth: Finance,
+) -> BulkMoveOut:
+    # No request session: every id has its own transaction (app/requests/bulk.py).
+    opener = request.app.state.database.write_session
+    results = await bulk.bulk_move(opener, auth, move, body.ids, body.reason)
+    return BulkMoveOut.model_validate({"results": results})
 
 
 @router.get(
@@ -413,6 +636,7 @@ async def reissue_request(
         address_id=body.address_id,
         reason=body.reason,
         confirm_hours=request.app.state.settings.red_letter_confirm_hours,
+        sla_business_days=request.app.state.settings.sla_business_days,
     )
 
 

@@ -11,6 +11,7 @@ from app.core.ids import Id, NativeId
 from app.core.money import MoneyOut, PositiveMoneyIn
 from app.core.schemas import RequestModel, ResponseModel
 from app.core.validators import VISIBLE, Email, Text
+from app.events.schemas import ActorOut
 from app.profiles.rules import InvoiceType
 from app.requests.draft import MAX_DRAFT_INVOICES
 from app.requests.states import Confirmation, Move, Status
@@ -362,6 +363,10 @@ class RequestEventOut(ResponseModel):
         description="Who made the move; `system` for what the service did by itself (automatic "
         "invoicing, an expired red-letter reversal, cancelling its replacement)"
     )
+    actor: ActorOut = Field(
+        description="Who made the move: `actor_role` again, and the operator's `name` for a move made "
+        "with a named staff key (null for the customer and the system)"
+    )
     note_code: NoteCode | None = Field(
         description="Set when the service wrote `note` itself, so a client can show it in its own "
         "language from the request's data: `invoices_issued` (the numbers of `invoices`), "
@@ -406,6 +411,11 @@ class InvoiceRequestOut(ResponseModel):
     replaced_by_request_id: NativeId | None = Field(
         description="Re-issue: the request made to replace this one (the latest)"
     )
+    due_at: Timestamp = Field(
+        description="When finance owes the answer: the creation plus INVOICING_SLA_BUSINESS_DAYS business "
+        "days (Monday-Friday, Asia/Shanghai), fixed at creation"
+    )
+    overdue: bool = Field(description="Still pending or processing, and past `due_at`")
     allowed_moves: list[Move] = Field(
         description=(
             "What the calling key's role may do now, from the one table of moves (app/requests/"
@@ -439,8 +449,44 @@ class InvoiceRequestSummary(ResponseModel):
     )
     title: str = Field(description="The invoice header: the title of the profile snapshot")
     remark: str | None
+    due_at: UTCTimestamp = Field(description="When finance owes the answer (see the full request)")
+    overdue: bool = Field(description="Still pending or processing, and past `due_at`")
     created_at: UTCTimestamp
     updated_at: UTCTimestamp
+
+
+MAX_BULK_IDS = 100
+
+
+class BulkMoveIn(RequestModel):
+    ids: list[IdIn] = Field(
+        min_length=1,
+        max_length=MAX_BULK_IDS,
+        description="The requests to move, at most 100; each is moved (or refused) on its own, in this order",
+        examples=[["0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10"]],
+    )
+    reason: Reason | None = Field(
+        default=None,
+        description="Required to reject (the reason every rejected request shows); ignored by `start`",
+        examples=["The title does not match the business licence"],
+    )
+
+
+class BulkResultOut(ResponseModel):
+    id: str = Field(description="The id as given")
+    ok: bool = Field(description="Whether this request made the move")
+    code: str | None = Field(
+        description="Why not (`ok: false`): the code the single move would answer (`not_found`, "
+        "`invalid_transition`, ...); null when it moved"
+    )
+    status: Status | None = Field(
+        description="The request's status now: the new one when it moved, the current one when the move "
+        "was refused for it (`invalid_transition`); null for an unknown request"
+    )
+
+
+class BulkMoveOut(ResponseModel):
+    results: list[BulkResultOut] = Field(description="One per id, in the order given")
 
 
 class MonthFiguresOut(ResponseModel):

@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_red_letter"
-down_revision: str | None = "0012_tax_platform"
+down_revision: str | None = "0013_finance_desk"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

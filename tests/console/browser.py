@@ -75,6 +75,7 @@ class Service:
     finance_key: str
     mail_dir: Path
     log_path: Path
+    database_url: str = ""
     http: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:

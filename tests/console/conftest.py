@@ -46,6 +46,7 @@ def service(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             finance_key=finance,
             mail_dir=mail_dir,
             log_path=server.log_path,
+            database_url=database_url,
         )
 
 

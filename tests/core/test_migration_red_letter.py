@@ -18,11 +18,11 @@ REVISION = "0014_red_letter"
 PREVIOUS = "0010_webhooks"
 
 
-
 def _figures(amount: int) -> dict[str, int]:
     """An invoice's three totals (since 0011 an invoice carries its tax): 6 fen of tax per 100."""
     tax = amount * 6 // 100
     return {"amount": amount, "amount_excluding_tax": amount - tax, "tax_amount": tax}
+
 
 def _tables(engine: Engine) -> MetaData:
     meta = MetaData()

@@ -157,6 +157,17 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str, str | None], str] = {
         )
         for index in range(MAX_INVOICES)
     },
+    **{
+        (f"GET {path}", "validation_error", f"query.{name}"): (
+            "a real calendar day (not 2026-02-30), and issued_from not after issued_to; amount_min not "
+            "above amount_max: two parameters or the calendar decide"
+        )
+        for path in ("/v1/invoice-requests", "/v1/invoice-requests/export")
+        for name in ("issued_from", "issued_to", "amount_min")
+    },
+    ("POST /v1/invoice-requests/bulk/{move}", "validation_error", "body.reason"): (
+        "rejecting needs a reason, starting does not: the path's move decides"
+    ),
     (f"PUT {_FILE_PATH}", "validation_error", "body"): (
         "the body is a file of the path's format (PDF magic bytes, an OFD container with OFD.xml, "
         "well-formed XML without a DTD)"

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.factories import Api, Customer, make_address, make_bill, make_card, make_profile
+from tests.factories import TAXPAYER_ID, Api, Customer, make_address, make_bill, make_card, make_profile
 
 
 @dataclass
@@ -31,10 +31,13 @@ async def ready_customer(
     invoice_type: str = "vat_ordinary",
     cash_balance: str | None = "1000.00",
     account_name: str | None = None,
+    enterprise_name: str = "Acme Cloud Ltd.",
+    taxpayer_id: str = TAXPAYER_ID,
 ) -> Ready:
-    """Certified, with a usable profile, an address with email and postal address, and items."""
+    """Certified (as `enterprise_name`, the profile's title), with a usable profile, an address with
+    email and postal address, and items."""
     customer = await api.customer(cash_balance=cash_balance, name=account_name)
-    await api.certify(customer)
+    await api.certify(customer, name=enterprise_name, taxpayer_id=taxpayer_id)
     ready = Ready(
         customer=customer,
         profile=await make_profile(api, customer, invoice_type),

@@ -420,6 +420,7 @@ async def test_reject_while_processing(client: httpx.AsyncClient, api: Api) -> N
         "status": "rejected",
         "at": response.json()["updated_at"],
         "actor_role": "finance",
+        "actor": {"role": "finance", "name": None},  # the fixture's key has no name
         "note_code": None,  # a person's reason: shown as written
         "note": "Duplicate of another request",
     }

@@ -69,6 +69,8 @@ SUMMARY_FIELDS = {
     "invoice_type",
     "title",
     "remark",
+    "due_at",
+    "overdue",
     "created_at",
     "updated_at",
 }
@@ -100,6 +102,8 @@ async def test_the_list_carries_summaries_of_what_a_read_by_id_returns(
                 "invoice_type": full["invoice_type"],
                 "title": full["profile"]["title"],
                 "remark": full["remark"],
+                "due_at": full["due_at"],
+                "overdue": full["overdue"],
                 "created_at": full["created_at"],
                 "updated_at": full["updated_at"],
             }

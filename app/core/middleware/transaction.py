@@ -44,6 +44,8 @@ class TransactionMiddleware:
     hooks, e.g. idempotency's) or rolls back *before* the response leaves: every 2xx a client sees
     is durable. The response is sent after the session is closed (and SQLite's write gate released),
     so a slow client never holds up other writers; the `before_send` hooks see it just before.
+    A read route that streams (`state.streams_response`, an export) has its session closed when its
+    response starts, and the response passes straight through: it is never held in memory.
 
     The session is opened lazily (`LazySession`, on the route's first `Session` or a key-cache
     miss): a request that never reads the database and has no hooks costs no session, and its
@@ -66,6 +68,8 @@ class TransactionMiddleware:
 
         async def send_after_commit(message: Message) -> None:
             nonlocal passing
+            if message["type"] == "http.response.start" and state.streams_response and not lazy.writes:
+                await lazy.close()  # a read: nothing to commit, and a stream is never held in memory
             if (
                 message["type"] == "http.response.start"
                 and not lazy.opened

@@ -13,6 +13,8 @@ const ROW: InvoiceRequestSummary = {
   invoice_type: "vat_special",
   title: "Northwind Trading Co., Ltd.",
   remark: null,
+  due_at: "2026-12-04T12:00:00Z",
+  overdue: false,
   created_at: "2026-12-03T12:00:00Z",
   updated_at: "2026-12-03T12:00:00Z",
 };

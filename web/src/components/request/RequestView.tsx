@@ -199,7 +199,11 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
                 <Space wrap>
                   <StatusTag status={event.status} />
                   <DateTime value={event.at} />
-                  <Typography.Text type="secondary">{t(`actor.${event.actor_role}`)}</Typography.Text>
+                  <Typography.Text type="secondary" data-testid="event-actor">
+                    {event.actor.name
+                      ? t("actorNamed", { role: t(`actor.${event.actor_role}`), name: event.actor.name })
+                      : t(`actor.${event.actor_role}`)}
+                  </Typography.Text>
                 </Space>
                 {event.note && <Typography.Text>{eventNote(t, event, request)}</Typography.Text>}
               </Space>

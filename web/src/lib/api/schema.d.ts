@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
+         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, the oldest open invoice request's age by status (`invoicing_oldest_open_request_age_seconds`), read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
          */
         get: operations["ops-metrics"];
         put?: never;
@@ -530,6 +530,52 @@ export interface paths {
          *     8. 409 `invoice_deficit`: the selected items add up to no more than the account's invoice deficit.
          */
         post: operations["invoice_requests-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the filtered requests as CSV or XLSX, one row per line
+         * @description Finance role. Every request the list's filters pick (the same query parameters, without `limit` and
+         *     `cursor`), newest first, streamed however many there are: one row per request line (item), every
+         *     cell text, money as two-decimal strings, dates RFC 3339 UTC. Columns: request_id, status, account_id, account_name, title, taxpayer_id, invoice_type, request_amount, invoice_numbers, created_at, due_at, line, item_kind, item_label, item_amount.
+         *
+         *     `text/csv` (the default): UTF-8 with a byte-order mark, so Excel opens Chinese text intact, and a
+         *     header row. With `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`, the same rows as one XLSX sheet. A text cell that
+         *     starts like a formula (`=`, `+`, `-`, `@`) is prefixed with `'`, so a spreadsheet never runs it.
+         */
+        get: operations["invoice_requests-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/bulk/{move}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start or reject up to 100 requests, each on its own
+         * @description Finance role. `move` is `start` or `reject` (`reject` needs `reason`; `start` ignores it). Each id is moved in a transaction of its own, in the order given, so one refusal undoes nothing else: `results` has one entry per id, with the code the single move would answer (`not_found`, `invalid_transition` with the request's current `status`). Issuing is not a bulk move (it needs each request's invoice numbers; issuing through a tax platform is not built yet): `bulk/issue` is 422. An `Idempotency-Key` replays the first answer.
+         */
+        post: operations["invoice_requests-bulk_move"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1032,6 +1078,22 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * ActorOut
+         * @description Who made a change: the key's role and, for a named staff key, its operator.
+         */
+        ActorOut: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "customer" | "billing" | "finance" | "system";
+            /**
+             * Name
+             * @description The operator named on the staff key (`invoicing create-key --name`); null for a customer, the system, or a key made without a name
+             */
+            name: string | null;
+        };
         /** AddressCreate */
         AddressCreate: {
             /**
@@ -1387,6 +1449,51 @@ export interface components {
              */
             stored_value_card_amount: string | number;
         };
+        /** BulkMoveIn */
+        BulkMoveIn: {
+            /**
+             * Ids
+             * @description The requests to move, at most 100; each is moved (or refused) on its own, in this order
+             * @example [
+             *       "0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10"
+             *     ]
+             */
+            ids: string[];
+            /**
+             * Reason
+             * @description Required to reject (the reason every rejected request shows); ignored by `start`
+             * @example The title does not match the business licence
+             */
+            reason?: string | null;
+        };
+        /** BulkMoveOut */
+        BulkMoveOut: {
+            /**
+             * Results
+             * @description One per id, in the order given
+             */
+            results: components["schemas"]["BulkResultOut"][];
+        };
+        /** BulkResultOut */
+        BulkResultOut: {
+            /**
+             * Id
+             * @description The id as given
+             */
+            id: string;
+            /**
+             * Ok
+             * @description Whether this request made the move
+             */
+            ok: boolean;
+            /**
+             * Code
+             * @description Why not (`ok: false`): the code the single move would answer (`not_found`, `invalid_transition`, ...); null when it moved
+             */
+            code: string | null;
+            /** @description The request's status now: the new one when it moved, the current one when the move was refused for it (`invalid_transition`); null for an unknown request */
+            status: components["schemas"]["Status"] | null;
+        };
         /**
          * CallerOut
          * @description The key a request was made with: what a client needs to know which pages to offer.
@@ -1649,6 +1756,8 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
+            /** @description Who made the change (an invoice request's creation or move); null when no caller did */
+            actor: components["schemas"]["ActorOut"] | null;
         };
         /** EventPage */
         EventPage: {
@@ -1839,6 +1948,18 @@ export interface components {
              */
             replaced_by_request_id: string | null;
             /**
+             * Due At
+             * Format: date-time
+             * @description When finance owes the answer: the creation plus INVOICING_SLA_BUSINESS_DAYS business days (Monday-Friday, Asia/Shanghai), fixed at creation
+             * @example 2026-01-31T08:00:00Z
+             */
+            due_at: string;
+            /**
+             * Overdue
+             * @description Still pending or processing, and past `due_at`
+             */
+            overdue: boolean;
+            /**
              * Allowed Moves
              * @description What the calling key's role may do now, from the one table of moves (app/requests/states.py): the status moves (`POST …/{id}/<move>`; any other is 409 `invalid_transition`), the red-letter moves (`confirm_red_letter`, `decline_red_letter`: customer, `POST …/{id}/red-letter/confirm|decline`; `record_red_invoices`: finance, `POST …/{id}/red-invoices`), `reissue` (customer, `POST …/{id}/reissue`), `resend` (customer: a delivered electronic request, `POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, `PUT …/{id}/invoices/{number}/files/{format}`)
              * @example [
@@ -1902,6 +2023,18 @@ export interface components {
             title: string;
             /** Remark */
             remark: string | null;
+            /**
+             * Due At
+             * Format: date-time
+             * @description When finance owes the answer (see the full request)
+             * @example 2026-01-31T08:00:00Z
+             */
+            due_at: string;
+            /**
+             * Overdue
+             * @description Still pending or processing, and past `due_at`
+             */
+            overdue: boolean;
             /**
              * Created At
              * Format: date-time
@@ -2485,6 +2618,8 @@ export interface components {
              * @enum {string}
              */
             actor_role: "customer" | "billing" | "finance" | "system";
+            /** @description Who made the move: `actor_role` again, and the operator's `name` for a move made with a named staff key (null for the customer and the system) */
+            actor: components["schemas"]["ActorOut"];
             /**
              * Note Code
              * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing), `red_invoices_recorded` (the numbers of `red_letter.red_invoices`), `reversal_expired` (the buyer did not answer by `red_letter.expires_at`), `replacement_cancelled` (the replaced request's reversal was declined or expired). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
@@ -6043,6 +6178,24 @@ export interface operations {
                 created_to?: string | null;
                 /** @description Finance: only this account's requests */
                 account_id?: string | null;
+                /** @description Only the request with an invoice of this number (exact, whatever its case) */
+                invoice_number?: string | null;
+                /** @description Only requests to this taxpayer id (exact) */
+                taxpayer_id?: string | null;
+                /** @description Only requests whose invoice title contains this text, whatever its case */
+                title?: string | null;
+                /** @description Only requests of at least this amount (CNY, `1024.50`) */
+                amount_min?: string | null;
+                /** @description Only requests of at most this amount (CNY, `1024.50`) */
+                amount_max?: string | null;
+                /** @description Only requests of this type */
+                invoice_type?: ("vat_ordinary" | "vat_special" | "electronic_ordinary") | null;
+                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or after it */
+                issued_from?: string | null;
+                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or before it */
+                issued_to?: string | null;
+                /** @description `true`: only open (pending or processing) requests past their `due_at` */
+                overdue?: "true" | null;
             };
             header?: {
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
@@ -6216,6 +6369,258 @@ export interface operations {
             };
             /** @description Refused by the resource's current state */
             409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-export": {
+        parameters: {
+            query?: {
+                /** @description Only requests in this status */
+                status?: components["schemas"]["Status"] | null;
+                /** @description RFC 3339; requests created at or after this instant */
+                created_from?: string | null;
+                /** @description RFC 3339; requests created before this instant */
+                created_to?: string | null;
+                /** @description Finance: only this account's requests */
+                account_id?: string | null;
+                /** @description Only the request with an invoice of this number (exact, whatever its case) */
+                invoice_number?: string | null;
+                /** @description Only requests to this taxpayer id (exact) */
+                taxpayer_id?: string | null;
+                /** @description Only requests whose invoice title contains this text, whatever its case */
+                title?: string | null;
+                /** @description Only requests of at least this amount (CNY, `1024.50`) */
+                amount_min?: string | null;
+                /** @description Only requests of at most this amount (CNY, `1024.50`) */
+                amount_max?: string | null;
+                /** @description Only requests of this type */
+                invoice_type?: ("vat_ordinary" | "vat_special" | "electronic_ordinary") | null;
+                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or after it */
+                issued_from?: string | null;
+                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or before it */
+                issued_to?: string | null;
+                /** @description `true`: only open (pending or processing) requests past their `due_at` */
+                overdue?: "true" | null;
+            };
+            header?: {
+                /** @description `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` for XLSX */
+                accept?: string | null;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-bulk_move": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                /** @description `start` or `reject` */
+                move: "start" | "reject";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10"
+                 *       ],
+                 *       "reason": "The title does not match the business licence"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkMoveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkMoveOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
