@@ -25,6 +25,7 @@ def _seed(engine: Engine) -> None:
     address they name do not exist (their foreign keys are not what this test is about)."""
     now = utcnow()
     account = uuid.uuid4()
+    seller = uuid.uuid4()  # named, not stored, like the profile and the address
     rows = [
         {
             "id": uuid.uuid4(),
@@ -36,6 +37,8 @@ def _seed(engine: Engine) -> None:
             "address_id": uuid.uuid4(),
             "profile_snapshot": {},
             "address_snapshot": {},
+            "seller_id": seller,
+            "seller_snapshot": {},
             "title": f"Customer {n:05d} {uuid.uuid4().hex[:10]} 科技有限公司",
             "taxpayer_id": f"91{n:016d}",
             "due_at": now + timedelta(days=1),
@@ -68,6 +71,8 @@ def _seed(engine: Engine) -> None:
                 "position": 0,
                 "number": f"INV-{n}",
                 "amount": row["amount"],
+                "amount_excluding_tax": row["amount"] - row["amount"] * 6 // 106,
+                "tax_amount": row["amount"] * 6 // 106,
                 "issued_at": now,
                 "created_at": now,
             }
