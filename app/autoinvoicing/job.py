@@ -76,18 +76,51 @@ def automatic_note(month: str) -> str:
     return f"Requested automatically by monthly automatic invoicing ({month})."
 
 
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Part `index` of `count` of the account ids (equal ranges of the 128-bit id space; ids are
+    random, so the parts hold about as many accounts each): workers serve parts side by side."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"no part {self.index} of {self.count}")
+
+    @property
+    def lower(self) -> uuid.UUID | None:
+        """The last id before the part (None: the part starts at the first id)."""
+        return None if self.index == 0 else uuid.UUID(int=(self.index << 128) // self.count - 1)
+
+    @property
+    def upper(self) -> uuid.UUID | None:
+        """The first id after the part (None: the part runs to the last id)."""
+        last = self.index + 1 == self.count
+        return None if last else uuid.UUID(int=((self.index + 1) << 128) // self.count)
+
+
+WHOLE = Part()
+
+
 async def run(
-    database: Database, settings: Settings, today: date, *, batch_size: int | None = None
+    database: Database,
+    settings: Settings,
+    today: date,
+    *,
+    batch_size: int | None = None,
+    part: Part = WHOLE,
 ) -> RunResult:
-    """Serve every enabled account not yet served this month; safe to run any number of times."""
+    """Serve every enabled account (of `part`) not yet served this month; safe to run any number
+    of times, and side by side with other runs of the same or other parts."""
     result = RunResult(month=month_of(today))
     if today.day < settings.auto_invoicing_day:
         result.before_day = True
         return result
     size = batch_size or settings.auto_invoicing_batch_size
-    after: uuid.UUID | None = None
+    after = part.lower
     while True:
-        batch = await _next_batch(database, result.month, after, size)
+        batch = await _next_batch(database, result.month, after, part.upper, size)
         for account_id in batch:
             try:
                 result.count(await _serve(database, settings, account_id, today))
@@ -103,7 +136,7 @@ async def run(
         after = batch[-1]
 
 
-def _batch_statement(after: bool) -> Select[uuid.UUID]:
+def _batch_statement(after: bool, before: bool) -> Select[uuid.UUID]:
     due = select(AutoInvoicingSetting.account_id).where(
         AutoInvoicingSetting.enabled.is_(True),
         ~exists().where(
@@ -113,19 +146,25 @@ def _batch_statement(after: bool) -> Select[uuid.UUID]:
     )
     if after:
         due = due.where(AutoInvoicingSetting.account_id > bindparam("after"))
+    if before:
+        due = due.where(AutoInvoicingSetting.account_id < bindparam("before"))
     return due.order_by(AutoInvoicingSetting.account_id).limit(bindparam("size"))
 
 
-# Built once; only the month, the last account of the previous batch and the size vary.
-_FIRST_BATCH = _batch_statement(after=False)
-_NEXT_BATCH = _batch_statement(after=True)
+# Built once; only the month, the bounds (the last account of the previous batch, the end of the
+# part) and the size vary.
+_BATCHES = {
+    (after, before): _batch_statement(after, before) for after in (False, True) for before in (False, True)
+}
 
 
-async def _next_batch(database: Database, month: str, after: uuid.UUID | None, size: int) -> list[uuid.UUID]:
+async def _next_batch(
+    database: Database, month: str, after: uuid.UUID | None, before: uuid.UUID | None, size: int
+) -> list[uuid.UUID]:
     """The next accounts due, in id order (a short read; each account is re-checked under its lock)."""
     async with database.read_session() as session:
-        stmt = _FIRST_BATCH if after is None else _NEXT_BATCH
-        values = {"month": month, "after": after, "size": size}
+        stmt = _BATCHES[after is not None, before is not None]
+        values = {"month": month, "after": after, "before": before, "size": size}
         return list((await session.execute(stmt, values)).scalars())
 
 
