@@ -178,14 +178,15 @@ def measure_database(args: argparse.Namespace, postgres: str | None) -> dict[str
     else:
         from app.cli import migrate
 
-        migrate(url)  # a database seeded before a newer migration: bring it to head
+        if args.app_dir is None:
+            migrate(url)  # a database seeded before a newer migration: bring it to head
         fixtures = json.loads(fixtures_path.read_text())
     items = [e for e in endpoints(fixtures) if e.kind == "floor" or not args.only or e.name in args.only]
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     workdir = DATA / f"reads-{stamp}-{'postgres' if postgres else 'sqlite'}"
     workdir.mkdir(parents=True, exist_ok=True)
     load_before = load_average()
-    process, base = start_server(url, args.workers, workdir / "server.log")
+    process, base = start_server(url, args.workers, workdir / "server.log", args.app_dir)
     try:
         bare_process, bare_base = start_server(url, args.workers, workdir / "bare.log", bare=True)
     except BaseException:
@@ -294,6 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
     parser.add_argument("--workers", type=int, default=1, help="server workers (F0 gets as many)")
     parser.add_argument("--only", type=lambda text: text.split(","), help="reads to run, e.g. account,bills")
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        help="serve this tree instead (e.g. `git archive` of an older commit): before/after",
+    )
     parser.add_argument("--wrk", default=shutil.which("wrk"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.wrk:
