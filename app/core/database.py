@@ -36,6 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from app.core import sqlite_driver
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -221,12 +223,16 @@ class Database:
                 raise ValueError("SQLite needs a file path; :memory: is not shared between connections")
         # pre-ping (server databases): a connection the server dropped (restart, failover) is
         # replaced at checkout instead of failing the request that drew it.
+        # On SQLite the stock aiosqlite adapter with one thread round trip per statement
+        # (app/core/sqlite_driver.py).
+        driver: dict[str, Any] = {"module": sqlite_driver.dbapi()} if self.dialect == "sqlite" else {}
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_pre_ping=pre_ping and self.dialect != "sqlite",
             pool_reset_on_return=None,  # see reset_only_open_transactions
+            **driver,
         )
         reset_only_open_transactions(self.engine.sync_engine)
         skip_idle_rollbacks(self.engine.sync_engine)
