@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export INVOICING_DATABASE_URL ?= sqlite:///./invoicing.db
 
-.PHONY: install run test test-fast lint fmt clean bench bench-quick fuzz console console-lint console-test console-api console-screenshots
+.PHONY: install run test test-fast lint fmt clean bench bench-quick bench-reads bench-auto bench-instructions fuzz console console-lint console-test console-api console-screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -103,6 +103,24 @@ bench: $(BENCH_STAMP)
 
 bench-quick: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
+
+# The read path at 32 connections (issue 24): F0 (bare ASGI), F1 (/healthz), GET /v1/account and
+# the other reads with wrk, SQLite then PostgreSQL when BENCH_POSTGRES is set. Needs wrk: `sudo
+# apt-get install wrk` (Debian/Ubuntu), `brew install wrk` (macOS). Seeds the quick data set if missing.
+BENCH_POSTGRES ?=
+bench-reads: $(BENCH_STAMP)
+	$(BIN)/python -m bench.reads --quick $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES)) $(BENCH_ARGS)
+
+# Automatic invoicing at scale: accounts/s and peak RSS at each AUTO_SCALES, AUTO_WORKERS processes
+# side by side (on PostgreSQL when BENCH_POSTGRES is set).
+AUTO_SCALES ?= 10000,100000
+AUTO_WORKERS ?= 2
+bench-auto: $(BENCH_STAMP)
+	$(BIN)/python -m bench.worker --auto-only $(AUTO_SCALES) --auto-workers $(AUTO_WORKERS) $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
+
+# Instructions per request (valgrind's callgrind; robust to other load on the machine).
+bench-instructions: $(BENCH_STAMP)
+	$(BIN)/python -m bench.instructions F00 healthz F1 account $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache invoicing.db* web/node_modules web/dist

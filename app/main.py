@@ -116,6 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # app/ops/docs_router.py serves /docs from this origin; no CDN-loaded /redoc
         redoc_url=None,
+        # No OpenTelemetry here (app/core/metrics.py is the service's own): without this, FastAPI
+        # asks the global providers on every request whether one was configured (docs/PERFORMANCE.md).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.database = database

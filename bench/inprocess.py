@@ -77,6 +77,23 @@ async def measure(app: App, scope: dict[str, Any], requests: int, concurrency: i
     return (time.process_time() - cpu) / requests * 1e6, (time.perf_counter() - wall) / requests * 1e6
 
 
+def cases_for(app: App, fixtures: dict[str, Any]) -> dict[str, tuple[App, dict[str, Any]]]:
+    """Each measured endpoint: the app to call and its request."""
+    customer, finance = fixtures["customer_key"], fixtures["finance_key"]
+    request_id = fixtures["customer_request_ids"][0]
+    return {
+        "F00": (bare, _scope("/")),
+        "F0": (app, _scope("/bench/f0")),
+        "F1": (app, _scope("/bench/f1", customer)),
+        "healthz": (app, _scope("/healthz")),
+        "account": (app, _scope("/v1/account", customer)),
+        "bills": (app, _scope("/v1/bills", customer, b"limit=20")),
+        "request": (app, _scope(f"/v1/invoice-requests/{request_id}", customer)),
+        "summary": (app, _scope("/v1/invoiceable-summary", customer)),
+        "pending": (app, _scope("/v1/invoice-requests", finance, b"status=pending&limit=50")),
+    }
+
+
 async def main(args: argparse.Namespace) -> None:
     kind = "postgres" if args.postgres else "sqlite"
     fixtures = json.loads((DATA / f"fixtures-{kind}-{args.size}.json").read_text())
@@ -93,17 +110,7 @@ async def main(args: argparse.Namespace) -> None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(open(os.devnull, "w"))  # noqa: SIM115, ASYNC230 - once, for the whole run
-    customer, finance = fixtures["customer_key"], fixtures["finance_key"]
-    request_id = fixtures["customer_request_ids"][0]
-    cases: dict[str, tuple[App, dict[str, Any]]] = {
-        "F00": (bare, _scope("/")),
-        "F0": (app, _scope("/bench/f0")),
-        "F1": (app, _scope("/bench/f1", customer)),
-        "bills": (app, _scope("/v1/bills", customer, b"limit=20")),
-        "request": (app, _scope(f"/v1/invoice-requests/{request_id}", customer)),
-        "summary": (app, _scope("/v1/invoiceable-summary", customer)),
-        "pending": (app, _scope("/v1/invoice-requests", finance, b"status=pending&limit=50")),
-    }
+    cases = cases_for(app, fixtures)
     async with app.router.lifespan_context(app):
         floor = None
         for name in args.names or list(cases):
@@ -116,7 +123,7 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help="F00 F0 F1 bills request summary pending (default: all)")
+    parser.add_argument("names", nargs="*", help="F00 F0 F1 healthz account bills request summary pending (default: all)")
     parser.add_argument("--size", choices=["quick", "full"], default="quick")
     parser.add_argument("--postgres", help="the server URL bench.run seeded (its invoicing_bench_<size>)")
     parser.add_argument("--requests", type=int, default=2000)

@@ -25,6 +25,8 @@ from bench.run import DATA
 ENDPOINTS = {
     "F0": ("/bench/f0", None, ""),
     "F1": ("/bench/f1", "customer_key", ""),
+    "healthz": ("/healthz", None, ""),
+    "account": ("/v1/account", "customer_key", ""),
     "bills": ("/v1/bills", "customer_key", "limit=20"),
     "request": ("/v1/invoice-requests/{request_id}", "customer_key", ""),
     "summary": ("/v1/invoiceable-summary", "customer_key", ""),

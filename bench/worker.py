@@ -5,9 +5,12 @@
 1. Mail: enqueues N `request_rejected` mails, starts a local SMTP server (aiosmtpd, loopback) and
    drains the queue with one `Worker` (app/worker/runner.py) through the real SMTP transport; prints
    messages per second and checks the server accepted every one.
-2. Automatic invoicing: seeds N enabled accounts (bench/auto_invoicing.py), then runs the job once
-   in a fresh child process, so its peak resident memory (VmHWM, ru_maxrss) is the run's alone;
-   prints time, time per account and peak memory.
+2. Automatic invoicing: seeds N enabled accounts (bench/auto_invoicing.py), then runs the job in
+   fresh child processes (two side by side on PostgreSQL, each its part of the ids, as two workers
+   serve the daily run's part jobs; one on SQLite), so each one's peak resident memory (VmHWM,
+   ru_maxrss) is the run's alone; prints accounts per second, time per account and peak memory.
+   `--auto-only 10000,100000 [--auto-workers 2]` measures only this, at each scale (issue 24:
+   >= 200 accounts/s on PostgreSQL with two workers, peak RSS flat from 10,000 to 100,000).
 Each part uses its own fresh database (SQLite file in a temporary directory, or a database created on
 the PostgreSQL server and dropped after).
 """
@@ -101,7 +104,7 @@ def bench_mail(mails: int, postgres: str | None) -> dict[str, Any]:
     return {"mails": mails, "jobs": ran, "seconds": seconds, "per_second": mails / seconds}
 
 
-async def _auto_invoice(url: str) -> dict[str, Any]:
+async def _auto_invoice(url: str, index: int, count: int) -> dict[str, Any]:
     from app.autoinvoicing import job
     from bench.auto_invoicing import DAY
 
@@ -109,14 +112,17 @@ async def _auto_invoice(url: str) -> dict[str, Any]:
     database = Database(url)
     try:
         started = time.perf_counter()
-        result = await job.run(database, settings, DAY)
+        result = await job.run(database, settings, DAY, part=job.Part(index, count))
         seconds = time.perf_counter() - started
     finally:
         await database.dispose()
     return {"requested": result.requested, "skipped": result.skipped, "seconds": seconds}
 
 
-def bench_auto_invoicing(accounts: int, postgres: str | None) -> dict[str, Any]:
+def bench_auto_invoicing(accounts: int, postgres: str | None, workers: int = 1) -> dict[str, Any]:
+    """Seeds `accounts` enabled accounts, then runs the job in `workers` fresh processes side by
+    side, each serving its part of the ids (as the worker's part jobs do, app/autoinvoicing/tasks.py):
+    accounts per second over the whole run, and the largest peak RSS of one of them."""
     from bench.auto_invoicing import seed
 
     with fresh_database(postgres) as url:
@@ -124,25 +130,54 @@ def bench_auto_invoicing(accounts: int, postgres: str | None) -> dict[str, Any]:
         started = time.perf_counter()
         seed(url, accounts)
         seeded = time.perf_counter() - started
-        child = subprocess.run(  # noqa: S603 - this module, in a clean process
-            [sys.executable, "-m", "bench.worker", "--run-auto-invoicing", url],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    result = json.loads(child.stdout.strip().splitlines()[-1])
-    return {"accounts": accounts, "seed_seconds": seeded, **result}
+        started = time.perf_counter()
+        children = [
+            subprocess.Popen(  # noqa: S603 - this module, in a clean process
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.worker",
+                    "--run-auto-invoicing",
+                    url,
+                    "--part",
+                    f"{index}/{workers}",
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for index in range(workers)
+        ]
+        outputs = [child.communicate()[0] for child in children]
+        seconds = time.perf_counter() - started
+        if any(child.returncode for child in children):
+            raise SystemExit("an automatic-invoicing process failed")
+    results = [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+    return {
+        "accounts": accounts,
+        "workers": workers,
+        "seed_seconds": seeded,
+        "seconds": seconds,
+        "requested": sum(r["requested"] for r in results),
+        "skipped": sum(r["skipped"] for r in results),
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in results),
+    }
+
+
+def render_auto(auto: dict[str, Any]) -> str:
+    served = auto["requested"] + auto["skipped"]
+    return (
+        f"worker: automatic invoicing over {auto['accounts']:,} enabled accounts, {auto['workers']} "
+        f"process(es): {auto['requested']:,} requests, {auto['skipped']:,} skipped in {auto['seconds']:.1f} s "
+        f"= {served / auto['seconds']:.0f} accounts/s ({auto['seconds'] / max(served, 1) * 1000:.1f} ms per "
+        f"account), peak RSS {auto['peak_rss_mib']:.0f} MiB per process"
+    )
 
 
 def render(mail: dict[str, Any], auto: dict[str, Any]) -> list[str]:
-    served = auto["requested"] + auto["skipped"]
     return [
         f"worker: {mail['mails']:,} emails to a local SMTP server (aiosmtpd) in {mail['seconds']:.1f} s: "
         f"{mail['per_second']:.0f} emails/s (one worker)",
-        f"worker: automatic invoicing over {auto['accounts']:,} enabled accounts: {auto['requested']:,} "
-        f"requests, {auto['skipped']:,} skipped in {auto['seconds']:.1f} s "
-        f"({auto['seconds'] / max(served, 1) * 1000:.1f} ms per account), "
-        f"peak RSS {auto['peak_rss_mib']:.0f} MiB",
+        render_auto(auto),
     ]
 
 
@@ -152,14 +187,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--postgres", help="a server URL; databases are created on it and dropped after")
     parser.add_argument("--run-auto-invoicing", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--part", default="0/1", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--auto-only",
+        metavar="N,N",
+        help="only automatic invoicing, at each of these numbers of accounts (e.g. 10000,100000)",
+    )
+    parser.add_argument("--auto-workers", type=int, default=2, help="processes side by side (--auto-only)")
     args = parser.parse_args(argv)
     if args.run_auto_invoicing:  # the child process of bench_auto_invoicing
-        result = asyncio.run(_auto_invoice(args.run_auto_invoicing))
+        index, count = (int(n) for n in args.part.split("/"))
+        result = asyncio.run(_auto_invoice(args.run_auto_invoicing, index, count))
         result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return 0
+    if args.auto_only:
+        for accounts in (int(n) for n in args.auto_only.split(",")):
+            print(render_auto(bench_auto_invoicing(accounts, args.postgres, args.auto_workers)), flush=True)
+        return 0
     mail = bench_mail(args.mails, args.postgres)
-    auto = bench_auto_invoicing(args.accounts, args.postgres)
+    auto = bench_auto_invoicing(args.accounts, args.postgres, 2 if args.postgres else 1)
     print("\n".join(render(mail, auto)))
     return 0
 

@@ -18,14 +18,13 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import Select, bindparam, exists, insert, select
+from sqlalchemy import CompoundSelect, Select, bindparam, exists, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import ledger
 from app.autoinvoicing import notices
 from app.autoinvoicing.models import AutoInvoicingRun, AutoInvoicingSetting
-from app.autoinvoicing.service import get_setting
 from app.bills.models import Bill
 from app.cards.models import StoredValueCard
 from app.core.database import Database
@@ -77,18 +76,51 @@ def automatic_note(month: str) -> str:
     return f"Requested automatically by monthly automatic invoicing ({month})."
 
 
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Part `index` of `count` of the account ids (equal ranges of the 128-bit id space; ids are
+    random, so the parts hold about as many accounts each): workers serve parts side by side."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"no part {self.index} of {self.count}")
+
+    @property
+    def lower(self) -> uuid.UUID | None:
+        """The last id before the part (None: the part starts at the first id)."""
+        return None if self.index == 0 else uuid.UUID(int=(self.index << 128) // self.count - 1)
+
+    @property
+    def upper(self) -> uuid.UUID | None:
+        """The first id after the part (None: the part runs to the last id)."""
+        last = self.index + 1 == self.count
+        return None if last else uuid.UUID(int=((self.index + 1) << 128) // self.count)
+
+
+WHOLE = Part()
+
+
 async def run(
-    database: Database, settings: Settings, today: date, *, batch_size: int | None = None
+    database: Database,
+    settings: Settings,
+    today: date,
+    *,
+    batch_size: int | None = None,
+    part: Part = WHOLE,
 ) -> RunResult:
-    """Serve every enabled account not yet served this month; safe to run any number of times."""
+    """Serve every enabled account (of `part`) not yet served this month; safe to run any number
+    of times, and side by side with other runs of the same or other parts."""
     result = RunResult(month=month_of(today))
     if today.day < settings.auto_invoicing_day:
         result.before_day = True
         return result
     size = batch_size or settings.auto_invoicing_batch_size
-    after: uuid.UUID | None = None
+    after = part.lower
     while True:
-        batch = await _next_batch(database, result.month, after, size)
+        batch = await _next_batch(database, result.month, after, part.upper, size)
         for account_id in batch:
             try:
                 result.count(await _serve(database, settings, account_id, today))
@@ -104,7 +136,7 @@ async def run(
         after = batch[-1]
 
 
-def _batch_statement(after: bool) -> Select[uuid.UUID]:
+def _batch_statement(after: bool, before: bool) -> Select[uuid.UUID]:
     due = select(AutoInvoicingSetting.account_id).where(
         AutoInvoicingSetting.enabled.is_(True),
         ~exists().where(
@@ -114,102 +146,152 @@ def _batch_statement(after: bool) -> Select[uuid.UUID]:
     )
     if after:
         due = due.where(AutoInvoicingSetting.account_id > bindparam("after"))
+    if before:
+        due = due.where(AutoInvoicingSetting.account_id < bindparam("before"))
     return due.order_by(AutoInvoicingSetting.account_id).limit(bindparam("size"))
 
 
-# Built once; only the month, the last account of the previous batch and the size vary.
-_FIRST_BATCH = _batch_statement(after=False)
-_NEXT_BATCH = _batch_statement(after=True)
+# Built once; only the month, the bounds (the last account of the previous batch, the end of the
+# part) and the size vary.
+_BATCHES = {
+    (after, before): _batch_statement(after, before) for after in (False, True) for before in (False, True)
+}
 
 
-async def _next_batch(database: Database, month: str, after: uuid.UUID | None, size: int) -> list[uuid.UUID]:
+async def _next_batch(
+    database: Database, month: str, after: uuid.UUID | None, before: uuid.UUID | None, size: int
+) -> list[uuid.UUID]:
     """The next accounts due, in id order (a short read; each account is re-checked under its lock)."""
     async with database.read_session() as session:
-        stmt = _FIRST_BATCH if after is None else _NEXT_BATCH
-        values = {"month": month, "after": after, "size": size}
+        stmt = _BATCHES[after is not None, before is not None]
+        values = {"month": month, "after": after, "before": before, "size": size}
         return list((await session.execute(stmt, values)).scalars())
 
 
 async def _serve(database: Database, settings: Settings, account_id: uuid.UUID, today: date) -> Outcome:
+    """One account: its request, or its refusal recorded as a skip, each in one short transaction.
+
+    The request is made without a savepoint (two statements an account): a refusal rolls the
+    whole transaction back, and the skip is recorded in a transaction of its own, which locks the
+    account and checks its setting and the month's run again. A refusal that only means another
+    request took the items in between (`item_not_invoiceable`) is tried again from the start.
+    """
     month = month_of(today)
-    async with database.write_session() as session:
-        # The account first, as every change of it (app/accounts/ledger.py): locking the setting row
-        # would give the transaction its id before it waits for the account, and the feed could
-        # then list this month's events before a change that was made ahead of them.
-        await ledger.lock_account(session, account_id)
-        setting = await get_setting(session, account_id, lock=True)
-        if setting is None or not setting.enabled:
-            return Outcome.idle
-        if await _ran(session, account_id, month):
-            return Outcome.idle
-        outcome = await _request(session, settings, setting, today)
-        if outcome is Outcome.idle:
-            return outcome  # nothing to request yet: the next day's run looks again
-        try:
-            await session.commit()
-        except IntegrityError:
-            # Unreachable while every run locks the setting first; the key still decides.
-            await session.rollback()
-            return Outcome.idle
-    logger.info("auto-invoicing %s", outcome.value, extra={"account_id": str(account_id), "month": month})
-    return outcome
-
-
-_RAN = select(
-    exists().where(
-        AutoInvoicingRun.account_id == bindparam("account_id"), AutoInvoicingRun.month == bindparam("month")
-    )
-)
-
-
-async def _ran(session: AsyncSession, account_id: uuid.UUID, month: str) -> bool:
-    return bool((await session.execute(_RAN, {"account_id": account_id, "month": month})).scalar())
-
-
-async def _request(
-    session: AsyncSession, settings: Settings, setting: AutoInvoicingSetting, today: date
-) -> Outcome:
-    """One request through the customer's creation path, or the refusal recorded as a skip."""
-    account_id = setting.account_id
-    month = month_of(today)
-    assert setting.profile_id is not None and setting.address_id is not None  # CHECK when enabled
     for attempt in range(_ATTEMPTS):
-        selection = await _selection(session, account_id, today)
-        if selection is None:
-            return Outcome.idle
-        try:
-            async with session.begin_nested():  # a refusal leaves nothing of the attempt behind
-                out = await create.create_request(
-                    session,
-                    account_id,
-                    selection,
-                    profile_id=setting.profile_id,
-                    address_id=setting.address_id,
-                    require_positive_cash_balance=settings.require_positive_cash_balance,
-                    sla_business_days=settings.sla_business_days,
-                    actor_role=SYSTEM,
-                    note=automatic_note(month),
-                )
-        except DomainError as refusal:
-            if refusal.code == _RACED and attempt + 1 < _ATTEMPTS:
-                continue
-            await _record_skip(session, setting, month, refusal.code)
-            return Outcome.skipped
-        await _insert_run(session, account_id, month, Outcome.requested, request_id=out.id)
-        return Outcome.requested
+        refusal: DomainError | None = None
+        async with database.write_session() as session:
+            setting = await _locked_setting(session, account_id, month)
+            if setting is None:
+                return Outcome.idle  # switched off, or already served this month
+            selection = await _selection(session, account_id, today)
+            if selection is None:
+                return Outcome.idle  # nothing to request yet: the next day's run looks again
+            try:
+                out = await _create(session, settings, setting, selection, month)
+            except DomainError as error:
+                await session.rollback()
+                refusal = error
+            else:
+                await _insert_run(session, account_id, month, Outcome.requested, request_id=out)
+                if not await _committed(session):
+                    return Outcome.idle
+                logger.info("auto-invoicing requested", extra={"account_id": str(account_id), "month": month})
+                return Outcome.requested
+        if refusal.code == _RACED and attempt + 1 < _ATTEMPTS:
+            continue
+        return await _skip(database, account_id, month, refusal.code)
     raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns
 
 
-def _due_statements() -> tuple[Select[uuid.UUID], Select[uuid.UUID]]:
-    """The account's invoiceable bills of an earlier period and cards bought before the month.
+async def _committed(session: AsyncSession) -> bool:
+    try:
+        await session.commit()
+    except IntegrityError:
+        # Unreachable while every run locks the setting first; the key still decides.
+        await session.rollback()
+        return False
+    return True
+
+
+async def _skip(database: Database, account_id: uuid.UUID, month: str, code: str) -> Outcome:
+    """The refusal recorded: the run, the event and the email, in a transaction of its own."""
+    async with database.write_session() as session:
+        setting = await _locked_setting(session, account_id, month)
+        if setting is None:
+            return Outcome.idle
+        await _record_skip(session, setting, month, code)
+        if not await _committed(session):
+            return Outcome.idle
+    logger.info("auto-invoicing skipped", extra={"account_id": str(account_id), "month": month})
+    return Outcome.skipped
+
+
+# The setting, locked, and whether the month has a run already: one statement.
+_SETTING_AND_RAN = (
+    select(
+        AutoInvoicingSetting,
+        exists()
+        .where(
+            AutoInvoicingRun.account_id == AutoInvoicingSetting.account_id,
+            AutoInvoicingRun.month == bindparam("month"),
+        )
+        .label("ran"),
+    )
+    .where(AutoInvoicingSetting.account_id == bindparam("account_id"))
+    .with_for_update(of=AutoInvoicingSetting)
+    .execution_options(populate_existing=True)
+)
+
+
+async def _locked_setting(
+    session: AsyncSession, account_id: uuid.UUID, month: str
+) -> AutoInvoicingSetting | None:
+    """The account locked (first, as every change of it: app/accounts/ledger.py; locking the
+    setting row first would give the transaction its id before it waits for the account, and the
+    feed could then list this month's events before a change made ahead of them), then its
+    setting; None when it is off or the month has its run."""
+    await ledger.lock_account(session, account_id)
+    row = (await session.execute(_SETTING_AND_RAN, {"account_id": account_id, "month": month})).one_or_none()
+    if row is None or row.ran or not row[0].enabled:
+        return None
+    setting: AutoInvoicingSetting = row[0]
+    return setting
+
+
+async def _create(
+    session: AsyncSession,
+    settings: Settings,
+    setting: AutoInvoicingSetting,
+    selection: create.Selection,
+    month: str,
+) -> uuid.UUID:
+    """The request, through the customer's creation path (a refusal raises its DomainError)."""
+    assert setting.profile_id is not None and setting.address_id is not None  # CHECK when enabled
+    out = await create.create_request(
+        session,
+        setting.account_id,
+        selection,
+        profile_id=setting.profile_id,
+        address_id=setting.address_id,
+        require_positive_cash_balance=settings.require_positive_cash_balance,
+        sla_business_days=settings.sla_business_days,
+        actor_role=SYSTEM,
+        note=automatic_note(month),
+    )
+    return out.id
+
+
+def _due_statement() -> CompoundSelect[str, uuid.UUID]:
+    """The account's invoiceable bills of an earlier period and cards bought before the month, in
+    one statement (each part in its own order).
 
     "Invoiceable" is the items' own expression (their `invoiceable_amount` column property); at most
-    one item more than a request may hold is read, so creation refuses an oversized selection
-    (validation_error) as it would a customer's.
+    one item of each kind more than a request may hold is read, so creation refuses an oversized
+    selection (validation_error) as it would a customer's.
     """
     limit = create.MAX_ITEMS + 1
     due_bills = (
-        select(Bill.id)
+        select(literal("bill").label("kind"), Bill.id.label("id"))
         .where(
             Bill.account_id == bindparam("account_id"),
             Bill.period < bindparam("month"),
@@ -217,9 +299,10 @@ def _due_statements() -> tuple[Select[uuid.UUID], Select[uuid.UUID]]:
         )
         .order_by(Bill.period, Bill.id)
         .limit(limit)
+        .subquery()
     )
     due_cards = (
-        select(StoredValueCard.id)
+        select(literal("card").label("kind"), StoredValueCard.id.label("id"))
         .where(
             StoredValueCard.account_id == bindparam("account_id"),
             StoredValueCard.purchased_at < bindparam("month_start"),
@@ -227,19 +310,22 @@ def _due_statements() -> tuple[Select[uuid.UUID], Select[uuid.UUID]]:
         )
         .order_by(StoredValueCard.purchased_at, StoredValueCard.id)
         .limit(limit)
+        .subquery()
     )
-    return due_bills, due_cards
+    return union_all(select(due_bills.c.kind, due_bills.c.id), select(due_cards.c.kind, due_cards.c.id))
 
 
-_DUE_BILLS, _DUE_CARDS = _due_statements()  # built once; only the account and the month vary
+_DUE = _due_statement()  # built once; only the account and the month vary
 
 
 async def _selection(session: AsyncSession, account_id: uuid.UUID, today: date) -> create.Selection | None:
     """What this month's request selects, or None when nothing is invoiceable yet."""
     connection = await session.connection()  # plain columns: no ORM objects for the items
     values = {"account_id": account_id, "month": month_of(today), "month_start": month_start(today)}
-    bill_ids = list((await connection.execute(_DUE_BILLS, values)).scalars())
-    card_ids = list((await connection.execute(_DUE_CARDS, values)).scalars())
+    bill_ids: list[uuid.UUID] = []
+    card_ids: list[uuid.UUID] = []
+    for kind, item_id in (await connection.execute(_DUE, values)).tuples():
+        (bill_ids if kind == "bill" else card_ids).append(item_id)
     if not bill_ids and not card_ids:
         return None
     return create.Selection(bill_ids=bill_ids, stored_value_card_ids=card_ids)

@@ -140,6 +140,30 @@ def reset_only_open_transactions(sync_engine: Any) -> None:
             dbapi_connection.rollback()
 
 
+def skip_idle_rollbacks(sync_engine: Any) -> None:
+    """Ask the driver before a rollback: none when no transaction is open on the connection.
+
+    A read session begins no transaction (see the module doc), yet SQLAlchemy ends every
+    connection's use with the DBAPI `rollback()`: on SQLite one more round trip to aiosqlite's
+    thread per request that reads (sqlite3 then does nothing), on PostgreSQL an await of psycopg's
+    connection lock. The dialect's `do_rollback`, the one place SQLAlchemy calls it from, first
+    asks the driver whether a transaction is open (sqlite3's `in_transaction`, psycopg's
+    transaction status); when it cannot tell, it rolls back as before.
+    """
+    dialect = sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def rollback_if_open(dbapi_connection: Any) -> None:
+        try:
+            idle = not _in_transaction(dbapi_connection.driver_connection)
+        except Exception:  # a closed connection: let the driver say so
+            idle = False
+        if not idle:
+            rollback(dbapi_connection)
+
+    dialect.do_rollback = rollback_if_open
+
+
 def _in_transaction(driver_connection: Any) -> bool:
     in_transaction = getattr(driver_connection, "in_transaction", None)  # sqlite3 / aiosqlite
     if isinstance(in_transaction, bool):
@@ -205,6 +229,7 @@ class Database:
             pool_reset_on_return=None,  # see reset_only_open_transactions
         )
         reset_only_open_transactions(self.engine.sync_engine)
+        skip_idle_rollbacks(self.engine.sync_engine)
         if self.dialect == "sqlite":
             configure_sqlite(self.engine.sync_engine, busy_timeout_ms)
         # Engine.execution_options(): the same pool and listeners, with the option on every connection.

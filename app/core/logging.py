@@ -52,6 +52,12 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # No line names its source file, thread or process: spare every record the stack walk
+    # (findCaller) and the lookups (the "Optimization" section of the logging HOWTO).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).disabled = True
     # aiosqlite traces every call with its arguments (statement parameters: key hashes, bank
