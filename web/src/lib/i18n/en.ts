@@ -347,6 +347,8 @@ export const en = {
     listSeparator: ", ",
     requested_automatically: "Requested automatically by monthly automatic invoicing",
     red_invoices_recorded: "Red-letter invoices {{numbers}}",
+    red_letter_confirmed: "Confirmed by the buyer",
+    red_letter_confirmed_form: "Confirmed by the buyer; red-letter confirmation form {{formNo}}",
     reversal_expired: "The buyer did not answer in time: the reversal was withdrawn",
     replacement_cancelled: "Cancelled: the reversal of the request it replaced did not go ahead",
   },

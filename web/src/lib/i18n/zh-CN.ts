@@ -349,6 +349,8 @@ export const zhCN: Catalogue = {
     listSeparator: "、",
     requested_automatically: "由每月自动开票申请",
     red_invoices_recorded: "红字发票 {{numbers}}",
+    red_letter_confirmed: "购方已确认",
+    red_letter_confirmed_form: "购方已确认；红字确认单 {{formNo}}",
     reversal_expired: "购方未在期限内确认，红冲已撤回",
     replacement_cancelled: "已取消：被换开申请的红冲未进行",
   },
