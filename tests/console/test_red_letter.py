@@ -83,7 +83,8 @@ def test_confirm_a_reversal_by_its_deadline_then_reissue(
     page.get_by_role("button", name="Confirm", exact=True).click()
     expect(page.get_by_text("Confirmed", exact=True)).to_be_visible()
     expect(page.get_by_text("4403002412030001", exact=True)).to_be_visible()
-    expect(page.get_by_text("Confirmed by the buyer; red-letter confirmation form 4403002412030001")).to_be_visible()
+    note = "Confirmed by the buyer; red-letter confirmation form 4403002412030001"
+    expect(page.get_by_text(note)).to_be_visible()
     expect(page.get_by_role("button", name="Confirm reversal")).to_be_hidden()
 
     # Finance records the red-letter invoice; the customer sees it beside the blue one.
