@@ -355,11 +355,17 @@ def note_code(event: Mapping[str, Any]) -> str | None:
             return "delivered"
         if status == Status.reversed.value and event["note"].startswith(RED_INVOICES_NOTE):
             return "red_invoices_recorded"
+    # A re-issue's reversal carries the customer's reason; a confirmation the service's words.
+    confirmed = status == Status.reversing.value and event["note"].startswith(CONFIRMED_NOTE)
+    if actor == Role.customer.value and confirmed:
+        return "red_letter_confirmed"
     return None
 
 
 # The prefix of the note of a reversal completed by red-letter invoices (earlier reversals noted a reason).
 RED_INVOICES_NOTE = "Red-letter invoices "
+# The note of the buyer's confirmation of a reversal (then the form's number, if given).
+CONFIRMED_NOTE = "Confirmed by the buyer"
 _SYSTEM_NOTES = {
     Status.pending.value: "requested_automatically",
     Status.issued.value: "reversal_expired",

@@ -40,7 +40,7 @@ from app.requests.lifecycle import (
     refuse_taken_numbers,
 )
 from app.requests.models import Invoice, InvoiceRequest
-from app.requests.queries import RED_INVOICES_NOTE
+from app.requests.queries import CONFIRMED_NOTE, RED_INVOICES_NOTE
 from app.requests.schemas import BuyerUsage, InvoiceRequestOut, ReasonCode, RedInvoiceIn
 from app.requests.states import ACTIVE, Confirmation, Move, Status, confirmation_allows
 from app.worker.queue import enqueue
@@ -185,7 +185,7 @@ async def confirm(
     request = await load_for_move(session, auth, request_id, Move.confirm_red_letter)
     letter = _refuse_unless_awaited(Move.confirm_red_letter, request)
     letter.update(confirmation=Confirmation.confirmed.value, form_no=form_no)
-    note = f"Red-letter confirmation form {form_no}" if form_no else None
+    note = CONFIRMED_NOTE + (f"; red-letter confirmation form {form_no}" if form_no else "")
     moved = await move_request(
         session,
         auth.role.value,

@@ -351,6 +351,7 @@ NoteCode = Literal[
     "delivered",
     "requested_automatically",
     "red_invoices_recorded",
+    "red_letter_confirmed",
     "reversal_expired",
     "replacement_cancelled",
 ]
@@ -373,6 +374,7 @@ class RequestEventOut(ResponseModel):
         "`delivered` (`carrier`, `tracking_number` and, for an electronic request, the address "
         "snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic "
         "invoicing), `red_invoices_recorded` (the numbers of `red_letter.red_invoices`), "
+        "`red_letter_confirmed` (the buyer agreed; `red_letter.form_no`), "
         "`reversal_expired` (the buyer did not answer by `red_letter.expires_at`), "
         "`replacement_cancelled` (the replaced request's reversal was declined or expired). "
         "Null when `note` is a person's words (a reason) or absent: show `note` as it is."

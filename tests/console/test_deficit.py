@@ -113,7 +113,22 @@ def test_the_deficit_is_shown_and_settled_by_the_next_request(
     pages.check("reverse")
     dialog.get_by_role("button", name="Reverse (red-letter)").click()
     expect(dialog).to_be_hidden()
+    # A VAT ordinary invoice needs no confirmation of the buyer: finance records the red-letter
+    # invoice at once, one per issued invoice; until then the amounts are held.
+    expect(moves.get_by_role("button")).to_have_text(["Record red-letter invoices"])
+    expect(page.get_by_text("Not required", exact=True)).to_be_visible()
+    assert service.call("GET", "/v1/invoiceable-summary", key)["invoice_deficit"] == "300.00"
+    moves.get_by_role("button", name="Record red-letter invoices").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Red-letter invoice number for DEF-0001").fill("RED-0001")
+    pages.check("red-invoices")
+    dialog.get_by_role("button", name="Record red-letter invoices").click()
+    expect(dialog).to_be_hidden()
     expect(moves.get_by_text("No move is possible in this status.")).to_be_visible()
+    table = page.get_by_role("table").filter(has_text="Reverses invoice")
+    expect(table).to_be_visible()
+    expect(table.get_by_text("RED-0001", exact=True)).to_be_visible()
+    expect(table.get_by_text("-¥1,000.00")).to_be_visible()
     summary = service.call("GET", "/v1/invoiceable-summary", key)
     assert summary["invoice_deficit"] == "0.00"
     assert summary["invoiceable_amount"] == "1400.00"

@@ -197,6 +197,12 @@ async def test_confirmed_then_recorded_red_invoices_mirror_the_blue_ones_and_rel
     confirmed = response.json()
     assert confirmed["red_letter"]["confirmation"] == "confirmed"
     assert confirmed["red_letter"]["form_no"] == "4403002412030001"
+    last = confirmed["events"][-1]
+    assert (last["status"], last["actor_role"], last["note_code"]) == (
+        "reversing",
+        "customer",
+        "red_letter_confirmed",
+    )
     assert confirmed["allowed_moves"] == []  # nothing left for the customer
     assert (await _read(client, api.finance, issued["id"]))["allowed_moves"] == ["record_red_invoices"]
     # Answered once: a second answer is not a move the table allows now.

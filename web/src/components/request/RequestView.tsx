@@ -9,6 +9,7 @@ import { Money } from "@/components/Money";
 import { StatusTag } from "@/components/StatusTag";
 import { isInvoiceType, type Invoice, type InvoiceFile, type InvoiceRequest } from "@/lib/api/types";
 import { toFen } from "@/lib/money";
+import { RedLetterCard } from "./RedLetterCard";
 import { eventNote, itemLabel } from "./wording";
 
 export interface RequestViewProps {
@@ -153,6 +154,8 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
           />
         </Card>
       )}
+
+      {request.red_letter && <RedLetterCard letter={request.red_letter} />}
 
       {(request.delivery || request.tracking_number) && (
         <Card title={t("requests.delivery")}>

@@ -39,6 +39,10 @@ export function eventNote(t: TFunction, event: Event, request: InvoiceRequest): 
       const reds = request.red_letter?.red_invoices ?? [];
       return reds.length > 0 ? t("timelineNote.red_invoices_recorded", { numbers: list(reds.map((red) => red.number)) }) : event.note;
     }
+    case "red_letter_confirmed":
+      return request.red_letter?.form_no
+        ? t("timelineNote.red_letter_confirmed_form", { formNo: request.red_letter.form_no })
+        : t("timelineNote.red_letter_confirmed");
     case "reversal_expired":
       return t("timelineNote.reversal_expired");
     case "replacement_cancelled":

@@ -13,13 +13,14 @@ import type { FileFormat, Move } from "@/lib/api/types";
 import { useMove, type MoveCall } from "./api/moves";
 import { DeliverForm } from "./components/DeliverForm";
 import { IssueForm } from "./components/IssueForm";
-import { ReasonForm } from "./components/ReasonForm";
+import { ReasonForm } from "@/components/ReasonForm";
+import { RedInvoicesForm } from "./components/RedInvoicesForm";
 import { UploadFile } from "./components/UploadFile";
 
-type Dialog = "issue" | "deliver" | "reject" | "reverse" | null;
+type Dialog = "issue" | "deliver" | "reject" | "reverse" | "record_red_invoices" | null;
 
 /** The status moves finance makes with a button (the customer's `cancel`, `resend` are not its). */
-const DESK_MOVES: readonly Move[] = ["start", "issue", "deliver", "reject", "reverse"];
+const DESK_MOVES: readonly Move[] = ["start", "issue", "deliver", "reject", "reverse", "record_red_invoices"];
 
 export function FinanceRequestPage() {
   const { t } = useTranslation();
@@ -59,6 +60,7 @@ export function FinanceRequestPage() {
         );
       case "reject":
       case "reverse":
+      case "record_red_invoices":
         return (
           <Button key={m} danger onClick={() => setDialog(m)}>
             {t(`finance.moves.${m}`)}
@@ -114,7 +116,9 @@ export function FinanceRequestPage() {
                 ? t("finance.deliverTitle")
                 : dialog === "reject"
                   ? t("finance.rejectTitle")
-                  : t("finance.reverseTitle")
+                  : dialog === "record_red_invoices"
+                    ? t("finance.redTitle")
+                    : t("finance.reverseTitle")
           }
           footer={null}
           onCancel={() => setDialog(null)}
@@ -132,6 +136,13 @@ export function FinanceRequestPage() {
               onSubmit={(reason) => make({ move: "reject", reason }, t("finance.rejected"))}
               onCancel={() => setDialog(null)}
               submitLabel={t("finance.moves.reject")}
+            />
+          )}
+          {dialog === "record_red_invoices" && (
+            <RedInvoicesForm
+              request={data}
+              onSubmit={(body) => make({ move: "record_red_invoices", body }, t("finance.redRecorded"))}
+              onCancel={() => setDialog(null)}
             />
           )}
           {dialog === "reverse" && (

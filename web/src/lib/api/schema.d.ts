@@ -2622,9 +2622,9 @@ export interface components {
             actor: components["schemas"]["ActorOut"];
             /**
              * Note Code
-             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing), `red_invoices_recorded` (the numbers of `red_letter.red_invoices`), `reversal_expired` (the buyer did not answer by `red_letter.expires_at`), `replacement_cancelled` (the replaced request's reversal was declined or expired). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
+             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing), `red_invoices_recorded` (the numbers of `red_letter.red_invoices`), `red_letter_confirmed` (the buyer agreed; `red_letter.form_no`), `reversal_expired` (the buyer did not answer by `red_letter.expires_at`), `replacement_cancelled` (the replaced request's reversal was declined or expired). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
              */
-            note_code: ("invoices_issued" | "delivered" | "requested_automatically" | "red_invoices_recorded" | "reversal_expired" | "replacement_cancelled") | null;
+            note_code: ("invoices_issued" | "delivered" | "requested_automatically" | "red_invoices_recorded" | "red_letter_confirmed" | "reversal_expired" | "replacement_cancelled") | null;
             /**
              * Note
              * @description In English when the service wrote it (see `note_code`)

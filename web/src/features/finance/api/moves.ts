@@ -8,12 +8,14 @@ import type { FileFormat, InvoiceRequest } from "@/lib/api/types";
 
 export type IssueBody = Schemas["IssueIn"];
 export type DeliverBody = Schemas["DeliverIn"];
+export type RedInvoicesBody = Schemas["RedInvoicesIn"];
 
 export type MoveCall =
   | { move: "start" }
   | { move: "issue"; body: IssueBody }
   | { move: "deliver"; body: DeliverBody }
-  | { move: "reject" | "reverse"; reason: string };
+  | { move: "reject" | "reverse"; reason: string }
+  | { move: "record_red_invoices"; body: RedInvoicesBody };
 
 function send(id: string, call_: MoveCall): Promise<InvoiceRequest> {
   const path = { params: { path: { request_id: id } } };
@@ -28,6 +30,8 @@ function send(id: string, call_: MoveCall): Promise<InvoiceRequest> {
       return call(api.POST("/v1/invoice-requests/{request_id}/reject", { ...path, body: { reason: call_.reason } }));
     case "reverse":
       return call(api.POST("/v1/invoice-requests/{request_id}/reverse", { ...path, body: { reason: call_.reason } }));
+    case "record_red_invoices":
+      return call(api.POST("/v1/invoice-requests/{request_id}/red-invoices", { ...path, body: call_.body }));
   }
 }
 

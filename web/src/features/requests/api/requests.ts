@@ -56,3 +56,34 @@ export function useResend(id: string) {
     onSuccess: () => invalidate(client, [queryKeys.requests.detail(id)]),
   });
 }
+
+function useRequestMove<V, R>(send: (variables: V) => Promise<R>) {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: send, onSuccess: () => invalidate(client, MONEY_KEYS) });
+}
+
+/** The buyer agrees to the red-letter reversal (with the confirmation form's number, if any). */
+export function useConfirmRedLetter(id: string) {
+  return useRequestMove((formNo: string | undefined) =>
+    call(
+      api.POST("/v1/invoice-requests/{request_id}/red-letter/confirm", {
+        params: { path: { request_id: id } },
+        body: formNo ? { form_no: formNo } : {},
+      }),
+    ),
+  );
+}
+
+/** The buyer refuses the reversal: the invoices stand. */
+export function useDeclineRedLetter(id: string) {
+  return useRequestMove(() =>
+    call(api.POST("/v1/invoice-requests/{request_id}/red-letter/decline", { params: { path: { request_id: id } }, body: {} })),
+  );
+}
+
+/** Re-issue (换开): reverse the invoices and request the same again; answers the new request. */
+export function useReissue(id: string) {
+  return useRequestMove((reason: string) =>
+    call(api.POST("/v1/invoice-requests/{request_id}/reissue", { params: { path: { request_id: id } }, body: { reason } })),
+  );
+}

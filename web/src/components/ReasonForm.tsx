@@ -1,4 +1,4 @@
-// Reject or reverse: the reason the customer reads.
+// A reason in a dialog: finance rejecting or reversing, the customer re-issuing.
 import { Button, Form, Input, Space } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
