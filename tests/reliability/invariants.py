@@ -12,7 +12,7 @@ from app.bills.models import Bill
 from app.cards.models import StoredValueCard, StoredValueCardRefund
 from app.core.auth import Role
 from app.core.database import sync_url
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.models import Invoice, InvoiceLine, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.states import ACTIVE, TRANSITIONS, Status
 
 _INVOICED = frozenset({Status.issued, Status.delivered, Status.reversed})
@@ -51,7 +51,8 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
       of its invoiceable amounts, less its deficit, equals the sum of its bases;
     - a request's amount is the sum of its items, it has items and a timeline, and the timeline is
       a legal path of the state table ending in the request's status;
-    - issued, delivered and reversed requests have invoices summing to their amount; others none.
+    - issued, delivered and reversed requests have invoices summing to their amount; others none;
+      each invoice's amount, amount excluding tax and tax are the sums of its stored lines.
     """
     accounts = [uuid.UUID(a) for a in account_ids] if account_ids is not None else None
     engine = create_engine(sync_url(database)) if isinstance(database, str) else database
@@ -131,7 +132,23 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
                 .order_by(InvoiceRequestEvent.id)
             ).all()
             invoices = conn.execute(
-                select(Invoice.request_id, Invoice.amount).where(Invoice.request_id.in_(request_ids))
+                select(
+                    Invoice.id,
+                    Invoice.request_id,
+                    Invoice.amount,
+                    Invoice.amount_excluding_tax,
+                    Invoice.tax_amount,
+                ).where(Invoice.request_id.in_(request_ids))
+            ).all()
+            lines = conn.execute(
+                select(
+                    InvoiceLine.invoice_id,
+                    InvoiceLine.amount,
+                    InvoiceLine.amount_excluding_tax,
+                    InvoiceLine.tax_amount,
+                )
+                .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+                .where(Invoice.request_id.in_(request_ids))
             ).all()
     finally:
         if isinstance(database, str):
@@ -170,8 +187,15 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
     for request_id, status, role in events:
         timelines[request_id].append((status, role))
     invoiced: dict[uuid.UUID, int] = defaultdict(int)
-    for request_id, amount in invoices:
+    line_sums: dict[uuid.UUID, tuple[int, int, int]] = {}
+    for invoice_id, amount, excluding, tax in lines:
+        assert amount > 0 and amount == excluding + tax, (invoice_id, amount, excluding, tax)
+        total = line_sums.get(invoice_id, (0, 0, 0))
+        line_sums[invoice_id] = (total[0] + amount, total[1] + excluding, total[2] + tax)
+    for invoice_id, request_id, amount, excluding, tax in invoices:
         invoiced[request_id] += amount
+        # An issued invoice's figures are the sums of its stored lines.
+        assert line_sums.get(invoice_id) == (amount, excluding, tax), (invoice_id, line_sums.get(invoice_id))
     for request_id, _account_id, status, amount in requests:
         assert item_sum.get(request_id) == amount, (
             f"request {request_id}: items {item_sum.get(request_id)} != {amount}"
