@@ -336,6 +336,54 @@ export interface paths {
         patch: operations["mailing_addresses-update"];
         trace?: never;
     };
+    "/v1/sellers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sellers, newest first
+         * @description Billing or finance role.
+         */
+        get: operations["sellers-list"];
+        put?: never;
+        /**
+         * Add a seller (an issuing entity)
+         * @description Billing role. `taxpayer_id` is a valid Unified Social Credit Code. `is_default: true` makes it the default seller (bills and cards that name no seller are invoiced by it); exactly one seller is the default.
+         */
+        post: operations["sellers-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sellers/{seller_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One seller
+         * @description Billing or finance role.
+         */
+        get: operations["sellers-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a seller
+         * @description Billing role. Given fields replace; `max_invoice_amount: null` removes the limit. `is_default: true` moves the default here; `false` on the default is 422 (there is always one default). Requests already made keep the seller as it was (a snapshot).
+         */
+        patch: operations["sellers-update"];
+        trace?: never;
+    };
     "/v1/accounts/{account_id}/bills/{period}": {
         parameters: {
             query?: never;
@@ -346,7 +394,7 @@ export interface paths {
         get?: never;
         /**
          * Create or replace an account's bill for a month
-         * @description 201 when the bill is new, 200 when it amended (or repeated) the month's bill. `total_amount` must equal the sum of the three parts. A bill may be amended at any time (a refund, a re-rating, a correction); an amendment never takes back an amount already requested: a cash part lowered below it makes the difference over-invoiced (`over_invoiced_amount`), added to the account's `invoice_deficit`.
+         * @description 201 when the bill is new, 200 when it amended (or repeated) the month's bill. `total_amount` must equal the sum of the three parts. A bill may be amended at any time (a refund, a re-rating, a correction); an amendment never takes back an amount already requested: a cash part lowered below it makes the difference over-invoiced (`over_invoiced_amount`), added to the account's `invoice_deficit`. Tax terms (`seller_id`, `tax_rate`, `tax_category_code`, `item_name`) left out keep the bill's (a new bill's: the defaults and the default seller); an unknown seller is 404; changing them while an amount of the bill is in an active request is 409 `tax_terms_locked`.
          */
         put: operations["bills-upsert"];
         post?: never;
@@ -407,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Record a stored-value card purchase
-         * @description `card_no` is unique per account (409 `duplicate_card`).
+         * @description `card_no` is unique per account (409 `duplicate_card`). Tax terms (`seller_id`, `tax_rate`, `tax_category_code`, `item_name`) left out are the defaults and the default seller; an unknown seller is 404.
          */
         post: operations["stored_value_cards-create"];
         delete?: never;
@@ -568,6 +616,26 @@ export interface paths {
          * @description Customer role: one of the account's requests (another account's is 404). Finance role: any request. With items, profile and address snapshots, invoices and the event timeline.
          */
         get: operations["invoice_requests-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/draft.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request's draft as a PDF preview
+         * @description The request's customer, and finance; 404 for anyone else. The invoices issuing will produce (`draft`), one per page: seller, buyer, lines (name, code, rate, amount excluding tax, tax), the totals in figures and in Chinese capitals, marked on every page as a preview that is not an invoice (docs/DOCUMENTS.md).
+         */
+        get: operations["invoice_requests-draft_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1216,6 +1284,27 @@ export interface components {
         /** BillOut */
         BillOut: {
             /**
+             * Seller Id
+             * @description The seller that invoices the item
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            seller_id: string;
+            /**
+             * Tax Rate
+             * @enum {string}
+             */
+            tax_rate: "0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13";
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码)
+             */
+            tax_category_code: string;
+            /**
+             * Item Name
+             * @description The item name on invoice lines
+             */
+            item_name: string;
+            /**
              * Id
              * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
              */
@@ -1280,8 +1369,35 @@ export interface components {
              */
             updated_at: string;
         };
-        /** BillUpsert */
+        /**
+         * BillUpsert
+         * @description Tax terms left out keep the bill's (a new bill's: the defaults).
+         */
         BillUpsert: {
+            /**
+             * Seller Id
+             * Format: uuid
+             * @description The seller (GET /v1/sellers) that invoices the item; default: the default seller. An unknown seller is 404
+             */
+            seller_id?: string | null;
+            /**
+             * Tax Rate
+             * @description The VAT rate, as a string; default INVOICING_DEFAULT_TAX_RATE
+             * @example 0.06
+             */
+            tax_rate?: ("0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13") | null;
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码); default INVOICING_DEFAULT_TAX_CATEGORY_CODE
+             * @example 3040201000000000000
+             */
+            tax_category_code?: string | null;
+            /**
+             * Item Name
+             * @description The item name on invoice lines; default INVOICING_DEFAULT_ITEM_NAME
+             * @example *信息技术服务*云服务费
+             */
+            item_name?: string | null;
             /**
              * Total Amount
              * @description Must equal cash_amount + voucher_amount + stored_value_card_amount
@@ -1332,6 +1448,30 @@ export interface components {
         /** CardCreate */
         CardCreate: {
             /**
+             * Seller Id
+             * Format: uuid
+             * @description The seller (GET /v1/sellers) that invoices the item; default: the default seller. An unknown seller is 404
+             */
+            seller_id?: string | null;
+            /**
+             * Tax Rate
+             * @description The VAT rate, as a string; default INVOICING_DEFAULT_TAX_RATE
+             * @example 0.06
+             */
+            tax_rate?: ("0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13") | null;
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码); default INVOICING_DEFAULT_TAX_CATEGORY_CODE
+             * @example 3040201000000000000
+             */
+            tax_category_code?: string | null;
+            /**
+             * Item Name
+             * @description The item name on invoice lines; default INVOICING_DEFAULT_ITEM_NAME
+             * @example *信息技术服务*云服务费
+             */
+            item_name?: string | null;
+            /**
              * Card No
              * @description Unique per account
              * @example SVC-0001
@@ -1358,6 +1498,27 @@ export interface components {
         };
         /** CardOut */
         CardOut: {
+            /**
+             * Seller Id
+             * @description The seller that invoices the item
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            seller_id: string;
+            /**
+             * Tax Rate
+             * @enum {string}
+             */
+            tax_rate: "0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13";
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码)
+             */
+            tax_category_code: string;
+            /**
+             * Item Name
+             * @description The item name on invoice lines
+             */
+            item_name: string;
             /**
              * Id
              * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
@@ -1516,6 +1677,39 @@ export interface components {
             /** Sent At */
             sent_at: string | null;
         };
+        /** DraftInvoiceOut */
+        DraftInvoiceOut: {
+            /**
+             * Amount
+             * @description Tax-inclusive: the sum of its lines
+             * @example 1024.50
+             */
+            amount: string;
+            /**
+             * Amount Excluding Tax
+             * @description The sum of its lines' amounts excluding tax
+             * @example 1024.50
+             */
+            amount_excluding_tax: string;
+            /**
+             * Tax Amount
+             * @description The sum of its lines' tax (never a tax on the total)
+             * @example 1024.50
+             */
+            tax_amount: string;
+            /** Lines */
+            lines: components["schemas"]["InvoiceLineOut"][];
+        };
+        /**
+         * DraftOut
+         * @description The invoices issuing will produce (docs/MONEY.md): the lines grouped by item name, code and
+         *     rate in order of first appearance, filled into invoices of at most the seller's
+         *     `max_invoice_amount` (a line that does not fit is cut and continues on the next), taxed per line.
+         */
+        DraftOut: {
+            /** Invoices */
+            invoices: components["schemas"]["DraftInvoiceOut"][];
+        };
         /** EventOut */
         EventOut: {
             /**
@@ -1614,16 +1808,63 @@ export interface components {
              */
             file_url?: string | null;
         };
+        /** InvoiceLineOut */
+        InvoiceLineOut: {
+            /** Item Name */
+            item_name: string;
+            /** Tax Category Code */
+            tax_category_code: string;
+            /**
+             * Tax Rate
+             * @enum {string}
+             */
+            tax_rate: "0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13";
+            /**
+             * Amount
+             * @description Tax-inclusive
+             * @example 1024.50
+             */
+            amount: string;
+            /**
+             * Amount Excluding Tax
+             * @description amount - tax_amount
+             * @example 1024.50
+             */
+            amount_excluding_tax: string;
+            /**
+             * Tax Amount
+             * @description round_half_up(amount * rate / (1 + rate)), in fen
+             * @example 1024.50
+             */
+            tax_amount: string;
+        };
         /** InvoiceOut */
         InvoiceOut: {
             /** Number */
             number: string;
             /**
              * Amount
-             * @description CNY amount with exactly two decimals
+             * @description Tax-inclusive: the sum of its lines
              * @example 1024.50
              */
             amount: string;
+            /**
+             * Amount Excluding Tax
+             * @description The sum of its lines' amounts excluding tax
+             * @example 1024.50
+             */
+            amount_excluding_tax: string;
+            /**
+             * Tax Amount
+             * @description The sum of its lines' tax
+             * @example 1024.50
+             */
+            tax_amount: string;
+            /**
+             * Lines
+             * @description The draft's lines as issuing cut them; never changed
+             */
+            lines: components["schemas"]["InvoiceLineOut"][];
             /**
              * Issued At
              * Format: date-time
@@ -1698,11 +1939,13 @@ export interface components {
              * Invoice Type
              * @enum {string}
              */
-            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /** Items */
             items: components["schemas"]["ItemOut"][];
             profile: components["schemas"]["ProfileSnapshotOut"];
             address: components["schemas"]["AddressSnapshotOut"];
+            seller: components["schemas"]["SellerSnapshotOut"];
+            draft: components["schemas"]["DraftOut"];
             /** Remark */
             remark: string | null;
             /** Carrier */
@@ -1776,10 +2019,10 @@ export interface components {
             amount: string;
             /**
              * Invoice Type
-             * @description `electronic_ordinary` is delivered by email, the VAT types on paper
+             * @description `electronic_ordinary`, `digital_special` and `digital_ordinary` are delivered by email, `vat_ordinary` and `vat_special` on paper
              * @enum {string}
              */
-            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /**
              * Title
              * @description The invoice header: the title of the profile snapshot
@@ -1832,12 +2075,17 @@ export interface components {
              * @description Why an invoice request would be refused now, in the order checked
              */
             blockers: ("certification_required" | "cash_balance_not_positive" | "no_usable_profile" | "no_address" | "nothing_invoiceable" | "invoice_deficit")[];
+            /**
+             * By Seller
+             * @description Per seller (a request holds one seller's items; the deficit is settled per seller, rate and tax category code), the sellers with something to invoice or a deficit
+             */
+            by_seller: components["schemas"]["SellerTotals"][];
         };
         /** IssueIn */
         IssueIn: {
             /**
              * Invoices
-             * @description One or more invoices whose amounts sum to the request's amount
+             * @description One or more invoices whose amounts sum to the request's amount; the draft's lines are cut, in order, at these amounts. Each at most the seller's `max_invoice_amount` (422 `invoice_limit_exceeded`); digital types (`digital_special`, `digital_ordinary`) are numbered with 20 digits (422)
              */
             invoices: components["schemas"]["InvoiceIn"][];
         };
@@ -1875,6 +2123,27 @@ export interface components {
              * @example 1024.50
              */
             amount: string;
+            /**
+             * Seller Id
+             * @description The item's seller (the request's: one seller per request)
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            seller_id: string;
+            /**
+             * Tax Rate
+             * @enum {string}
+             */
+            tax_rate: "0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13";
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码)
+             */
+            tax_category_code: string;
+            /**
+             * Item Name
+             * @description The name its invoice line carries
+             */
+            item_name: string;
         };
         /** ItemTotals */
         ItemTotals: {
@@ -2040,6 +2309,18 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[SellerOut] */
+        Page_SellerOut_: {
+            /** Data */
+            data: components["schemas"]["SellerOut"][];
+            /** Has More */
+            has_more: boolean;
+            /**
+             * Next Cursor
+             * @description Pass back as `cursor` for the next page; null at the end
+             */
+            next_cursor: string | null;
+        };
         /** Page[WebhookDeliveryOut] */
         Page_WebhookDeliveryOut_: {
             /** Data */
@@ -2108,7 +2389,7 @@ export interface components {
              * Invoice Type
              * @enum {string}
              */
-            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /**
              * Is Default
              * @default false
@@ -2126,7 +2407,7 @@ export interface components {
              * Invoice Type
              * @enum {string}
              */
-            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /** Title */
             title: string;
             /** Taxpayer Id */
@@ -2228,7 +2509,7 @@ export interface components {
              * Invoice Type
              * @enum {string}
              */
-            invoice_type?: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type?: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /** Is Default */
             is_default?: boolean;
         };
@@ -2275,6 +2556,186 @@ export interface components {
              * @example accounts@acme.example
              */
             email?: string | null;
+        };
+        /** SellerCreate */
+        SellerCreate: {
+            /**
+             * Name
+             * @description 2-100 characters once trimmed, one line
+             * @example 杭州示例云计算有限公司
+             */
+            name: string;
+            /**
+             * Taxpayer Id
+             * @description The seller's Unified Social Credit Code; upper-cased
+             * @example 91350100M000100Y43
+             */
+            taxpayer_id: string;
+            /**
+             * Address
+             * @description 1-200 characters once trimmed, one line
+             * @example 浙江省杭州市西湖区文三路1号
+             */
+            address: string;
+            /**
+             * Phone
+             * @example 0571-88888888
+             */
+            phone: string;
+            /**
+             * Bank Name
+             * @description 1-100 characters once trimmed, one line
+             * @example 中国工商银行杭州文三路支行
+             */
+            bank_name: string;
+            /**
+             * Bank Account
+             * @example 1202020000000000001
+             */
+            bank_account: string;
+            /**
+             * Max Invoice Amount
+             * @description The largest tax-inclusive amount one invoice may carry; null: no limit. The draft fills invoices up to it, and issuing refuses an invoice above it
+             * @example 100000.00
+             */
+            max_invoice_amount?: (string | number) | null;
+            /**
+             * Is Default
+             * @description Make this the default seller (the previous default stops being it)
+             * @default false
+             */
+            is_default: boolean;
+        };
+        /** SellerOut */
+        SellerOut: {
+            /**
+             * Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Taxpayer Id */
+            taxpayer_id: string;
+            /** Address */
+            address: string;
+            /** Phone */
+            phone: string;
+            /** Bank Name */
+            bank_name: string;
+            /** Bank Account */
+            bank_account: string;
+            /**
+             * Max Invoice Amount
+             * @description null: no limit per invoice
+             */
+            max_invoice_amount: string | null;
+            /** Is Default */
+            is_default: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            updated_at: string;
+        };
+        /**
+         * SellerSnapshotOut
+         * @description The seller as it was when the request was made.
+         */
+        SellerSnapshotOut: {
+            /**
+             * Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Taxpayer Id */
+            taxpayer_id: string;
+            /** Address */
+            address: string;
+            /** Phone */
+            phone: string;
+            /** Bank Name */
+            bank_name: string;
+            /** Bank Account */
+            bank_account: string;
+            /**
+             * Max Invoice Amount
+             * @description The largest amount of one invoice; null: none
+             */
+            max_invoice_amount: string | null;
+        };
+        /** SellerTotals */
+        SellerTotals: {
+            /**
+             * Seller Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            seller_id: string;
+            /** Seller Name */
+            seller_name: string;
+            /**
+             * Invoiceable Amount
+             * @description max(0, what is left to invoice on the seller's items - their invoice deficit)
+             * @example 1024.50
+             */
+            invoiceable_amount: string;
+            /**
+             * Invoice Deficit
+             * @description Over-invoiced on the seller's items
+             * @example 1024.50
+             */
+            invoice_deficit: string;
+        };
+        /**
+         * SellerUpdate
+         * @description Given fields replace; `max_invoice_amount: null` removes the limit.
+         */
+        SellerUpdate: {
+            /**
+             * Name
+             * @description 2-100 characters once trimmed, one line
+             */
+            name?: string;
+            /**
+             * Taxpayer Id
+             * @description an 18-character Unified Social Credit Code (GB 32100-2015): digits and letters other than I, O, S, V and Z, with a valid check character; upper-cased on input
+             * @example 91350100M000100Y43
+             */
+            taxpayer_id?: string;
+            /**
+             * Address
+             * @description 1-200 characters once trimmed, one line
+             */
+            address?: string;
+            /**
+             * Phone
+             * @example 13812345678
+             * @example 010-12345678
+             */
+            phone?: string;
+            /**
+             * Bank Name
+             * @description 1-100 characters once trimmed, one line
+             */
+            bank_name?: string;
+            /** Bank Account */
+            bank_account?: string;
+            /** Max Invoice Amount */
+            max_invoice_amount?: (string | number) | null;
+            /**
+             * Is Default
+             * @description true makes this the default seller; there is always exactly one, so false on the default is refused (make another seller the default instead)
+             */
+            is_default?: boolean;
         };
         /**
          * Status
@@ -4880,6 +5341,454 @@ export interface operations {
             };
         };
     };
+    "sellers-list": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description From `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SellerOut_"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sellers-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "杭州示例云计算有限公司",
+                 *       "taxpayer_id": "91350100M000100Y43",
+                 *       "address": "浙江省杭州市西湖区文三路1号",
+                 *       "phone": "0571-88888888",
+                 *       "bank_name": "中国工商银行杭州文三路支行",
+                 *       "bank_account": "1202020000000000001",
+                 *       "max_invoice_amount": "100000.00",
+                 *       "is_default": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["SellerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sellers-get": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                seller_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sellers-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                seller_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "taxpayer_id": "91350100M000100Y43",
+                 *       "phone": "13812345678",
+                 *       "max_invoice_amount": "1024.50"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SellerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "bills-upsert": {
         parameters: {
             query?: never;
@@ -4898,6 +5807,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "tax_rate": "0.06",
+                 *       "tax_category_code": "3040201000000000000",
+                 *       "item_name": "*信息技术服务*云服务费",
                  *       "total_amount": "1024.50",
                  *       "cash_amount": "900.00",
                  *       "voucher_amount": "100.00",
@@ -4967,6 +5879,17 @@ export interface operations {
             };
             /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
             408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5240,6 +6163,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "tax_rate": "0.06",
+                 *       "tax_category_code": "3040201000000000000",
+                 *       "item_name": "*信息技术服务*云服务费",
                  *       "card_no": "SVC-0001",
                  *       "face_value": "1000.00",
                  *       "paid_amount": "950.00",
@@ -6139,6 +7065,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-draft_pdf": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
                 };
             };
             /** @description Missing or unknown API key (`unauthenticated`) */
