@@ -12,7 +12,7 @@ from app.bills.models import Bill
 from app.cards.models import StoredValueCard, StoredValueCardRefund
 from app.core.auth import Role
 from app.core.database import sync_url
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.models import Invoice, InvoiceLine, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.states import ACTIVE, Status, may_follow
 
 _INVOICED = frozenset({Status.issued, Status.delivered, Status.reversing, Status.reversed})
@@ -52,6 +52,8 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
       a legal path of the state table ending in the request's status;
     - issued, delivered, reversing and reversed requests have invoices summing to their amount;
       others none; reversed ones red-letter invoices summing to minus it;
+    - each invoice's amount, amount excluding tax and tax are the sums of its stored lines (a blue
+      one's lines positive, a red one's negative);
     - of a re-issued request being reversed and its active replacement, only the replacement holds
       the amounts (the sums above count it alone).
     """
@@ -134,9 +136,24 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
                 .order_by(InvoiceRequestEvent.id)
             ).all()
             invoices = conn.execute(
-                select(Invoice.request_id, Invoice.amount, Invoice.blue_invoice_id).where(
-                    Invoice.request_id.in_(request_ids)
+                select(
+                    Invoice.id,
+                    Invoice.request_id,
+                    Invoice.amount,
+                    Invoice.amount_excluding_tax,
+                    Invoice.tax_amount,
+                    Invoice.blue_invoice_id,
+                ).where(Invoice.request_id.in_(request_ids))
+            ).all()
+            lines = conn.execute(
+                select(
+                    InvoiceLine.invoice_id,
+                    InvoiceLine.amount,
+                    InvoiceLine.amount_excluding_tax,
+                    InvoiceLine.tax_amount,
                 )
+                .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+                .where(Invoice.request_id.in_(request_ids))
             ).all()
     finally:
         if isinstance(database, str):
@@ -186,8 +203,16 @@ def check_invariants(database: str | Engine, account_ids: list[str] | None = Non
         timelines[request_id].append((status, role))
     invoiced: dict[uuid.UUID, int] = defaultdict(int)
     red: dict[uuid.UUID, int] = defaultdict(int)
-    for request_id, amount, blue_invoice_id in invoices:
+    line_sums: dict[uuid.UUID, tuple[int, int, int]] = {}
+    for invoice_id, amount, excluding, tax in lines:
+        assert amount != 0 and amount == excluding + tax, (invoice_id, amount, excluding, tax)
+        total = line_sums.get(invoice_id, (0, 0, 0))
+        line_sums[invoice_id] = (total[0] + amount, total[1] + excluding, total[2] + tax)
+    for invoice_id, request_id, amount, excluding, tax, blue_invoice_id in invoices:
         (invoiced if blue_invoice_id is None else red)[request_id] += amount
+        # An invoice's figures are the sums of its stored lines (a red one's: its blue one's negated).
+        assert line_sums.get(invoice_id) == (amount, excluding, tax), (invoice_id, line_sums.get(invoice_id))
+        assert (amount > 0) == (blue_invoice_id is None), (invoice_id, amount)
     for request_id, _account_id, status, amount, _replaced_by in requests:
         assert item_sum.get(request_id) == amount, (
             f"request {request_id}: items {item_sum.get(request_id)} != {amount}"

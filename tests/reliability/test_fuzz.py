@@ -64,6 +64,7 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str, str | None], str] = {
             "/v1/accounts/{account_id}/api-keys",
             "/v1/webhook-endpoints",
             "/v1/webhook-endpoints/{endpoint_id}/deliveries",
+            "/v1/sellers",
         )
     },
     ("POST /v1/webhook-endpoints", "validation_error", "body.url"): (

@@ -578,6 +578,16 @@ class InvoicingMachine(RuleBasedStateMachine):
             full = self.expect(self.call("GET", f"/v1/invoice-requests/{row['id']}", self.customer), 200)
             assert full["status"] == row["status"] and full["updated_at"] == row["updated_at"]
             assert [event["status"] for event in full["events"]][-1] == row["status"]
+            # The draft's lines sum to the request's amount, and each invoice is the sum of its lines.
+            drafted = full["draft"]["invoices"]
+            assert sum(_fen(line["amount"]) for i in drafted for line in i["lines"]) == _fen(full["amount"])
+            for invoice in [*drafted, *full["invoices"]]:
+                for key in ("amount", "amount_excluding_tax", "tax_amount"):
+                    assert _fen(invoice[key]) == sum(_fen(line[key]) for line in invoice["lines"]), invoice
+
+
+def _fen(money: str) -> int:
+    return int(money.replace(".", "").replace("-", "")) * (-1 if money.startswith("-") else 1)
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, the oldest open invoice request's age by status (`invoicing_oldest_open_request_age_seconds`), read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
+         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
          */
         get: operations["ops-metrics"];
         put?: never;
@@ -336,6 +336,54 @@ export interface paths {
         patch: operations["mailing_addresses-update"];
         trace?: never;
     };
+    "/v1/sellers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sellers, newest first
+         * @description Billing or finance role.
+         */
+        get: operations["sellers-list"];
+        put?: never;
+        /**
+         * Add a seller (an issuing entity)
+         * @description Billing role. `taxpayer_id` is a valid Unified Social Credit Code. `is_default: true` makes it the default seller (bills and cards that name no seller are invoiced by it); exactly one seller is the default.
+         */
+        post: operations["sellers-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sellers/{seller_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One seller
+         * @description Billing or finance role.
+         */
+        get: operations["sellers-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a seller
+         * @description Billing role. Given fields replace; `max_invoice_amount: null` removes the limit. `is_default: true` moves the default here; `false` on the default is 422 (there is always one default). Requests already made keep the seller as it was (a snapshot).
+         */
+        patch: operations["sellers-update"];
+        trace?: never;
+    };
     "/v1/accounts/{account_id}/bills/{period}": {
         parameters: {
             query?: never;
@@ -346,7 +394,7 @@ export interface paths {
         get?: never;
         /**
          * Create or replace an account's bill for a month
-         * @description 201 when the bill is new, 200 when it amended (or repeated) the month's bill. `total_amount` must equal the sum of the three parts. A bill may be amended at any time (a refund, a re-rating, a correction); an amendment never takes back an amount already requested: a cash part lowered below it makes the difference over-invoiced (`over_invoiced_amount`), added to the account's `invoice_deficit`.
+         * @description 201 when the bill is new, 200 when it amended (or repeated) the month's bill. `total_amount` must equal the sum of the three parts. A bill may be amended at any time (a refund, a re-rating, a correction); an amendment never takes back an amount already requested: a cash part lowered below it makes the difference over-invoiced (`over_invoiced_amount`), added to the account's `invoice_deficit`. Tax terms (`seller_id`, `tax_rate`, `tax_category_code`, `item_name`) left out keep the bill's (a new bill's: the defaults and the default seller); an unknown seller is 404; changing them while an amount of the bill is in an active request is 409 `tax_terms_locked`.
          */
         put: operations["bills-upsert"];
         post?: never;
@@ -407,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Record a stored-value card purchase
-         * @description `card_no` is unique per account (409 `duplicate_card`).
+         * @description `card_no` is unique per account (409 `duplicate_card`). Tax terms (`seller_id`, `tax_rate`, `tax_category_code`, `item_name`) left out are the defaults and the default seller; an unknown seller is 404.
          */
         post: operations["stored_value_cards-create"];
         delete?: never;
@@ -536,52 +584,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/invoice-requests/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Export the filtered requests as CSV or XLSX, one row per line
-         * @description Finance role. Every request the list's filters pick (the same query parameters, without `limit` and
-         *     `cursor`), newest first, streamed however many there are: one row per request line (item), every
-         *     cell text, money as two-decimal strings, dates RFC 3339 UTC. Columns: request_id, status, account_id, account_name, title, taxpayer_id, invoice_type, request_amount, invoice_numbers, created_at, due_at, line, item_kind, item_label, item_amount.
-         *
-         *     `text/csv` (the default): UTF-8 with a byte-order mark, so Excel opens Chinese text intact, and a
-         *     header row. With `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`, the same rows as one XLSX sheet. A text cell that
-         *     starts like a formula (`=`, `+`, `-`, `@`) is prefixed with `'`, so a spreadsheet never runs it.
-         */
-        get: operations["invoice_requests-export"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/invoice-requests/bulk/{move}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start or reject up to 100 requests, each on its own
-         * @description Finance role. `move` is `start` or `reject` (`reject` needs `reason`; `start` ignores it). Each id is moved in a transaction of its own, in the order given, so one refusal undoes nothing else: `results` has one entry per id, with the code the single move would answer (`not_found`, `invalid_transition` with the request's current `status`). Issuing is not a bulk move (it needs each request's invoice numbers; issuing through a tax platform is not built yet): `bulk/issue` is 422. An `Idempotency-Key` replays the first answer.
-         */
-        post: operations["invoice_requests-bulk_move"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/invoiceable-summary/monthly": {
         parameters: {
             query?: never;
@@ -614,6 +616,26 @@ export interface paths {
          * @description Customer role: one of the account's requests (another account's is 404). Finance role: any request. With items, profile and address snapshots, invoices and the event timeline.
          */
         get: operations["invoice_requests-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/draft.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request's draft as a PDF preview
+         * @description The request's customer, and finance; 404 for anyone else. The invoices issuing will produce (`draft`), one per page: seller, buyer, lines (name, code, rate, amount excluding tax, tax), the totals in figures and in Chinese capitals, marked on every page as a preview that is not an invoice (docs/DOCUMENTS.md).
+         */
+        get: operations["invoice_requests-draft_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -732,90 +754,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Start the red-letter reversal of an issued or delivered request
-         * @description Finance role. `issued` or `delivered` -> `reversing`, with `red_letter`. When the buyer has used the invoices (`buyer_usage` `deducted` or `booked`; omitted, `deducted` for special types and `none` for the others), the buyer must agree: `confirmation` is `awaiting_buyer` until the customer confirms or declines, by `expires_at` (INVOICING_RED_LETTER_CONFIRM_HOURS, 72 h; then the request returns, `reversal_expired`), and the customer is emailed. Otherwise it is `not_required`. The amounts stay held until the red-letter invoices are recorded (`POST …/{id}/red-invoices`).
+         * Reverse (red-letter) an issued or delivered request
+         * @description Every line is given back: the items' amounts can be requested again (an amount the request over-invoiced is no longer owed) and a deficit the request settled is the account's again.
          */
         post: operations["invoice_requests-reverse"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/invoice-requests/{request_id}/red-letter/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Confirm a red-letter reversal (the buyer agrees)
-         * @description Customer role. Only while `reversing` with `confirmation` `awaiting_buyer` (409 `invalid_transition` otherwise); `form_no` is the red-letter confirmation form's number (红字确认单). Then finance may record the red-letter invoices. The body may be omitted.
-         */
-        post: operations["invoice_requests-confirm_red_letter"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/invoice-requests/{request_id}/red-letter/decline": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Decline a red-letter reversal (the invoices stand)
-         * @description Customer role. Only while `reversing` with `confirmation` `awaiting_buyer` (409 `invalid_transition` otherwise). The request returns to `issued` or `delivered` with `confirmation` `declined` (`invoice_request.reversal_declined`); a replacing request made by a re-issue is cancelled by `system`, and the amounts stay with this request. The body may be omitted.
-         */
-        post: operations["invoice_requests-decline_red_letter"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/invoice-requests/{request_id}/red-invoices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Record the red-letter invoices of a reversal; the request is reversed
-         * @description Finance role. Exactly one red-letter invoice per issued (blue) invoice of the request, each naming it by `blue_number` (422 on `body.invoices.<index>.blue_number` for a number that is not one of this request's invoices, or one named twice; 422 on `body.invoices` for a blue invoice left out); each mirrors its blue invoice with every amount negated. Numbers are unique across every invoice, blue and red, whatever their case (409 `duplicate_invoice_number`). Only while `reversing` (409 `invalid_transition`) and once `confirmation` is `not_required` or `confirmed` (409 `red_letter_not_confirmed`). Then the request is `reversed` and every line is given back, as for a cancelled request (unless a re-issue's replacement holds them), and the customer is emailed.
-         */
-        post: operations["invoice_requests-record_red_invoices"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/invoice-requests/{request_id}/reissue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Re-issue (换开): reverse an issued request and request the same again
-         * @description Customer role, on an `issued` or `delivered` request. In one transaction: the request starts its red-letter reversal (`reason_code` `issue_error`, as `POST …/{id}/reverse`) and shows `replaced_by_request_id`, and a new `pending` request is created (201, the answer) with `replaces_request_id`, the same items and amounts (no other request can take them in between) and the chosen profile and address (default: the same), which must be usable: 404 `not_found`, 409 `profile_not_usable`, 422 `address_incomplete`, as at creation. The new request can be issued once the old one is `reversed` (409 `replaced_request_not_reversed`); if the reversal is declined or expires, it is cancelled by `system`.
-         */
-        post: operations["invoice_requests-reissue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1077,22 +1019,6 @@ export interface components {
              * @example 2026-01-31T08:00:00Z
              */
             created_at: string;
-        };
-        /**
-         * ActorOut
-         * @description Who made a change: the key's role and, for a named staff key, its operator.
-         */
-        ActorOut: {
-            /**
-             * Role
-             * @enum {string}
-             */
-            role: "customer" | "billing" | "finance" | "system";
-            /**
-             * Name
-             * @description The operator named on the staff key (`invoicing create-key --name`); null for a customer, the system, or a key made without a name
-             */
-            name: string | null;
         };
         /** AddressCreate */
         AddressCreate: {
@@ -1358,6 +1284,27 @@ export interface components {
         /** BillOut */
         BillOut: {
             /**
+             * Seller Id
+             * @description The seller that invoices the item
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            seller_id: string;
+            /**
+             * Tax Rate
+             * @enum {string}
+             */
+            tax_rate: "0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13";
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码)
+             */
+            tax_category_code: string;
+            /**
+             * Item Name
+             * @description The item name on invoice lines
+             */
+            item_name: string;
+            /**
              * Id
              * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
              */
@@ -1422,8 +1369,35 @@ export interface components {
              */
             updated_at: string;
         };
-        /** BillUpsert */
+        /**
+         * BillUpsert
+         * @description Tax terms left out keep the bill's (a new bill's: the defaults).
+         */
         BillUpsert: {
+            /**
+             * Seller Id
+             * Format: uuid
+             * @description The seller (GET /v1/sellers) that invoices the item; default: the default seller. An unknown seller is 404
+             */
+            seller_id?: string | null;
+            /**
+             * Tax Rate
+             * @description The VAT rate, as a string; default INVOICING_DEFAULT_TAX_RATE
+             * @example 0.06
+             */
+            tax_rate?: ("0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13") | null;
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码); default INVOICING_DEFAULT_TAX_CATEGORY_CODE
+             * @example 3040201000000000000
+             */
+            tax_category_code?: string | null;
+            /**
+             * Item Name
+             * @description The item name on invoice lines; default INVOICING_DEFAULT_ITEM_NAME
+             * @example *信息技术服务*云服务费
+             */
+            item_name?: string | null;
             /**
              * Total Amount
              * @description Must equal cash_amount + voucher_amount + stored_value_card_amount
@@ -1449,51 +1423,6 @@ export interface components {
              */
             stored_value_card_amount: string | number;
         };
-        /** BulkMoveIn */
-        BulkMoveIn: {
-            /**
-             * Ids
-             * @description The requests to move, at most 100; each is moved (or refused) on its own, in this order
-             * @example [
-             *       "0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10"
-             *     ]
-             */
-            ids: string[];
-            /**
-             * Reason
-             * @description Required to reject (the reason every rejected request shows); ignored by `start`
-             * @example The title does not match the business licence
-             */
-            reason?: string | null;
-        };
-        /** BulkMoveOut */
-        BulkMoveOut: {
-            /**
-             * Results
-             * @description One per id, in the order given
-             */
-            results: components["schemas"]["BulkResultOut"][];
-        };
-        /** BulkResultOut */
-        BulkResultOut: {
-            /**
-             * Id
-             * @description The id as given
-             */
-            id: string;
-            /**
-             * Ok
-             * @description Whether this request made the move
-             */
-            ok: boolean;
-            /**
-             * Code
-             * @description Why not (`ok: false`): the code the single move would answer (`not_found`, `invalid_transition`, ...); null when it moved
-             */
-            code: string | null;
-            /** @description The request's status now: the new one when it moved, the current one when the move was refused for it (`invalid_transition`); null for an unknown request */
-            status: components["schemas"]["Status"] | null;
-        };
         /**
          * CallerOut
          * @description The key a request was made with: what a client needs to know which pages to offer.
@@ -1518,6 +1447,30 @@ export interface components {
         };
         /** CardCreate */
         CardCreate: {
+            /**
+             * Seller Id
+             * Format: uuid
+             * @description The seller (GET /v1/sellers) that invoices the item; default: the default seller. An unknown seller is 404
+             */
+            seller_id?: string | null;
+            /**
+             * Tax Rate
+             * @description The VAT rate, as a string; default INVOICING_DEFAULT_TAX_RATE
+             * @example 0.06
+             */
+            tax_rate?: ("0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13") | null;
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码); default INVOICING_DEFAULT_TAX_CATEGORY_CODE
+             * @example 3040201000000000000
+             */
+            tax_category_code?: string | null;
+            /**
+             * Item Name
+             * @description The item name on invoice lines; default INVOICING_DEFAULT_ITEM_NAME
+             * @example *信息技术服务*云服务费
+             */
+            item_name?: string | null;
             /**
              * Card No
              * @description Unique per account
@@ -1545,6 +1498,27 @@ export interface components {
         };
         /** CardOut */
         CardOut: {
+            /**
+             * Seller Id
+             * @description The seller that invoices the item
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            seller_id: string;
+            /**
+             * Tax Rate
+             * @enum {string}
+             */
+            tax_rate: "0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13";
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码)
+             */
+            tax_category_code: string;
+            /**
+             * Item Name
+             * @description The item name on invoice lines
+             */
+            item_name: string;
             /**
              * Id
              * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
@@ -1656,29 +1630,6 @@ export interface components {
              */
             taxpayer_id: string;
         };
-        /** ConfirmRedLetterIn */
-        ConfirmRedLetterIn: {
-            /**
-             * Form No
-             * @description The red-letter confirmation form's number (红字确认单编号), where the buyer confirmed it on the tax platform
-             * @example 44030024120300000123
-             */
-            form_no?: string | null;
-        };
-        /**
-         * Confirmation
-         * @description Whether the buyer must agree to a red-letter reversal, and what it answered (SPEC §7).
-         * @enum {string}
-         */
-        Confirmation: "awaiting_buyer" | "not_required" | "confirmed" | "declined" | "expired";
-        /** DeclineRedLetterIn */
-        DeclineRedLetterIn: {
-            /**
-             * Reason
-             * @example We already deducted the input tax
-             */
-            reason?: string | null;
-        };
         /** DeliverIn */
         DeliverIn: {
             /**
@@ -1726,6 +1677,39 @@ export interface components {
             /** Sent At */
             sent_at: string | null;
         };
+        /** DraftInvoiceOut */
+        DraftInvoiceOut: {
+            /**
+             * Amount
+             * @description Tax-inclusive: the sum of its lines
+             * @example 1024.50
+             */
+            amount: string;
+            /**
+             * Amount Excluding Tax
+             * @description The sum of its lines' amounts excluding tax
+             * @example 1024.50
+             */
+            amount_excluding_tax: string;
+            /**
+             * Tax Amount
+             * @description The sum of its lines' tax (never a tax on the total)
+             * @example 1024.50
+             */
+            tax_amount: string;
+            /** Lines */
+            lines: components["schemas"]["InvoiceLineOut"][];
+        };
+        /**
+         * DraftOut
+         * @description The invoices issuing will produce (docs/MONEY.md): the lines grouped by item name, code and
+         *     rate in order of first appearance, filled into invoices of at most the seller's
+         *     `max_invoice_amount` (a line that does not fit is cut and continues on the next), taxed per line.
+         */
+        DraftOut: {
+            /** Invoices */
+            invoices: components["schemas"]["DraftInvoiceOut"][];
+        };
         /** EventOut */
         EventOut: {
             /**
@@ -1756,8 +1740,6 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
-            /** @description Who made the change (an invoice request's creation or move); null when no caller did */
-            actor: components["schemas"]["ActorOut"] | null;
         };
         /** EventPage */
         EventPage: {
@@ -1826,16 +1808,63 @@ export interface components {
              */
             file_url?: string | null;
         };
+        /** InvoiceLineOut */
+        InvoiceLineOut: {
+            /** Item Name */
+            item_name: string;
+            /** Tax Category Code */
+            tax_category_code: string;
+            /**
+             * Tax Rate
+             * @enum {string}
+             */
+            tax_rate: "0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13";
+            /**
+             * Amount
+             * @description Tax-inclusive
+             * @example 1024.50
+             */
+            amount: string;
+            /**
+             * Amount Excluding Tax
+             * @description amount - tax_amount
+             * @example 1024.50
+             */
+            amount_excluding_tax: string;
+            /**
+             * Tax Amount
+             * @description round_half_up(amount * rate / (1 + rate)), in fen
+             * @example 1024.50
+             */
+            tax_amount: string;
+        };
         /** InvoiceOut */
         InvoiceOut: {
             /** Number */
             number: string;
             /**
              * Amount
-             * @description CNY amount with exactly two decimals
+             * @description Tax-inclusive: the sum of its lines
              * @example 1024.50
              */
             amount: string;
+            /**
+             * Amount Excluding Tax
+             * @description The sum of its lines' amounts excluding tax
+             * @example 1024.50
+             */
+            amount_excluding_tax: string;
+            /**
+             * Tax Amount
+             * @description The sum of its lines' tax
+             * @example 1024.50
+             */
+            tax_amount: string;
+            /**
+             * Lines
+             * @description The draft's lines as issuing cut them; never changed
+             */
+            lines: components["schemas"]["InvoiceLineOut"][];
             /**
              * Issued At
              * Format: date-time
@@ -1910,11 +1939,13 @@ export interface components {
              * Invoice Type
              * @enum {string}
              */
-            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /** Items */
             items: components["schemas"]["ItemOut"][];
             profile: components["schemas"]["ProfileSnapshotOut"];
             address: components["schemas"]["AddressSnapshotOut"];
+            seller: components["schemas"]["SellerSnapshotOut"];
+            draft: components["schemas"]["DraftOut"];
             /** Remark */
             remark: string | null;
             /** Carrier */
@@ -1935,33 +1966,9 @@ export interface components {
             events: components["schemas"]["RequestEventOut"][];
             /** @description Email delivery (electronic invoices); null before */
             delivery: components["schemas"]["DeliveryOut"] | null;
-            /** @description The red-letter reversal, once one started (null before, and on requests reversed before red letters were recorded) */
-            red_letter: components["schemas"]["RedLetterOut"] | null;
-            /**
-             * Replaces Request Id
-             * @description Re-issue: the request this one replaces (it can be issued once that one is reversed)
-             */
-            replaces_request_id: string | null;
-            /**
-             * Replaced By Request Id
-             * @description Re-issue: the request made to replace this one (the latest)
-             */
-            replaced_by_request_id: string | null;
-            /**
-             * Due At
-             * Format: date-time
-             * @description When finance owes the answer: the creation plus INVOICING_SLA_BUSINESS_DAYS business days (Monday-Friday, Asia/Shanghai), fixed at creation
-             * @example 2026-01-31T08:00:00Z
-             */
-            due_at: string;
-            /**
-             * Overdue
-             * @description Still pending or processing, and past `due_at`
-             */
-            overdue: boolean;
             /**
              * Allowed Moves
-             * @description What the calling key's role may do now, from the one table of moves (app/requests/states.py): the status moves (`POST …/{id}/<move>`; any other is 409 `invalid_transition`), the red-letter moves (`confirm_red_letter`, `decline_red_letter`: customer, `POST …/{id}/red-letter/confirm|decline`; `record_red_invoices`: finance, `POST …/{id}/red-invoices`), `reissue` (customer, `POST …/{id}/reissue`), `resend` (customer: a delivered electronic request, `POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, `PUT …/{id}/invoices/{number}/files/{format}`)
+             * @description What the calling key's role may do now, from the one table of moves (app/requests/states.py): the status moves (`POST …/{id}/<move>`; any other is 409 `invalid_transition`), `resend` (customer: a delivered electronic request, `POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, `PUT …/{id}/invoices/{number}/files/{format}`)
              * @example [
              *       "start",
              *       "reject"
@@ -2012,10 +2019,10 @@ export interface components {
             amount: string;
             /**
              * Invoice Type
-             * @description `electronic_ordinary` is delivered by email, the VAT types on paper
+             * @description `electronic_ordinary`, `digital_special` and `digital_ordinary` are delivered by email, `vat_ordinary` and `vat_special` on paper
              * @enum {string}
              */
-            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /**
              * Title
              * @description The invoice header: the title of the profile snapshot
@@ -2023,18 +2030,6 @@ export interface components {
             title: string;
             /** Remark */
             remark: string | null;
-            /**
-             * Due At
-             * Format: date-time
-             * @description When finance owes the answer (see the full request)
-             * @example 2026-01-31T08:00:00Z
-             */
-            due_at: string;
-            /**
-             * Overdue
-             * @description Still pending or processing, and past `due_at`
-             */
-            overdue: boolean;
             /**
              * Created At
              * Format: date-time
@@ -2080,12 +2075,17 @@ export interface components {
              * @description Why an invoice request would be refused now, in the order checked
              */
             blockers: ("certification_required" | "cash_balance_not_positive" | "no_usable_profile" | "no_address" | "nothing_invoiceable" | "invoice_deficit")[];
+            /**
+             * By Seller
+             * @description Per seller (a request holds one seller's items; the deficit is settled per seller, rate and tax category code), the sellers with something to invoice or a deficit
+             */
+            by_seller: components["schemas"]["SellerTotals"][];
         };
         /** IssueIn */
         IssueIn: {
             /**
              * Invoices
-             * @description One or more invoices whose amounts sum to the request's amount
+             * @description One or more invoices whose amounts sum to the request's amount; the draft's lines are cut, in order, at these amounts. Each at most the seller's `max_invoice_amount` (422 `invoice_limit_exceeded`); digital types (`digital_special`, `digital_ordinary`) are numbered with 20 digits (422)
              */
             invoices: components["schemas"]["InvoiceIn"][];
         };
@@ -2123,6 +2123,27 @@ export interface components {
              * @example 1024.50
              */
             amount: string;
+            /**
+             * Seller Id
+             * @description The item's seller (the request's: one seller per request)
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            seller_id: string;
+            /**
+             * Tax Rate
+             * @enum {string}
+             */
+            tax_rate: "0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13";
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码)
+             */
+            tax_category_code: string;
+            /**
+             * Item Name
+             * @description The name its invoice line carries
+             */
+            item_name: string;
         };
         /** ItemTotals */
         ItemTotals: {
@@ -2184,12 +2205,11 @@ export interface components {
         };
         /**
          * Move
-         * @description What a caller may do to a request: the status moves (`POST /v1/invoice-requests/{id}/<move>`,
-         *     `red-letter/confirm`, `red-letter/decline`, `red-invoices`), then the actions that keep the
-         *     status (`resend`, `upload_file`).
+         * @description What a caller may do to a request: the status moves (`POST /v1/invoice-requests/{id}/<move>`),
+         *     each naming one target, then the actions that keep the status (`resend`, `upload_file`).
          * @enum {string}
          */
-        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse" | "confirm_red_letter" | "decline_red_letter" | "record_red_invoices" | "reissue" | "resend" | "upload_file";
+        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse" | "resend" | "upload_file";
         /** MyAccountOut */
         MyAccountOut: {
             /**
@@ -2289,6 +2309,18 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[SellerOut] */
+        Page_SellerOut_: {
+            /** Data */
+            data: components["schemas"]["SellerOut"][];
+            /** Has More */
+            has_more: boolean;
+            /**
+             * Next Cursor
+             * @description Pass back as `cursor` for the next page; null at the end
+             */
+            next_cursor: string | null;
+        };
         /** Page[WebhookDeliveryOut] */
         Page_WebhookDeliveryOut_: {
             /** Data */
@@ -2357,7 +2389,7 @@ export interface components {
              * Invoice Type
              * @enum {string}
              */
-            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /**
              * Is Default
              * @default false
@@ -2375,7 +2407,7 @@ export interface components {
              * Invoice Type
              * @enum {string}
              */
-            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /** Title */
             title: string;
             /** Taxpayer Id */
@@ -2477,7 +2509,7 @@ export interface components {
              * Invoice Type
              * @enum {string}
              */
-            invoice_type?: "vat_ordinary" | "vat_special" | "electronic_ordinary";
+            invoice_type?: "vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary";
             /** Is Default */
             is_default?: boolean;
         };
@@ -2487,119 +2519,6 @@ export interface components {
              * Reason
              * @description 1-500 characters once trimmed
              * @example The title does not match the business licence
-             */
-            reason: string;
-        };
-        /** RedInvoiceIn */
-        RedInvoiceIn: {
-            /**
-             * Number
-             * @description The red-letter invoice's number; unique across all invoices, blue and red, whatever its case
-             * @example 24352000000012349999
-             */
-            number: string;
-            /**
-             * Blue Number
-             * @description The number of this request's issued (blue) invoice it reverses
-             * @example 24352000000012345678
-             */
-            blue_number: string;
-            /**
-             * Issued At
-             * @description Defaults to now
-             */
-            issued_at?: string | null;
-        };
-        /**
-         * RedInvoiceOut
-         * @description A red-letter invoice: its blue invoice mirrored with every amount negated.
-         */
-        RedInvoiceOut: {
-            /** Number */
-            number: string;
-            /**
-             * Blue Number
-             * @description The issued (blue) invoice it reverses
-             */
-            blue_number: string;
-            /**
-             * Amount
-             * @description Minus the blue invoice's amount
-             * @example -1024.50
-             */
-            amount: string;
-            /**
-             * Issued At
-             * Format: date-time
-             * @example 2026-01-31T08:00:00Z
-             */
-            issued_at: string;
-        };
-        /** RedInvoicesIn */
-        RedInvoicesIn: {
-            /**
-             * Invoices
-             * @description Exactly one red-letter invoice per issued (blue) invoice of the request
-             */
-            invoices: components["schemas"]["RedInvoiceIn"][];
-        };
-        /**
-         * RedLetterOut
-         * @description A red-letter reversal (SPEC §7): set when one starts, kept once it ends.
-         */
-        RedLetterOut: {
-            /**
-             * Reason Code
-             * @enum {string}
-             */
-            reason_code: "issue_error" | "sales_return" | "service_termination" | "sales_discount";
-            /** Reason */
-            reason: string;
-            /**
-             * Buyer Usage
-             * @enum {string}
-             */
-            buyer_usage: "none" | "deducted" | "booked";
-            /** @description `awaiting_buyer` (the customer confirms or declines by `expires_at`), `not_required` (the buyer did not use the invoices), `confirmed`, `declined`, `expired` */
-            confirmation: components["schemas"]["Confirmation"];
-            /**
-             * Form No
-             * @description The red-letter confirmation form's number, if given
-             */
-            form_no: string | null;
-            /**
-             * Requested At
-             * Format: date-time
-             * @example 2026-01-31T08:00:00Z
-             */
-            requested_at: string;
-            /**
-             * Expires At
-             * @description The buyer's deadline; null when none is needed
-             */
-            expires_at: string | null;
-            /**
-             * Red Invoices
-             * @description Recorded by finance; then the request is reversed
-             */
-            red_invoices: components["schemas"]["RedInvoiceOut"][];
-        };
-        /** ReissueIn */
-        ReissueIn: {
-            /**
-             * Profile Id
-             * @description The invoice profile of the replacing request (default: the same)
-             */
-            profile_id?: string | null;
-            /**
-             * Address Id
-             * @description The mailing address of the replacing request (default: the same)
-             */
-            address_id?: string | null;
-            /**
-             * Reason
-             * @description 1-500 characters once trimmed
-             * @example The invoice header must be the subsidiary's
              */
             reason: string;
         };
@@ -2614,17 +2533,15 @@ export interface components {
             at: string;
             /**
              * Actor Role
-             * @description Who made the move; `system` for what the service did by itself (automatic invoicing, an expired red-letter reversal, cancelling its replacement)
+             * @description Who made the move; `system` for what the service did by itself (automatic invoicing)
              * @enum {string}
              */
             actor_role: "customer" | "billing" | "finance" | "system";
-            /** @description Who made the move: `actor_role` again, and the operator's `name` for a move made with a named staff key (null for the customer and the system) */
-            actor: components["schemas"]["ActorOut"];
             /**
              * Note Code
-             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing), `red_invoices_recorded` (the numbers of `red_letter.red_invoices`), `red_letter_confirmed` (the buyer agreed; `red_letter.form_no`), `reversal_expired` (the buyer did not answer by `red_letter.expires_at`), `replacement_cancelled` (the replaced request's reversal was declined or expired). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
+             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
              */
-            note_code: ("invoices_issued" | "delivered" | "requested_automatically" | "red_invoices_recorded" | "red_letter_confirmed" | "reversal_expired" | "replacement_cancelled") | null;
+            note_code: ("invoices_issued" | "delivered" | "requested_automatically") | null;
             /**
              * Note
              * @description In English when the service wrote it (see `note_code`)
@@ -2640,30 +2557,191 @@ export interface components {
              */
             email?: string | null;
         };
-        /** ReverseIn */
-        ReverseIn: {
+        /** SellerCreate */
+        SellerCreate: {
             /**
-             * Reason
-             * @description 1-500 characters once trimmed
-             * @example The buyer's taxpayer id on the invoice was wrong
+             * Name
+             * @description 2-100 characters once trimmed, one line
+             * @example 杭州示例云计算有限公司
              */
-            reason: string;
+            name: string;
             /**
-             * Reason Code
-             * @description Why the invoices are reversed: `issue_error` (开票有误; the default), `sales_return` (销货退回), `service_termination` (服务中止), `sales_discount` (销售折让)
+             * Taxpayer Id
+             * @description The seller's Unified Social Credit Code; upper-cased
+             * @example 91350100M000100Y43
              */
-            reason_code?: ("issue_error" | "sales_return" | "service_termination" | "sales_discount") | null;
+            taxpayer_id: string;
             /**
-             * Buyer Usage
-             * @description Whether the buyer already used the blue invoices: `none`, `deducted` (input-tax deduction, 用途确认) or `booked` (入账确认). Not `none`: the buyer must confirm. Omitted: `deducted` for special invoice types, `none` for the others
+             * Address
+             * @description 1-200 characters once trimmed, one line
+             * @example 浙江省杭州市西湖区文三路1号
              */
-            buyer_usage?: ("none" | "deducted" | "booked") | null;
+            address: string;
+            /**
+             * Phone
+             * @example 0571-88888888
+             */
+            phone: string;
+            /**
+             * Bank Name
+             * @description 1-100 characters once trimmed, one line
+             * @example 中国工商银行杭州文三路支行
+             */
+            bank_name: string;
+            /**
+             * Bank Account
+             * @example 1202020000000000001
+             */
+            bank_account: string;
+            /**
+             * Max Invoice Amount
+             * @description The largest tax-inclusive amount one invoice may carry; null: no limit. The draft fills invoices up to it, and issuing refuses an invoice above it
+             * @example 100000.00
+             */
+            max_invoice_amount?: (string | number) | null;
+            /**
+             * Is Default
+             * @description Make this the default seller (the previous default stops being it)
+             * @default false
+             */
+            is_default: boolean;
+        };
+        /** SellerOut */
+        SellerOut: {
+            /**
+             * Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Taxpayer Id */
+            taxpayer_id: string;
+            /** Address */
+            address: string;
+            /** Phone */
+            phone: string;
+            /** Bank Name */
+            bank_name: string;
+            /** Bank Account */
+            bank_account: string;
+            /**
+             * Max Invoice Amount
+             * @description null: no limit per invoice
+             */
+            max_invoice_amount: string | null;
+            /** Is Default */
+            is_default: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            updated_at: string;
+        };
+        /**
+         * SellerSnapshotOut
+         * @description The seller as it was when the request was made.
+         */
+        SellerSnapshotOut: {
+            /**
+             * Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Taxpayer Id */
+            taxpayer_id: string;
+            /** Address */
+            address: string;
+            /** Phone */
+            phone: string;
+            /** Bank Name */
+            bank_name: string;
+            /** Bank Account */
+            bank_account: string;
+            /**
+             * Max Invoice Amount
+             * @description The largest amount of one invoice; null: none
+             */
+            max_invoice_amount: string | null;
+        };
+        /** SellerTotals */
+        SellerTotals: {
+            /**
+             * Seller Id
+             * @example 0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10
+             */
+            seller_id: string;
+            /** Seller Name */
+            seller_name: string;
+            /**
+             * Invoiceable Amount
+             * @description max(0, what is left to invoice on the seller's items - their invoice deficit)
+             * @example 1024.50
+             */
+            invoiceable_amount: string;
+            /**
+             * Invoice Deficit
+             * @description Over-invoiced on the seller's items
+             * @example 1024.50
+             */
+            invoice_deficit: string;
+        };
+        /**
+         * SellerUpdate
+         * @description Given fields replace; `max_invoice_amount: null` removes the limit.
+         */
+        SellerUpdate: {
+            /**
+             * Name
+             * @description 2-100 characters once trimmed, one line
+             */
+            name?: string;
+            /**
+             * Taxpayer Id
+             * @description an 18-character Unified Social Credit Code (GB 32100-2015): digits and letters other than I, O, S, V and Z, with a valid check character; upper-cased on input
+             * @example 91350100M000100Y43
+             */
+            taxpayer_id?: string;
+            /**
+             * Address
+             * @description 1-200 characters once trimmed, one line
+             */
+            address?: string;
+            /**
+             * Phone
+             * @example 13812345678
+             * @example 010-12345678
+             */
+            phone?: string;
+            /**
+             * Bank Name
+             * @description 1-100 characters once trimmed, one line
+             */
+            bank_name?: string;
+            /** Bank Account */
+            bank_account?: string;
+            /** Max Invoice Amount */
+            max_invoice_amount?: (string | number) | null;
+            /**
+             * Is Default
+             * @description true makes this the default seller; there is always exactly one, so false on the default is refused (make another seller the default instead)
+             */
+            is_default?: boolean;
         };
         /**
          * Status
          * @enum {string}
          */
-        Status: "pending" | "processing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversing" | "reversed";
+        Status: "pending" | "processing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversed";
         /** WebhookDeliveryOut */
         WebhookDeliveryOut: {
             /** Id */
@@ -5263,6 +5341,454 @@ export interface operations {
             };
         };
     };
+    "sellers-list": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description From `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SellerOut_"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sellers-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "杭州示例云计算有限公司",
+                 *       "taxpayer_id": "91350100M000100Y43",
+                 *       "address": "浙江省杭州市西湖区文三路1号",
+                 *       "phone": "0571-88888888",
+                 *       "bank_name": "中国工商银行杭州文三路支行",
+                 *       "bank_account": "1202020000000000001",
+                 *       "max_invoice_amount": "100000.00",
+                 *       "is_default": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["SellerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sellers-get": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                seller_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sellers-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                seller_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "taxpayer_id": "91350100M000100Y43",
+                 *       "phone": "13812345678",
+                 *       "max_invoice_amount": "1024.50"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SellerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "bills-upsert": {
         parameters: {
             query?: never;
@@ -5281,6 +5807,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "tax_rate": "0.06",
+                 *       "tax_category_code": "3040201000000000000",
+                 *       "item_name": "*信息技术服务*云服务费",
                  *       "total_amount": "1024.50",
                  *       "cash_amount": "900.00",
                  *       "voucher_amount": "100.00",
@@ -5350,6 +5879,17 @@ export interface operations {
             };
             /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
             408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -5623,6 +6163,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "tax_rate": "0.06",
+                 *       "tax_category_code": "3040201000000000000",
+                 *       "item_name": "*信息技术服务*云服务费",
                  *       "card_no": "SVC-0001",
                  *       "face_value": "1000.00",
                  *       "paid_amount": "950.00",
@@ -6178,24 +6721,6 @@ export interface operations {
                 created_to?: string | null;
                 /** @description Finance: only this account's requests */
                 account_id?: string | null;
-                /** @description Only the request with an invoice of this number (exact, whatever its case) */
-                invoice_number?: string | null;
-                /** @description Only requests to this taxpayer id (exact) */
-                taxpayer_id?: string | null;
-                /** @description Only requests whose invoice title contains this text, whatever its case */
-                title?: string | null;
-                /** @description Only requests of at least this amount (CNY, `1024.50`) */
-                amount_min?: string | null;
-                /** @description Only requests of at most this amount (CNY, `1024.50`) */
-                amount_max?: string | null;
-                /** @description Only requests of this type */
-                invoice_type?: ("vat_ordinary" | "vat_special" | "electronic_ordinary") | null;
-                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or after it */
-                issued_from?: string | null;
-                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or before it */
-                issued_to?: string | null;
-                /** @description `true`: only open (pending or processing) requests past their `due_at` */
-                overdue?: "true" | null;
             };
             header?: {
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
@@ -6428,258 +6953,6 @@ export interface operations {
             };
         };
     };
-    "invoice_requests-export": {
-        parameters: {
-            query?: {
-                /** @description Only requests in this status */
-                status?: components["schemas"]["Status"] | null;
-                /** @description RFC 3339; requests created at or after this instant */
-                created_from?: string | null;
-                /** @description RFC 3339; requests created before this instant */
-                created_to?: string | null;
-                /** @description Finance: only this account's requests */
-                account_id?: string | null;
-                /** @description Only the request with an invoice of this number (exact, whatever its case) */
-                invoice_number?: string | null;
-                /** @description Only requests to this taxpayer id (exact) */
-                taxpayer_id?: string | null;
-                /** @description Only requests whose invoice title contains this text, whatever its case */
-                title?: string | null;
-                /** @description Only requests of at least this amount (CNY, `1024.50`) */
-                amount_min?: string | null;
-                /** @description Only requests of at most this amount (CNY, `1024.50`) */
-                amount_max?: string | null;
-                /** @description Only requests of this type */
-                invoice_type?: ("vat_ordinary" | "vat_special" | "electronic_ordinary") | null;
-                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or after it */
-                issued_from?: string | null;
-                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or before it */
-                issued_to?: string | null;
-                /** @description `true`: only open (pending or processing) requests past their `due_at` */
-                overdue?: "true" | null;
-            };
-            header?: {
-                /** @description `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` for XLSX */
-                accept?: string | null;
-                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
-                "X-Request-ID"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The rows */
-            200: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
-                };
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "invoice_requests-bulk_move": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
-                "Idempotency-Key"?: string;
-                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
-                "X-Request-ID"?: string;
-            };
-            path: {
-                /** @description `start` or `reject` */
-                move: "start" | "reject";
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "ids": [
-                 *         "0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10"
-                 *       ],
-                 *       "reason": "The title does not match the business licence"
-                 *     }
-                 */
-                "application/json": components["schemas"]["BulkMoveIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BulkMoveOut"];
-                };
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource for this caller (`not_found`) */
-            404: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
-            408: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`) */
-            413: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     "invoiceable_summary-monthly": {
         parameters: {
             query?: {
@@ -6792,6 +7065,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-draft_pdf": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
                 };
             };
             /** @description Missing or unknown API key (`unauthenticated`) */
@@ -7547,595 +7919,15 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "reason": "The buyer's taxpayer id on the invoice was wrong",
-                 *       "reason_code": "issue_error",
-                 *       "buyer_usage": "none"
+                 *       "reason": "The title does not match the business licence"
                  *     }
                  */
-                "application/json": components["schemas"]["ReverseIn"];
+                "application/json": components["schemas"]["ReasonIn"];
             };
         };
         responses: {
             /** @description Successful Response */
             200: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceRequestOut"];
-                };
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource for this caller (`not_found`) */
-            404: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
-            408: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Refused by the resource's current state */
-            409: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`) */
-            413: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "invoice_requests-confirm_red_letter": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
-                "Idempotency-Key"?: string;
-                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
-                "X-Request-ID"?: string;
-            };
-            path: {
-                request_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                /**
-                 * @example {
-                 *       "form_no": "44030024120300000123"
-                 *     }
-                 */
-                "application/json": components["schemas"]["ConfirmRedLetterIn"] | null;
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceRequestOut"];
-                };
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource for this caller (`not_found`) */
-            404: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
-            408: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Refused by the resource's current state */
-            409: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`) */
-            413: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "invoice_requests-decline_red_letter": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
-                "Idempotency-Key"?: string;
-                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
-                "X-Request-ID"?: string;
-            };
-            path: {
-                request_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                /**
-                 * @example {
-                 *       "reason": "We already deducted the input tax"
-                 *     }
-                 */
-                "application/json": components["schemas"]["DeclineRedLetterIn"] | null;
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceRequestOut"];
-                };
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource for this caller (`not_found`) */
-            404: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
-            408: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Refused by the resource's current state */
-            409: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`) */
-            413: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "invoice_requests-record_red_invoices": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
-                "Idempotency-Key"?: string;
-                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
-                "X-Request-ID"?: string;
-            };
-            path: {
-                request_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "invoices": [
-                 *         {
-                 *           "number": "24352000000012349999",
-                 *           "blue_number": "24352000000012345678",
-                 *           "issued_at": "2026-01-31T08:00:00Z"
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/json": components["schemas"]["RedInvoicesIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceRequestOut"];
-                };
-            };
-            /** @description Missing or unknown API key (`unauthenticated`) */
-            401: {
-                headers: {
-                    /** @description `Bearer` */
-                    "WWW-Authenticate": string;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role may not do this (`forbidden`) */
-            403: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource for this caller (`not_found`) */
-            404: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
-            408: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Refused by the resource's current state */
-            409: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`) */
-            413: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
-            422: {
-                headers: {
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`) */
-            429: {
-                headers: {
-                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": number;
-                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
-                    "X-Request-ID": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "invoice_requests-reissue": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
-                "Idempotency-Key"?: string;
-                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
-                "X-Request-ID"?: string;
-            };
-            path: {
-                request_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "reason": "The invoice header must be the subsidiary's"
-                 *     }
-                 */
-                "application/json": components["schemas"]["ReissueIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
