@@ -3,7 +3,7 @@
 // an event's `note_code` with the request's invoices, carrier, tracking number and address snapshot.
 // A note without a code is a person's words (a reason) and is shown as written.
 import type { TFunction } from "i18next";
-import type { InvoiceRequest } from "@/lib/api/types";
+import { ELECTRONIC_TYPES, type InvoiceRequest } from "@/lib/api/types";
 
 type Item = InvoiceRequest["items"][number];
 type Event = InvoiceRequest["events"][number];
@@ -25,7 +25,7 @@ export function eventNote(t: TFunction, event: Event, request: InvoiceRequest): 
         : event.note;
     case "delivered": {
       const parts: string[] = [];
-      if (request.invoice_type === "electronic_ordinary") {
+      if (ELECTRONIC_TYPES.includes(request.invoice_type)) {
         const to = [request.address.email, ...(request.address.cc_emails ?? [])].filter((email): email is string => !!email);
         if (to.length > 0) parts.push(t("timelineNote.emailedTo", { to: list(to) }));
       }

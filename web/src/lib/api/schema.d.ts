@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
+         * @description Prometheus text format: request counts and latency histograms by route template and status, invoice requests created and refused (by code), amount issued, summed over all workers; the background queue's depth and oldest job age, webhook attempts by outcome and each endpoint's oldest undelivered event's age, the oldest open invoice request's age by status (`invoicing_oldest_open_request_age_seconds`), read from the database. Not an API key: with INVOICING_METRICS_TOKEN set, `Authorization: Bearer <that token>` (else 401); unset, only clients on the loopback interface without a proxy's forwarding headers (else 403).
          */
         get: operations["ops-metrics"];
         put?: never;
@@ -404,6 +404,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bills/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create or replace up to 1,000 bills at once (month-end ingestion)
+         * @description Billing role. Each bill is what `PUT /v1/accounts/{account_id}/bills/{period}` would do, with the same rules, deficit changes and events, in the order sent (a period sent twice is amended by the later entry). One bad bill fails alone: its result carries the `code` (and `errors`) a single PUT would answer; the others are written. `status` says whether the bill was `created`, `updated`, or `unchanged` (the same amounts and tax terms again). Tax terms left out keep the bill's (a new bill's: the defaults and the default seller); an unknown seller fails the bill with `not_found`, changed terms of a bill in an active request with `tax_terms_locked`.
+         */
+        post: operations["bills-upsert_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bills": {
         parameters: {
             query?: never;
@@ -584,6 +604,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invoice-requests/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the filtered requests as CSV or XLSX, one row per line
+         * @description Finance role. Every request the list's filters pick (the same query parameters, without `limit` and
+         *     `cursor`), newest first, streamed however many there are: one row per request line (item), every
+         *     cell text, money as two-decimal strings, dates RFC 3339 UTC. Columns: request_id, status, account_id, account_name, title, taxpayer_id, invoice_type, request_amount, invoice_numbers, created_at, due_at, line, item_kind, item_label, item_amount.
+         *
+         *     `text/csv` (the default): UTF-8 with a byte-order mark, so Excel opens Chinese text intact, and a
+         *     header row. With `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`, the same rows as one XLSX sheet. A text cell that
+         *     starts like a formula (`=`, `+`, `-`, `@`) is prefixed with `'`, so a spreadsheet never runs it.
+         */
+        get: operations["invoice_requests-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/bulk/{move}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start or reject up to 100 requests, each on its own
+         * @description Finance role. `move` is `start` or `reject` (`reject` needs `reason`; `start` ignores it). Each id is moved in a transaction of its own, in the order given, so one refusal undoes nothing else: `results` has one entry per id, with the code the single move would answer (`not_found`, `invalid_transition` with the request's current `status`). Issuing is not a bulk move (it needs each request's invoice numbers; issuing through a tax platform is not built yet): `bulk/issue` is 422. An `Idempotency-Key` replays the first answer.
+         */
+        post: operations["invoice_requests-bulk_move"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoiceable-summary/monthly": {
         parameters: {
             query?: never;
@@ -754,10 +820,90 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reverse (red-letter) an issued or delivered request
-         * @description Every line is given back: the items' amounts can be requested again (an amount the request over-invoiced is no longer owed) and a deficit the request settled is the account's again.
+         * Start the red-letter reversal of an issued or delivered request
+         * @description Finance role. `issued` or `delivered` -> `reversing`, with `red_letter`. When the buyer has used the invoices (`buyer_usage` `deducted` or `booked`; omitted, `deducted` for special types and `none` for the others), the buyer must agree: `confirmation` is `awaiting_buyer` until the customer confirms or declines, by `expires_at` (INVOICING_RED_LETTER_CONFIRM_HOURS, 72 h; then the request returns, `reversal_expired`), and the customer is emailed. Otherwise it is `not_required`. The amounts stay held until the red-letter invoices are recorded (`POST …/{id}/red-invoices`).
          */
         post: operations["invoice_requests-reverse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/red-letter/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a red-letter reversal (the buyer agrees)
+         * @description Customer role. Only while `reversing` with `confirmation` `awaiting_buyer` (409 `invalid_transition` otherwise); `form_no` is the red-letter confirmation form's number (红字确认单). Then finance may record the red-letter invoices. The body may be omitted.
+         */
+        post: operations["invoice_requests-confirm_red_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/red-letter/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a red-letter reversal (the invoices stand)
+         * @description Customer role. Only while `reversing` with `confirmation` `awaiting_buyer` (409 `invalid_transition` otherwise). The request returns to `issued` or `delivered` with `confirmation` `declined` (`invoice_request.reversal_declined`); a replacing request made by a re-issue is cancelled by `system`, and the amounts stay with this request. The body may be omitted.
+         */
+        post: operations["invoice_requests-decline_red_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/red-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the red-letter invoices of a reversal; the request is reversed
+         * @description Finance role. Exactly one red-letter invoice per issued (blue) invoice of the request, each naming it by `blue_number` (422 on `body.invoices.<index>.blue_number` for a number that is not one of this request's invoices, or one named twice; 422 on `body.invoices` for a blue invoice left out); each mirrors its blue invoice with every amount negated. Numbers are unique across every invoice, blue and red, whatever their case (409 `duplicate_invoice_number`). Only while `reversing` (409 `invalid_transition`) and once `confirmation` is `not_required` or `confirmed` (409 `red_letter_not_confirmed`). Then the request is `reversed` and every line is given back, as for a cancelled request (unless a re-issue's replacement holds them), and the customer is emailed.
+         */
+        post: operations["invoice_requests-record_red_invoices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoice-requests/{request_id}/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-issue (换开): reverse an issued request and request the same again
+         * @description Customer role, on an `issued` or `delivered` request. In one transaction: the request starts its red-letter reversal (`reason_code` `issue_error`, as `POST …/{id}/reverse`) and shows `replaced_by_request_id`, and a new `pending` request is created (201, the answer) with `replaces_request_id`, the same items and amounts (no other request can take them in between) and the chosen profile and address (default: the same), which must be usable: 404 `not_found`, 409 `profile_not_usable`, 422 `address_incomplete`, as at creation. The new request can be issued once the old one is `reversed` (409 `replaced_request_not_reversed`); if the reversal is declined or expires, it is cancelled by `system`.
+         */
+        post: operations["invoice_requests-reissue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -878,7 +1024,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a webhook endpoint
-         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. The worker posts every event of the feed written from now on whose type the endpoint subscribes to, in feed order, at least once, signed by the Standard Webhooks specification (docs/WEBHOOKS.md). The `secret` is shown once, in this response. The URL must be `https://` (plain `http://` only for hosts in INVOICING_WEBHOOK_ALLOWED_HTTP_HOSTS); unknown event types are 422.
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. The worker posts every event of the feed written from now on whose type the endpoint subscribes to, in feed order, at least once, signed by the Standard Webhooks specification (docs/WEBHOOKS.md). The `secret` is shown once, in this response. The URL must be `https://` (plain `http://` only for hosts in INVOICING_WEBHOOK_ALLOWED_HTTP_HOSTS); unknown event types are 422. With an `Idempotency-Key`, a retry is not given the secret again: it is 409 `idempotency_key_secret_not_replayable` once the first request has succeeded (list the endpoints to find it, and rotate its secret if the secret was lost).
          */
         post: operations["webhooks-create_endpoint"];
         delete?: never;
@@ -922,7 +1068,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate an endpoint's secret
-         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. A new secret, shown once. For 24 hours every delivery carries two signatures in `webhook-signature` (the new secret's and the old one's, space-separated), so the receiver can switch secrets without losing a delivery.
+         * @description Billing or finance role. Endpoints are service-wide integrations: both roles see and manage every endpoint. A new secret, shown once. For 24 hours every delivery carries two signatures in `webhook-signature` (the new secret's and the old one's, space-separated), so the receiver can switch secrets without losing a delivery. With an `Idempotency-Key`, a retry is not given the secret again (409 `idempotency_key_secret_not_replayable`): rotate once more.
          */
         post: operations["webhooks-rotate_secret"];
         delete?: never;
@@ -1019,6 +1165,22 @@ export interface components {
              * @example 2026-01-31T08:00:00Z
              */
             created_at: string;
+        };
+        /**
+         * ActorOut
+         * @description Who made a change: the key's role and, for a named staff key, its operator.
+         */
+        ActorOut: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "customer" | "billing" | "finance" | "system";
+            /**
+             * Name
+             * @description The operator named on the staff key (`invoicing create-key --name`); null for a customer, the system, or a key made without a name
+             */
+            name: string | null;
         };
         /** AddressCreate */
         AddressCreate: {
@@ -1281,6 +1443,119 @@ export interface components {
              */
             address_id?: string | null;
         };
+        /** BatchBillIn */
+        BatchBillIn: {
+            /**
+             * Seller Id
+             * Format: uuid
+             * @description The seller (GET /v1/sellers) that invoices the item; default: the default seller. An unknown seller is 404
+             */
+            seller_id?: string | null;
+            /**
+             * Tax Rate
+             * @description The VAT rate, as a string; default INVOICING_DEFAULT_TAX_RATE
+             * @example 0.06
+             */
+            tax_rate?: ("0.00" | "0.01" | "0.03" | "0.05" | "0.06" | "0.09" | "0.13") | null;
+            /**
+             * Tax Category Code
+             * @description The 19-digit tax category code (税收分类编码); default INVOICING_DEFAULT_TAX_CATEGORY_CODE
+             * @example 3040201000000000000
+             */
+            tax_category_code?: string | null;
+            /**
+             * Item Name
+             * @description The item name on invoice lines; default INVOICING_DEFAULT_ITEM_NAME
+             * @example *信息技术服务*云服务费
+             */
+            item_name?: string | null;
+            /**
+             * Total Amount
+             * @description Must equal cash_amount + voucher_amount + stored_value_card_amount
+             * @example 1024.50
+             */
+            total_amount: string | number;
+            /**
+             * Cash Amount
+             * @description Paid in cash: the invoiceable part
+             * @example 900.00
+             */
+            cash_amount: string | number;
+            /**
+             * Voucher Amount
+             * @description Deducted from vouchers; never invoiced
+             * @example 100.00
+             */
+            voucher_amount: string | number;
+            /**
+             * Stored Value Card Amount
+             * @description Deducted from stored-value cards; invoiced when the card was bought
+             * @example 24.50
+             */
+            stored_value_card_amount: string | number;
+            /**
+             * Account Id
+             * Format: uuid
+             * @description The account (an unknown one fails this bill alone: `not_found`)
+             */
+            account_id: string;
+            /**
+             * Period
+             * @example 2026-10
+             */
+            period: string;
+        };
+        /** BatchBillResult */
+        BatchBillResult: {
+            /** Account Id */
+            account_id: string;
+            /** Period */
+            period: string;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Status
+             * @description When ok: what the call did to the bill
+             */
+            status?: ("created" | "updated" | "unchanged") | null;
+            /**
+             * Id
+             * @description When ok: the bill's id
+             */
+            id?: string | null;
+            /**
+             * Code
+             * @description When not ok: the problem code a single PUT would answer
+             */
+            code?: string | null;
+            /** Detail */
+            detail?: string | null;
+            /** Errors */
+            errors?: components["schemas"]["BatchFieldError"][] | null;
+        };
+        /** BatchFieldError */
+        BatchFieldError: {
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
+        };
+        /** BillBatch */
+        BillBatch: {
+            /**
+             * Bills
+             * @description At most 1,000 bills
+             */
+            bills: components["schemas"]["BatchBillIn"][];
+        };
+        /** BillBatchOut */
+        BillBatchOut: {
+            /**
+             * Results
+             * @description One per bill, in the order sent
+             */
+            results: components["schemas"]["BatchBillResult"][];
+        };
         /** BillOut */
         BillOut: {
             /**
@@ -1422,6 +1697,51 @@ export interface components {
              * @example 24.50
              */
             stored_value_card_amount: string | number;
+        };
+        /** BulkMoveIn */
+        BulkMoveIn: {
+            /**
+             * Ids
+             * @description The requests to move, at most 100; each is moved (or refused) on its own, in this order
+             * @example [
+             *       "0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10"
+             *     ]
+             */
+            ids: string[];
+            /**
+             * Reason
+             * @description Required to reject (the reason every rejected request shows); ignored by `start`
+             * @example The title does not match the business licence
+             */
+            reason?: string | null;
+        };
+        /** BulkMoveOut */
+        BulkMoveOut: {
+            /**
+             * Results
+             * @description One per id, in the order given
+             */
+            results: components["schemas"]["BulkResultOut"][];
+        };
+        /** BulkResultOut */
+        BulkResultOut: {
+            /**
+             * Id
+             * @description The id as given
+             */
+            id: string;
+            /**
+             * Ok
+             * @description Whether this request made the move
+             */
+            ok: boolean;
+            /**
+             * Code
+             * @description Why not (`ok: false`): the code the single move would answer (`not_found`, `invalid_transition`, ...); null when it moved
+             */
+            code: string | null;
+            /** @description The request's status now: the new one when it moved, the current one when the move was refused for it (`invalid_transition`); null for an unknown request */
+            status: components["schemas"]["Status"] | null;
         };
         /**
          * CallerOut
@@ -1630,6 +1950,29 @@ export interface components {
              */
             taxpayer_id: string;
         };
+        /** ConfirmRedLetterIn */
+        ConfirmRedLetterIn: {
+            /**
+             * Form No
+             * @description The red-letter confirmation form's number (红字确认单编号), where the buyer confirmed it on the tax platform
+             * @example 44030024120300000123
+             */
+            form_no?: string | null;
+        };
+        /**
+         * Confirmation
+         * @description Whether the buyer must agree to a red-letter reversal, and what it answered (SPEC §7).
+         * @enum {string}
+         */
+        Confirmation: "awaiting_buyer" | "not_required" | "confirmed" | "declined" | "expired";
+        /** DeclineRedLetterIn */
+        DeclineRedLetterIn: {
+            /**
+             * Reason
+             * @example We already deducted the input tax
+             */
+            reason?: string | null;
+        };
         /** DeliverIn */
         DeliverIn: {
             /**
@@ -1740,6 +2083,8 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
+            /** @description Who made the change (an invoice request's creation or move); null when no caller did */
+            actor: components["schemas"]["ActorOut"] | null;
         };
         /** EventPage */
         EventPage: {
@@ -1966,9 +2311,33 @@ export interface components {
             events: components["schemas"]["RequestEventOut"][];
             /** @description Email delivery (electronic invoices); null before */
             delivery: components["schemas"]["DeliveryOut"] | null;
+            /** @description The red-letter reversal, once one started (null before, and on requests reversed before red letters were recorded) */
+            red_letter: components["schemas"]["RedLetterOut"] | null;
+            /**
+             * Replaces Request Id
+             * @description Re-issue: the request this one replaces (it can be issued once that one is reversed)
+             */
+            replaces_request_id: string | null;
+            /**
+             * Replaced By Request Id
+             * @description Re-issue: the request made to replace this one (the latest)
+             */
+            replaced_by_request_id: string | null;
+            /**
+             * Due At
+             * Format: date-time
+             * @description When finance owes the answer: the creation plus INVOICING_SLA_BUSINESS_DAYS business days (Monday-Friday, Asia/Shanghai), fixed at creation
+             * @example 2026-01-31T08:00:00Z
+             */
+            due_at: string;
+            /**
+             * Overdue
+             * @description Still pending or processing, and past `due_at`
+             */
+            overdue: boolean;
             /**
              * Allowed Moves
-             * @description What the calling key's role may do now, from the one table of moves (app/requests/states.py): the status moves (`POST …/{id}/<move>`; any other is 409 `invalid_transition`), `resend` (customer: a delivered electronic request, `POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, `PUT …/{id}/invoices/{number}/files/{format}`)
+             * @description What the calling key's role may do now, from the one table of moves (app/requests/states.py): the status moves (`POST …/{id}/<move>`; any other is 409 `invalid_transition`), the red-letter moves (`confirm_red_letter`, `decline_red_letter`: customer, `POST …/{id}/red-letter/confirm|decline`; `record_red_invoices`: finance, `POST …/{id}/red-invoices`), `reissue` (customer, `POST …/{id}/reissue`), `resend` (customer: a delivered electronic request, `POST …/{id}/resend`) and `upload_file` (finance: an issued or delivered request, `PUT …/{id}/invoices/{number}/files/{format}`)
              * @example [
              *       "start",
              *       "reject"
@@ -2030,6 +2399,18 @@ export interface components {
             title: string;
             /** Remark */
             remark: string | null;
+            /**
+             * Due At
+             * Format: date-time
+             * @description When finance owes the answer (see the full request)
+             * @example 2026-01-31T08:00:00Z
+             */
+            due_at: string;
+            /**
+             * Overdue
+             * @description Still pending or processing, and past `due_at`
+             */
+            overdue: boolean;
             /**
              * Created At
              * Format: date-time
@@ -2205,11 +2586,12 @@ export interface components {
         };
         /**
          * Move
-         * @description What a caller may do to a request: the status moves (`POST /v1/invoice-requests/{id}/<move>`),
-         *     each naming one target, then the actions that keep the status (`resend`, `upload_file`).
+         * @description What a caller may do to a request: the status moves (`POST /v1/invoice-requests/{id}/<move>`,
+         *     `red-letter/confirm`, `red-letter/decline`, `red-invoices`), then the actions that keep the
+         *     status (`resend`, `upload_file`).
          * @enum {string}
          */
-        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse" | "resend" | "upload_file";
+        Move: "cancel" | "start" | "issue" | "deliver" | "reject" | "reverse" | "confirm_red_letter" | "decline_red_letter" | "record_red_invoices" | "reissue" | "resend" | "upload_file";
         /** MyAccountOut */
         MyAccountOut: {
             /**
@@ -2522,6 +2904,136 @@ export interface components {
              */
             reason: string;
         };
+        /** RedInvoiceIn */
+        RedInvoiceIn: {
+            /**
+             * Number
+             * @description The red-letter invoice's number; unique across all invoices, blue and red, whatever its case
+             * @example 24352000000012349999
+             */
+            number: string;
+            /**
+             * Blue Number
+             * @description The number of this request's issued (blue) invoice it reverses
+             * @example 24352000000012345678
+             */
+            blue_number: string;
+            /**
+             * Issued At
+             * @description Defaults to now
+             */
+            issued_at?: string | null;
+        };
+        /**
+         * RedInvoiceOut
+         * @description A red-letter invoice: its blue invoice mirrored with every amount negated.
+         */
+        RedInvoiceOut: {
+            /** Number */
+            number: string;
+            /**
+             * Blue Number
+             * @description The issued (blue) invoice it reverses
+             */
+            blue_number: string;
+            /**
+             * Amount
+             * @description Minus the blue invoice's amount
+             * @example -1024.50
+             */
+            amount: string;
+            /**
+             * Amount Excluding Tax
+             * @description Minus the blue invoice's amount excluding tax
+             * @example 1024.50
+             */
+            amount_excluding_tax: string;
+            /**
+             * Tax Amount
+             * @description Minus the blue invoice's tax
+             * @example 1024.50
+             */
+            tax_amount: string;
+            /**
+             * Lines
+             * @description The blue invoice's lines, every amount negated
+             */
+            lines: components["schemas"]["InvoiceLineOut"][];
+            /**
+             * Issued At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            issued_at: string;
+        };
+        /** RedInvoicesIn */
+        RedInvoicesIn: {
+            /**
+             * Invoices
+             * @description Exactly one red-letter invoice per issued (blue) invoice of the request
+             */
+            invoices: components["schemas"]["RedInvoiceIn"][];
+        };
+        /**
+         * RedLetterOut
+         * @description A red-letter reversal (SPEC §7): set when one starts, kept once it ends.
+         */
+        RedLetterOut: {
+            /**
+             * Reason Code
+             * @enum {string}
+             */
+            reason_code: "issue_error" | "sales_return" | "service_termination" | "sales_discount";
+            /** Reason */
+            reason: string;
+            /**
+             * Buyer Usage
+             * @enum {string}
+             */
+            buyer_usage: "none" | "deducted" | "booked";
+            /** @description `awaiting_buyer` (the customer confirms or declines by `expires_at`), `not_required` (the buyer did not use the invoices), `confirmed`, `declined`, `expired` */
+            confirmation: components["schemas"]["Confirmation"];
+            /**
+             * Form No
+             * @description The red-letter confirmation form's number, if given
+             */
+            form_no: string | null;
+            /**
+             * Requested At
+             * Format: date-time
+             * @example 2026-01-31T08:00:00Z
+             */
+            requested_at: string;
+            /**
+             * Expires At
+             * @description The buyer's deadline; null when none is needed
+             */
+            expires_at: string | null;
+            /**
+             * Red Invoices
+             * @description Recorded by finance; then the request is reversed
+             */
+            red_invoices: components["schemas"]["RedInvoiceOut"][];
+        };
+        /** ReissueIn */
+        ReissueIn: {
+            /**
+             * Profile Id
+             * @description The invoice profile of the replacing request (default: the same)
+             */
+            profile_id?: string | null;
+            /**
+             * Address Id
+             * @description The mailing address of the replacing request (default: the same)
+             */
+            address_id?: string | null;
+            /**
+             * Reason
+             * @description 1-500 characters once trimmed
+             * @example The invoice header must be the subsidiary's
+             */
+            reason: string;
+        };
         /** RequestEventOut */
         RequestEventOut: {
             status: components["schemas"]["Status"];
@@ -2533,15 +3045,17 @@ export interface components {
             at: string;
             /**
              * Actor Role
-             * @description Who made the move; `system` for what the service did by itself (automatic invoicing)
+             * @description Who made the move; `system` for what the service did by itself (automatic invoicing, an expired red-letter reversal, cancelling its replacement)
              * @enum {string}
              */
             actor_role: "customer" | "billing" | "finance" | "system";
+            /** @description Who made the move: `actor_role` again, and the operator's `name` for a move made with a named staff key (null for the customer and the system) */
+            actor: components["schemas"]["ActorOut"];
             /**
              * Note Code
-             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
+             * @description Set when the service wrote `note` itself, so a client can show it in its own language from the request's data: `invoices_issued` (the numbers of `invoices`), `delivered` (`carrier`, `tracking_number` and, for an electronic request, the address snapshot's `email` and `cc_emails`), `requested_automatically` (monthly automatic invoicing), `red_invoices_recorded` (the numbers of `red_letter.red_invoices`), `red_letter_confirmed` (the buyer agreed; `red_letter.form_no`), `reversal_expired` (the buyer did not answer by `red_letter.expires_at`), `replacement_cancelled` (the replaced request's reversal was declined or expired). Null when `note` is a person's words (a reason) or absent: show `note` as it is.
              */
-            note_code: ("invoices_issued" | "delivered" | "requested_automatically") | null;
+            note_code: ("invoices_issued" | "delivered" | "requested_automatically" | "red_invoices_recorded" | "red_letter_confirmed" | "reversal_expired" | "replacement_cancelled") | null;
             /**
              * Note
              * @description In English when the service wrote it (see `note_code`)
@@ -2556,6 +3070,25 @@ export interface components {
              * @example accounts@acme.example
              */
             email?: string | null;
+        };
+        /** ReverseIn */
+        ReverseIn: {
+            /**
+             * Reason
+             * @description 1-500 characters once trimmed
+             * @example The buyer's taxpayer id on the invoice was wrong
+             */
+            reason: string;
+            /**
+             * Reason Code
+             * @description Why the invoices are reversed: `issue_error` (开票有误; the default), `sales_return` (销货退回), `service_termination` (服务中止), `sales_discount` (销售折让)
+             */
+            reason_code?: ("issue_error" | "sales_return" | "service_termination" | "sales_discount") | null;
+            /**
+             * Buyer Usage
+             * @description Whether the buyer already used the blue invoices: `none`, `deducted` (input-tax deduction, 用途确认) or `booked` (入账确认). Not `none`: the buyer must confirm. Omitted: `deducted` for special invoice types, `none` for the others
+             */
+            buyer_usage?: ("none" | "deducted" | "booked") | null;
         };
         /** SellerCreate */
         SellerCreate: {
@@ -2741,7 +3274,7 @@ export interface components {
          * Status
          * @enum {string}
          */
-        Status: "pending" | "processing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversed";
+        Status: "pending" | "processing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversing" | "reversed";
         /** WebhookDeliveryOut */
         WebhookDeliveryOut: {
             /** Id */
@@ -5949,6 +6482,136 @@ export interface operations {
             };
         };
     };
+    "bills-upsert_batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "bills": [
+                 *         {
+                 *           "tax_rate": "0.06",
+                 *           "tax_category_code": "3040201000000000000",
+                 *           "item_name": "*信息技术服务*云服务费",
+                 *           "total_amount": "1024.50",
+                 *           "cash_amount": "900.00",
+                 *           "voucher_amount": "100.00",
+                 *           "stored_value_card_amount": "24.50",
+                 *           "period": "2026-10"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BillBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillBatchOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "bills-list": {
         parameters: {
             query?: {
@@ -6721,6 +7384,24 @@ export interface operations {
                 created_to?: string | null;
                 /** @description Finance: only this account's requests */
                 account_id?: string | null;
+                /** @description Only the request with an invoice of this number (exact, whatever its case) */
+                invoice_number?: string | null;
+                /** @description Only requests to this taxpayer id (exact) */
+                taxpayer_id?: string | null;
+                /** @description Only requests whose invoice title contains this text, whatever its case */
+                title?: string | null;
+                /** @description Only requests of at least this amount (CNY, `1024.50`) */
+                amount_min?: string | null;
+                /** @description Only requests of at most this amount (CNY, `1024.50`) */
+                amount_max?: string | null;
+                /** @description Only requests of this type */
+                invoice_type?: ("vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary") | null;
+                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or after it */
+                issued_from?: string | null;
+                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or before it */
+                issued_to?: string | null;
+                /** @description `true`: only open (pending or processing) requests past their `due_at` */
+                overdue?: "true" | null;
             };
             header?: {
                 /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
@@ -6894,6 +7575,258 @@ export interface operations {
             };
             /** @description Refused by the resource's current state */
             409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-export": {
+        parameters: {
+            query?: {
+                /** @description Only requests in this status */
+                status?: components["schemas"]["Status"] | null;
+                /** @description RFC 3339; requests created at or after this instant */
+                created_from?: string | null;
+                /** @description RFC 3339; requests created before this instant */
+                created_to?: string | null;
+                /** @description Finance: only this account's requests */
+                account_id?: string | null;
+                /** @description Only the request with an invoice of this number (exact, whatever its case) */
+                invoice_number?: string | null;
+                /** @description Only requests to this taxpayer id (exact) */
+                taxpayer_id?: string | null;
+                /** @description Only requests whose invoice title contains this text, whatever its case */
+                title?: string | null;
+                /** @description Only requests of at least this amount (CNY, `1024.50`) */
+                amount_min?: string | null;
+                /** @description Only requests of at most this amount (CNY, `1024.50`) */
+                amount_max?: string | null;
+                /** @description Only requests of this type */
+                invoice_type?: ("vat_ordinary" | "vat_special" | "electronic_ordinary" | "digital_special" | "digital_ordinary") | null;
+                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or after it */
+                issued_from?: string | null;
+                /** @description YYYY-MM-DD (Asia/Shanghai): only requests with an invoice issued on or before it */
+                issued_to?: string | null;
+                /** @description `true`: only open (pending or processing) requests past their `due_at` */
+                overdue?: "true" | null;
+            };
+            header?: {
+                /** @description `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` for XLSX */
+                accept?: string | null;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-bulk_move": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                /** @description `start` or `reject` */
+                move: "start" | "reject";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "0b7e1e0c-8a4e-4c1e-9a53-2f1d7c3b9a10"
+                 *       ],
+                 *       "reason": "The title does not match the business licence"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkMoveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkMoveOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -7919,15 +8852,595 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "reason": "The title does not match the business licence"
+                 *       "reason": "The buyer's taxpayer id on the invoice was wrong",
+                 *       "reason_code": "issue_error",
+                 *       "buyer_usage": "none"
                  *     }
                  */
-                "application/json": components["schemas"]["ReasonIn"];
+                "application/json": components["schemas"]["ReverseIn"];
             };
         };
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-confirm_red_letter": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "form_no": "44030024120300000123"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConfirmRedLetterIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-decline_red_letter": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "We already deducted the input tax"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DeclineRedLetterIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-record_red_invoices": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "invoices": [
+                 *         {
+                 *           "number": "24352000000012349999",
+                 *           "blue_number": "24352000000012345678",
+                 *           "issued_at": "2026-01-31T08:00:00Z"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RedInvoicesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or unknown API key (`unauthenticated`) */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within INVOICING_BODY_TIMEOUT_SECONDS of the headers (`request_timeout`); the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `errors`), or a refused value */
+            422: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds until this key (or, after too many refused keys, this address) may call again */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; retry after `Retry-After` seconds (`database_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoice_requests-reissue": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key (scoped to your API key, kept 24 hours) with the same body replays the first answer (`Idempotent-Replayed: true`); with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A response that carries a secret shown once (a new API key) is never kept: its replay is 409 `idempotency_key_secret_not_replayable` */
+                "Idempotency-Key"?: string;
+                /** @description Your id for this request, to correlate logs: echoed in the response if it is 1-128 printable ASCII characters, else replaced by one of ours */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "The invoice header must be the subsidiary's"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReissueIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -8938,6 +10451,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Refused by the resource's current state */
+            409: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
@@ -9237,6 +10761,17 @@ export interface operations {
             };
             /** @description No such resource for this caller (`not_found`) */
             404: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the resource's current state */
+            409: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;

@@ -20,7 +20,15 @@ export type Blocker = Summary["blockers"][number];
 export type MonthFigures = Schemas["MonthFiguresOut"];
 
 export const STATUSES: Status[] = ["pending", "processing", "issued", "delivered", "rejected", "cancelled", "reversing", "reversed"];
-export const INVOICE_TYPES: InvoiceType[] = ["vat_ordinary", "vat_special", "electronic_ordinary"];
+export const INVOICE_TYPES: InvoiceType[] = [
+  "vat_ordinary",
+  "vat_special",
+  "electronic_ordinary",
+  "digital_special",
+  "digital_ordinary",
+];
+/** The types issued as files and emailed (the others are paper, posted). */
+export const ELECTRONIC_TYPES: InvoiceType[] = ["electronic_ordinary", "digital_special", "digital_ordinary"];
 export const FILE_FORMATS: FileFormat[] = ["pdf", "ofd", "xml"];
 
 export function isInvoiceType(value: string): value is InvoiceType {

@@ -124,6 +124,8 @@ export const en = {
     vat_ordinary: "VAT ordinary invoice (paper)",
     vat_special: "VAT special invoice (paper)",
     electronic_ordinary: "Electronic ordinary invoice",
+    digital_special: "Digital special invoice (数电专票)",
+    digital_ordinary: "Digital ordinary invoice (数电普票)",
   },
   addresses: {
     title: "Sending Addresses",

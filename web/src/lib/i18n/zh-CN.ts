@@ -126,6 +126,8 @@ export const zhCN: Catalogue = {
     vat_ordinary: "增值税普通发票（纸质）",
     vat_special: "增值税专用发票（纸质）",
     electronic_ordinary: "电子普通发票",
+    digital_special: "数电发票（增值税专用发票）",
+    digital_ordinary: "数电发票（普通发票）",
   },
   addresses: {
     title: "寄送地址",
