@@ -103,6 +103,7 @@ class InvoiceRequest(Base):
         Index("ix_invoice_request_taxpayer_id_created_at_id", "taxpayer_id", "created_at", "id"),
         Index("ix_invoice_request_invoice_type_created_at_id", "invoice_type", "created_at", "id"),
         Index("ix_invoice_request_amount", "amount"),
+        Index("ix_invoice_request_seller_id_created_at_id", "seller_id", "created_at", "id"),
         Index("ix_invoice_request_status_due_at", "status", "due_at"),
         # Title substrings: a trigram GIN index on PostgreSQL (pg_trgm serves ILIKE '%x%'); on
         # SQLite it is a plain index the substring search does not use (SQLite scans).

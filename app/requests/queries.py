@@ -74,6 +74,7 @@ class RequestFilters:
     created_from: datetime | None = None  # inclusive
     created_to: datetime | None = None  # exclusive
     account_id: uuid.UUID | None = None  # finance only
+    seller_id: uuid.UUID | None = None  # the issuing entity
     invoice_number: str | None = None  # one of its invoices, whatever the case
     taxpayer_id: str | None = None
     title: str | None = None  # a substring, whatever the case
@@ -114,6 +115,7 @@ def _issued_between(condition: ColumnElement[bool]) -> ColumnElement[bool]:
 # filter -> its WHERE condition over invoice_request, with the filter's value bound by its name.
 _FILTER_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "account_id": lambda: InvoiceRequest.account_id == bindparam("account_id"),
+    "seller_id": lambda: InvoiceRequest.seller_id == bindparam("seller_id"),
     "status": lambda: InvoiceRequest.status == bindparam("status"),
     "created_from": lambda: InvoiceRequest.created_at >= bindparam("created_from", type_=UTCDateTime),
     "created_to": lambda: InvoiceRequest.created_at < bindparam("created_to", type_=UTCDateTime),

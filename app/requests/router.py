@@ -122,6 +122,15 @@ async def request_filters(
             json_schema_extra={"format": "uuid"},
         ),
     ] = None,
+    seller_id: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="Only requests invoiced by this seller (`GET /v1/sellers`)",
+            json_schema_extra={"format": "uuid"},
+        ),
+    ] = None,
     invoice_number: Annotated[
         str | None,
         Query(
@@ -180,6 +189,11 @@ async def request_filters(
         parsed_account = try_parse_id(account_id)
         if parsed_account is None:
             raise ValidationFailed("query.account_id", "is not an account id")
+    parsed_seller = None
+    if seller_id is not None:
+        parsed_seller = try_parse_id(seller_id)
+        if parsed_seller is None:
+            raise ValidationFailed("query.seller_id", "is not a seller id")
     low, high = _amount("amount_min", amount_min), _amount("amount_max", amount_max)
     if low is not None and high is not None and low > high:
         raise ValidationFailed("query.amount_min", "must not be greater than amount_max")
@@ -191,6 +205,7 @@ async def request_filters(
         created_from=created_from,
         created_to=created_to,
         account_id=parsed_account,
+        seller_id=parsed_seller,
         invoice_number=invoice_number,
         taxpayer_id=taxpayer_id,
         title=title,
@@ -209,6 +224,7 @@ _FILTER_PARAMS = frozenset(
         "created_from",
         "created_to",
         "account_id",
+        "seller_id",
         "invoice_number",
         "taxpayer_id",
         "title",

@@ -113,6 +113,9 @@ def upgrade() -> None:
             "ix_invoice_request_invoice_type_created_at_id", ["invoice_type", "created_at", "id"], unique=False
         )
         batch_op.create_index("ix_invoice_request_amount", ["amount"], unique=False)
+        batch_op.create_index(
+            "ix_invoice_request_seller_id_created_at_id", ["seller_id", "created_at", "id"], unique=False
+        )
         batch_op.create_index("ix_invoice_request_status_due_at", ["status", "due_at"], unique=False)
         batch_op.create_index(
             "ix_invoice_request_title_trgm",
@@ -127,6 +130,7 @@ def downgrade() -> None:
     with op.batch_alter_table("invoice_request", schema=None) as batch_op:
         batch_op.drop_index("ix_invoice_request_title_trgm")
         batch_op.drop_index("ix_invoice_request_status_due_at")
+        batch_op.drop_index("ix_invoice_request_seller_id_created_at_id")
         batch_op.drop_index("ix_invoice_request_amount")
         batch_op.drop_index("ix_invoice_request_invoice_type_created_at_id")
         batch_op.drop_index("ix_invoice_request_taxpayer_id_created_at_id")

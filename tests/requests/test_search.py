@@ -14,6 +14,9 @@ from app.core.clock import utcnow
 from app.requests.models import InvoiceRequest
 from tests.factories import OTHER_TAXPAYER_ID, Api, make_bill
 from tests.requests.helpers import Ready, create, issue_whole, move, ready_customer
+from tests.sellers.helpers import default_seller, make_seller
+
+_BILL_AMOUNTS = ("total_amount", "cash_amount", "voucher_amount", "stored_value_card_amount")
 
 
 async def _ids(client: httpx.AsyncClient, api: Api, **params: Any) -> list[str]:
@@ -76,6 +79,24 @@ async def test_amount_range_account_and_status_combine(client: httpx.AsyncClient
     assert (await move(client, api, made[2]["id"], "start")).status_code == 200
     assert await _ids(client, api, title=token, status="processing") == [made[2]["id"]]
     assert await _ids(client, api, title=token, status="pending", amount_min="300") == []
+
+
+async def test_seller_id_keeps_one_sellers_requests(client: httpx.AsyncClient, api: Api) -> None:
+    token, ready, made = await _desk(client, api)  # the default seller's
+    other = await make_seller(api)
+    bill = await make_bill(api, ready.customer.account_id, period="2026-05", cash="70.00")
+    moved = await client.put(
+        f"/v1/accounts/{ready.customer.account_id}/bills/2026-05",
+        json={**{k: bill[k] for k in _BILL_AMOUNTS}, "seller_id": other["id"]},
+        headers=api.billing,
+    )
+    assert moved.status_code == 200, moved.text
+    theirs = await create(client, ready, bills=[moved.json()])
+    assert theirs["seller"]["id"] == other["id"]
+    default = (await default_seller(api))["id"]
+    assert await _ids(client, api, title=token, seller_id=other["id"]) == [theirs["id"]]
+    assert await _ids(client, api, title=token, seller_id=default) == [r["id"] for r in reversed(made)]
+    assert await _ids(client, api, title=token, seller_id=str(uuid.uuid4())) == []
 
 
 async def test_invoice_number_is_exact_whatever_its_case(client: httpx.AsyncClient, api: Api) -> None:
@@ -174,6 +195,7 @@ async def test_overdue_is_an_open_request_past_its_due_time(
         ({"invoice_number": "A B"}, "query.invoice_number"),
         ({"titel": "Acme"}, "query.titel"),
         ({"seller": "x"}, "query.seller"),
+        ({"seller_id": "not-a-seller"}, "query.seller_id"),
     ],
 )
 async def test_bad_filters_are_422_naming_the_field(
