@@ -190,6 +190,36 @@ cmp "$WORK/invoice.pdf" "$WORK/$EINV.pdf" && echo 'the same bytes'
 curl -s -X POST $API/v1/invoice-requests/$ID/resend -H "Authorization: Bearer $CUSTOMER_KEY" \
   -H 'Content-Type: application/json' -d '{"email": "archive@acme.example"}' -o /dev/null -w '%{http_code}\n'   # 202
 
+# A seller whose invoices carry at most 600.00, and two bills it invoices at two rates.
+SELLER=$(curl -s -X POST $API/v1/sellers -H "Authorization: Bearer $BILLING_KEY" -H 'Content-Type: application/json' \
+  -d '{"name": "杭州示例软件有限公司", "taxpayer_id": "91330106MA27ABCE01", "address": "杭州市西湖区文三路2号",
+       "phone": "0571-88888889", "bank_name": "中国工商银行杭州文三路支行", "bank_account": "1202020000000000002",
+       "max_invoice_amount": "600.00"}' | field '["id"]')
+B1=$(curl -s -X PUT $API/v1/accounts/$ACCOUNT/bills/2025-01 -H "Authorization: Bearer $BILLING_KEY" \
+  -H 'Content-Type: application/json' -d '{"total_amount": "1000.00", "cash_amount": "1000.00", "voucher_amount": "0.00",
+  "stored_value_card_amount": "0.00", "seller_id": "'$SELLER'", "tax_rate": "0.06"}' | field '["id"]')
+B2=$(curl -s -X PUT $API/v1/accounts/$ACCOUNT/bills/2025-02 -H "Authorization: Bearer $BILLING_KEY" \
+  -H 'Content-Type: application/json' -d '{"total_amount": "500.00", "cash_amount": "500.00", "voucher_amount": "0.00",
+  "stored_value_card_amount": "0.00", "seller_id": "'$SELLER'", "tax_rate": "0.13", "item_name": "*软件*许可费"}' | field '["id"]')
+# The customer requests both: the draft is three invoices, each within the seller's limit.
+TAXED=$(curl -s -X POST $API/v1/invoice-requests -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
+  -d '{"bill_ids": ["'$B1'", "'$B2'"], "profile_id": "'$PROFILE'", "address_id": "'$ADDRESS'"}')
+echo "$TAXED" | python3 -c "import json, sys
+for i in json.load(sys.stdin)['draft']['invoices']:
+    print(i['amount'], '=', i['amount_excluding_tax'], '+ tax', i['tax_amount'], [(l['tax_rate'], l['amount'], l['tax_amount']) for l in i['lines']])"
+# 600.00 = 566.04 + tax 33.96 [('0.06', '600.00', '33.96')]
+# 600.00 = 554.35 + tax 45.65 [('0.06', '400.00', '22.64'), ('0.13', '200.00', '23.01')]
+# 300.00 = 265.49 + tax 34.51 [('0.13', '300.00', '34.51')]
+curl -s -o "$WORK/draft.pdf" -w '%{http_code} %{content_type}\n' $API/v1/invoice-requests/$(echo "$TAXED" | field '["id"]')/draft.pdf \
+  -H "Authorization: Bearer $CUSTOMER_KEY"                                           # 200 application/pdf
+curl -s -X POST $API/v1/invoice-requests/$(echo "$TAXED" | field '["id"]')/cancel \
+  -H "Authorization: Bearer $CUSTOMER_KEY" | field '["status"]'                       # cancelled (the bills are free again)
+for MONTH in 2025-01 2025-02; do                        # and the example's bills are billed at zero again
+  curl -s -o /dev/null -X PUT $API/v1/accounts/$ACCOUNT/bills/$MONTH -H "Authorization: Bearer $BILLING_KEY" \
+    -H 'Content-Type: application/json' \
+    -d '{"total_amount": "0.00", "cash_amount": "0.00", "voucher_amount": "0.00", "stored_value_card_amount": "0.00"}'
+done
+
 # --- Automatic monthly invoicing ------------------------------------------------------------------
 
 curl -s -X PUT $API/v1/auto-invoicing -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \

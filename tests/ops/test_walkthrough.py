@@ -80,6 +80,12 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
         "Cc: cfo@acme.example",
         "the same bytes",
         "202",
+        # Two rates, one seller limit of 600.00: the draft's three invoices, taxed per line.
+        "600.00 = 566.04 + tax 33.96 [('0.06', '600.00', '33.96')]",
+        "600.00 = 554.35 + tax 45.65 [('0.06', '400.00', '22.64'), ('0.13', '200.00', '23.01')]",
+        "300.00 = 265.49 + tax 34.51 [('0.13', '300.00', '34.51')]",
+        "200 application/pdf",
+        "cancelled",
         "requested 1, skipped 0",
         "HTTP/1.1 401 Unauthorized",
         "forbidden",
