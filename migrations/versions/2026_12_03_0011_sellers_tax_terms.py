@@ -93,7 +93,10 @@ def upgrade() -> None:
     }
     seller_table = sa.table(
         "seller",
-        *(sa.column(name) for name in ("name", "taxpayer_id", "address", "phone", "bank_name", "bank_account")),
+        *(
+            sa.column(name)
+            for name in ("name", "taxpayer_id", "address", "phone", "bank_name", "bank_account")
+        ),
         sa.column("id", sa.Uuid()),
         sa.column("max_invoice_amount", sa.BigInteger()),
         sa.column("is_default", sa.Boolean()),
@@ -118,13 +121,14 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column("tax_rate", sa.String(length=4), nullable=True))
             batch_op.add_column(sa.Column("tax_category_code", sa.String(length=19), nullable=True))
             batch_op.add_column(sa.Column("item_name", sa.String(length=100), nullable=True))
-        connection.execute(
-            sa.text(
-                f"UPDATE {name} SET seller_id = :seller_id, tax_rate = :tax_rate, "
-                "tax_category_code = :tax_category_code, item_name = :item_name"
-            ).bindparams(sa.bindparam("seller_id", type_=sa.Uuid())),
-            terms,
+        item_table = sa.table(
+            name,
+            sa.column("seller_id", sa.Uuid()),
+            sa.column("tax_rate", sa.String()),
+            sa.column("tax_category_code", sa.String()),
+            sa.column("item_name", sa.String()),
         )
+        connection.execute(item_table.update().values(**terms))
         with op.batch_alter_table(name, schema=None) as batch_op:
             for column in ("seller_id", "tax_rate", "tax_category_code", "item_name"):
                 batch_op.alter_column(column, nullable=False)
@@ -161,7 +165,9 @@ def upgrade() -> None:
         sa.Column("amount_excluding_tax", sa.BigInteger(), nullable=False),
         sa.Column("tax_amount", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("amount = amount_excluding_tax + tax_amount", name=op.f("ck_invoice_line_totals")),
-        sa.ForeignKeyConstraint(["invoice_id"], ["invoice.id"], name=op.f("fk_invoice_line_invoice_id_invoice")),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoice.id"], name=op.f("fk_invoice_line_invoice_id_invoice")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_line")),
         sa.UniqueConstraint("invoice_id", "position", name=op.f("uq_invoice_line_invoice_id_position")),
     )
@@ -226,7 +232,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     connection = op.get_bind()
     digital = connection.execute(
-        sa.text("SELECT COUNT(*) FROM invoice_profile WHERE invoice_type IN ('digital_special', 'digital_ordinary')")
+        sa.text(
+            "SELECT COUNT(*) FROM invoice_profile WHERE invoice_type IN ('digital_special', 'digital_ordinary')"
+        )
     ).scalar()
     if digital:
         raise RuntimeError(

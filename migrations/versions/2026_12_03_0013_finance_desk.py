@@ -57,11 +57,17 @@ def _backfill(business_days: int) -> None:
     update = (
         sa.update(request)
         .where(request.c.id == sa.bindparam("b_id"))
-        .values(title=sa.bindparam("b_title"), taxpayer_id=sa.bindparam("b_taxpayer_id"), due_at=sa.bindparam("b_due_at"))
+        .values(
+            title=sa.bindparam("b_title"),
+            taxpayer_id=sa.bindparam("b_taxpayer_id"),
+            due_at=sa.bindparam("b_due_at"),
+        )
     )
     last = None
     while True:
-        query = sa.select(request.c.id, request.c.created_at, request.c.profile_snapshot).order_by(request.c.id)
+        query = sa.select(request.c.id, request.c.created_at, request.c.profile_snapshot).order_by(
+            request.c.id
+        )
         if last is not None:
             query = query.where(request.c.id > last)
         rows = bind.execute(query.limit(_BATCH)).all()
@@ -110,7 +116,9 @@ def upgrade() -> None:
             "ix_invoice_request_taxpayer_id_created_at_id", ["taxpayer_id", "created_at", "id"], unique=False
         )
         batch_op.create_index(
-            "ix_invoice_request_invoice_type_created_at_id", ["invoice_type", "created_at", "id"], unique=False
+            "ix_invoice_request_invoice_type_created_at_id",
+            ["invoice_type", "created_at", "id"],
+            unique=False,
         )
         batch_op.create_index("ix_invoice_request_amount", ["amount"], unique=False)
         batch_op.create_index(

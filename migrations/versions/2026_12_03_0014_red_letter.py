@@ -26,8 +26,7 @@ depends_on: str | Sequence[str] | None = None
 
 _OLD_STATUSES = "'pending', 'processing', 'issued', 'delivered', 'rejected', 'cancelled', 'reversed'"
 _NEW_STATUSES = (
-    "'pending', 'processing', 'issued', 'delivered', 'rejected', 'cancelled', 'reversing',"
-    " 'reversed'"
+    "'pending', 'processing', 'issued', 'delivered', 'rejected', 'cancelled', 'reversing', 'reversed'"
 )
 _LOWER_INDEX = "uq_invoice_number_lower"
 
