@@ -97,6 +97,7 @@ describe("RequestView", () => {
     expect(text).toContain("*Cloud*Compute");
     expect(text).toContain("13%");
     expect(text).toContain(SERVICE);
+    expect(text).toContain("Seller Cloud Seller Ltd.");
   });
 
   it("shows the draft as one table per invoice, with its lines and three totals", () => {

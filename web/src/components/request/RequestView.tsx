@@ -53,6 +53,7 @@ export function RequestView({
           items={[
             { key: "amount", label: t("requests.amount"), children: <Money amount={request.amount} /> },
             { key: "type", label: t("requests.type"), children: t(`invoiceType.${request.invoice_type}`) },
+            { key: "seller", label: t("bySeller.seller"), children: request.seller.name },
             { key: "created", label: t("requests.created"), children: <DateTime value={request.created_at} /> },
             ...(showAccount
               ? [{ key: "account", label: t("requests.account"), children: <code>{request.account_id}</code> }]
