@@ -129,7 +129,12 @@ export function FinanceRequestPage() {
           width={720}
         >
           {dialog === "issue" && (
-            <IssueForm amount={data.amount} onSubmit={(body) => make({ move: "issue", body }, t("finance.issued"))} onCancel={() => setDialog(null)} />
+            <IssueForm
+              amount={data.amount}
+              draftAmounts={data.draft.invoices.map((invoice) => invoice.amount)}
+              onSubmit={(body) => make({ move: "issue", body }, t("finance.issued"))}
+              onCancel={() => setDialog(null)}
+            />
           )}
           {dialog === "deliver" && (
             <DeliverForm request={data} onSubmit={(body) => make({ move: "deliver", body }, t("finance.delivered"))} onCancel={() => setDialog(null)} />

@@ -1,6 +1,6 @@
 // One request as its customer sees it: Cancel, Resend, the red-letter answer (Confirm / Decline, with
 // the deadline in the red-letter card) and Re-issue exactly when `allowed_moves` offers them; file
-// downloads.
+// downloads and the draft's PDF preview.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Popconfirm, Space, Spin } from "antd";
 import { useState } from "react";
