@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMoney, fromFen, isAmount, sumMoney, toFen } from "./money";
+import { formatMoney, formatRate, fromFen, isAmount, sumMoney, toFen } from "./money";
 
 describe("money", () => {
   it("formats as yuan with thousands separators and two decimals", () => {
@@ -36,5 +36,13 @@ describe("money", () => {
     expect(isAmount("1.234")).toBe(false);
     expect(isAmount("1e3")).toBe(false);
     expect(isAmount("1234567890123")).toBe(false);
+  });
+});
+
+describe("formatRate", () => {
+  it("shows the API's rate as a percentage", () => {
+    expect(formatRate("0.06")).toBe("6%");
+    expect(formatRate("0.13")).toBe("13%");
+    expect(formatRate("0.00")).toBe("0%");
   });
 });

@@ -46,3 +46,8 @@ export function formatMoney(amount: string | bigint): string {
 export function toChartNumber(amount: string): number {
   return Number(toFen(amount)) / 100;
 }
+
+/** A tax rate as the API sends it ("0.06", two decimals) as a percentage: "6%". */
+export function formatRate(rate: string): string {
+  return `${toFen(rate).toString()}%`;
+}

@@ -1,5 +1,6 @@
 // One invoice request as customers and finance both see it: lines, snapshots, invoices and files,
-// delivery, timeline. Actions are passed in by the page (they differ by role).
+// delivery, timeline; each line's tax terms, the draft (the invoices issuing will produce) with its PDF
+// preview, and each issued invoice's lines. Actions are passed in by the page (they differ by role).
 import { Button, Card, Col, Descriptions, Row, Space, Table, Timeline, Typography } from "antd";
 import { ToneTag } from "@/components/ToneTag";
 import type { ReactNode } from "react";
@@ -8,7 +9,8 @@ import { DateTime } from "@/components/DateTime";
 import { Money } from "@/components/Money";
 import { StatusTag } from "@/components/StatusTag";
 import { isInvoiceType, type Invoice, type InvoiceFile, type InvoiceRequest } from "@/lib/api/types";
-import { toFen } from "@/lib/money";
+import { formatRate, toFen } from "@/lib/money";
+import { InvoiceLines } from "./InvoiceLines";
 import { RedLetterCard } from "./RedLetterCard";
 import { eventNote, itemLabel } from "./wording";
 
@@ -18,9 +20,20 @@ export interface RequestViewProps {
   onDownload?: (invoice: Invoice, file: InvoiceFile) => void;
   invoiceExtra?: (invoice: Invoice) => ReactNode;
   showAccount?: boolean;
+  /** Opens the draft's PDF preview (the page fetches it with the key); no button without it. */
+  onPreviewDraft?: () => void;
+  previewingDraft?: boolean;
 }
 
-export function RequestView({ request, actions, onDownload, invoiceExtra, showAccount }: RequestViewProps) {
+export function RequestView({
+  request,
+  actions,
+  onDownload,
+  invoiceExtra,
+  showAccount,
+  onPreviewDraft,
+  previewingDraft,
+}: RequestViewProps) {
   const { t } = useTranslation();
   const profile = request.profile;
   const address = request.address;
@@ -40,6 +53,7 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
           items={[
             { key: "amount", label: t("requests.amount"), children: <Money amount={request.amount} /> },
             { key: "type", label: t("requests.type"), children: t(`invoiceType.${request.invoice_type}`) },
+            { key: "seller", label: t("bySeller.seller"), children: request.seller.name },
             { key: "created", label: t("requests.created"), children: <DateTime value={request.created_at} /> },
             ...(showAccount
               ? [{ key: "account", label: t("requests.account"), children: <code>{request.account_id}</code> }]
@@ -70,11 +84,14 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
                   itemLabel(t, line)
                 ),
             },
+            { title: t("tax.itemName"), dataIndex: "item_name" },
+            { title: t("tax.rate"), dataIndex: "tax_rate", align: "right", render: (rate: string) => formatRate(rate) },
+            { title: t("tax.categoryCode"), dataIndex: "tax_category_code", render: (code: string) => <code>{code}</code> },
             { title: t("requests.amount"), dataIndex: "amount", align: "right", render: (amount: string) => <Money amount={amount} /> },
           ]}
           summary={() => (
             <Table.Summary.Row>
-              <Table.Summary.Cell index={0} colSpan={2}>
+              <Table.Summary.Cell index={0} colSpan={5}>
                 <strong>{t("money.total")}</strong>
               </Table.Summary.Cell>
               <Table.Summary.Cell index={1} align="right">
@@ -85,6 +102,31 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
             </Table.Summary.Row>
           )}
         />
+      </Card>
+
+      <Card
+        title={t("draft.title")}
+        data-testid="draft"
+        extra={
+          onPreviewDraft && (
+            <Button onClick={onPreviewDraft} loading={previewingDraft}>
+              {t("draft.previewPdf")}
+            </Button>
+          )
+        }
+      >
+        <Typography.Paragraph type="secondary">{t("draft.caption")}</Typography.Paragraph>
+        {request.draft.invoices.length === 0 && <Typography.Text type="secondary">{t("draft.empty")}</Typography.Text>}
+        <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
+          {request.draft.invoices.map((invoice, index) => (
+            <div key={index}>
+              <Typography.Title level={5}>
+                {t("draft.invoice", { index: index + 1, count: request.draft.invoices.length })}
+              </Typography.Title>
+              <InvoiceLines invoice={invoice} testId={`draft-invoice-${index + 1}`} />
+            </div>
+          ))}
+        </Space>
       </Card>
 
       <Row gutter={[16, 16]}>
@@ -131,8 +173,19 @@ export function RequestView({ request, actions, onDownload, invoiceExtra, showAc
             rowKey="number"
             pagination={false}
             dataSource={request.invoices}
+            expandable={{
+              expandedRowRender: (invoice: Invoice) => <InvoiceLines invoice={invoice} testId={`invoice-lines-${invoice.number}`} />,
+              rowExpandable: (invoice: Invoice) => invoice.lines.length > 0,
+            }}
             columns={[
               { title: t("requests.invoiceNumber"), dataIndex: "number" },
+              {
+                title: t("tax.amountExcludingTax"),
+                dataIndex: "amount_excluding_tax",
+                align: "right",
+                render: (amount: string) => <Money amount={amount} />,
+              },
+              { title: t("tax.taxAmount"), dataIndex: "tax_amount", align: "right", render: (amount: string) => <Money amount={amount} /> },
               { title: t("requests.amount"), dataIndex: "amount", align: "right", render: (amount: string) => <Money amount={amount} /> },
               { title: t("requests.issuedAt"), dataIndex: "issued_at", render: (at: string) => <DateTime value={at} /> },
               {

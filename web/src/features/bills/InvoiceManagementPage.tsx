@@ -1,14 +1,14 @@
 // Invoice Management: the invoiceable amount beside Request Now, the deficit, what blocks a request and
-// how to fix it, and the last 12 months.
+// how to fix it, the amounts per seller (when there is more than one), and the last 12 months.
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Button, Card, Col, List, Row, Space, Statistic, Typography } from "antd";
+import { Alert, Button, Card, Col, List, Row, Space, Statistic, Table, Typography } from "antd";
 import { ToneTag } from "@/components/ToneTag";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { Money } from "@/components/Money";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { certificationQuery, summaryQuery } from "@/lib/api/queries";
-import type { Blocker } from "@/lib/api/types";
+import type { Blocker, SellerTotals } from "@/lib/api/types";
 import { formatMoney, toFen } from "@/lib/money";
 import { accountQuery, monthlyQuery } from "./api/overview";
 import { MonthlyChart } from "./MonthlyChart";
@@ -80,6 +80,32 @@ export function InvoiceManagementPage() {
           </Row>
         )}
       </Card>
+
+      {data && data.by_seller.length > 1 && (
+        <Card title={t("bySeller.title")} data-testid="by-seller">
+          <Table
+            size="small"
+            rowKey="seller_id"
+            pagination={false}
+            dataSource={data.by_seller}
+            columns={[
+              { title: t("bySeller.seller"), dataIndex: "seller_name" },
+              {
+                title: t("money.invoiceable"),
+                dataIndex: "invoiceable_amount",
+                align: "right",
+                render: (amount: string) => <Money amount={amount} />,
+              },
+              {
+                title: t("money.deficit"),
+                dataIndex: "invoice_deficit",
+                align: "right",
+                render: (amount: SellerTotals["invoice_deficit"]) => <Money amount={amount} />,
+              },
+            ]}
+          />
+        </Card>
+      )}
 
       {deficit && (
         <Alert

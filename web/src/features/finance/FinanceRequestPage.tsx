@@ -7,7 +7,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { RequestView } from "@/components/request/RequestView";
-import { downloadInvoiceFile } from "@/lib/api/files";
+import { downloadDraftPdf, downloadInvoiceFile } from "@/lib/api/files";
 import { requestQuery } from "@/lib/api/queries";
 import type { FileFormat, Move } from "@/lib/api/types";
 import { useMove, type MoveCall } from "./api/moves";
@@ -31,6 +31,7 @@ export function FinanceRequestPage() {
   const download = useMutation({
     mutationFn: ({ number, format }: { number: string; format: FileFormat }) => downloadInvoiceFile(requestId, number, format),
   });
+  const preview = useMutation({ mutationFn: () => downloadDraftPdf(requestId) });
   const move = useMove(requestId);
 
   const done = (text: string) => {
@@ -83,13 +84,15 @@ export function FinanceRequestPage() {
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Link to="/finance">← {t("finance.title")}</Link>
-      <ProblemAlert error={request.error ?? startError ?? download.error} />
+      <ProblemAlert error={request.error ?? startError ?? download.error ?? preview.error} />
       {request.isPending && <Spin />}
       {data && (
         <RequestView
           request={data}
           showAccount
           onDownload={(invoice, file) => download.mutate({ number: invoice.number, format: file.format })}
+          onPreviewDraft={() => preview.mutate()}
+          previewingDraft={preview.isPending}
           invoiceExtra={(invoice) =>
             data.allowed_moves.includes("upload_file") ? (
               <UploadFile
@@ -126,7 +129,12 @@ export function FinanceRequestPage() {
           width={720}
         >
           {dialog === "issue" && (
-            <IssueForm amount={data.amount} onSubmit={(body) => make({ move: "issue", body }, t("finance.issued"))} onCancel={() => setDialog(null)} />
+            <IssueForm
+              amount={data.amount}
+              draftAmounts={data.draft.invoices.map((invoice) => invoice.amount)}
+              onSubmit={(body) => make({ move: "issue", body }, t("finance.issued"))}
+              onCancel={() => setDialog(null)}
+            />
           )}
           {dialog === "deliver" && (
             <DeliverForm request={data} onSubmit={(body) => make({ move: "deliver", body }, t("finance.delivered"))} onCancel={() => setDialog(null)} />

@@ -1,6 +1,6 @@
 // One request as its customer sees it: Cancel, Resend, the red-letter answer (Confirm / Decline, with
 // the deadline in the red-letter card) and Re-issue exactly when `allowed_moves` offers them; file
-// downloads.
+// downloads and the draft's PDF preview.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Popconfirm, Space, Spin } from "antd";
 import { useState } from "react";
@@ -9,7 +9,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { RequestView } from "@/components/request/RequestView";
 import { useFormProblem } from "@/components/useFormProblem";
-import { downloadInvoiceFile } from "@/lib/api/files";
+import { downloadDraftPdf, downloadInvoiceFile } from "@/lib/api/files";
 import { requestQuery } from "@/lib/api/queries";
 import type { FileFormat, InvoiceRequest } from "@/lib/api/types";
 import { ReasonForm } from "@/components/ReasonForm";
@@ -57,6 +57,7 @@ export function RequestDetailPage() {
   const download = useMutation({
     mutationFn: ({ number, format }: { number: string; format: FileFormat }) => downloadInvoiceFile(requestId, number, format),
   });
+  const preview = useMutation({ mutationFn: () => downloadDraftPdf(requestId) });
   const cancel = useCancelRequest(requestId);
   const confirmLetter = useConfirmRedLetter(requestId);
   const declineLetter = useDeclineRedLetter(requestId);
@@ -70,12 +71,14 @@ export function RequestDetailPage() {
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Link to="/requests">← {t("requests.title")}</Link>
-      <ProblemAlert error={request.error ?? cancel.error ?? confirmLetter.error ?? declineLetter.error ?? download.error} />
+      <ProblemAlert error={request.error ?? cancel.error ?? confirmLetter.error ?? declineLetter.error ?? download.error ?? preview.error} />
       {request.isPending && <Spin />}
       {data && (
         <RequestView
           request={data}
           onDownload={(invoice, file) => download.mutate({ number: invoice.number, format: file.format })}
+          onPreviewDraft={() => preview.mutate()}
+          previewingDraft={preview.isPending}
           actions={
             <Space>
               {moves.includes("cancel") && (

@@ -30,3 +30,14 @@ export function uploadInvoiceFile(requestId: string, number: string, format: Fil
     }),
   );
 }
+
+/** The request's draft as a PDF preview (GET …/draft.pdf), saved as a file: the key stays in a header. */
+export async function downloadDraftPdf(requestId: string): Promise<void> {
+  const blob = await call(
+    api.GET("/v1/invoice-requests/{request_id}/draft.pdf", {
+      params: { path: { request_id: requestId } },
+      parseAs: "blob",
+    }),
+  );
+  saveBlob(blob, `draft-${requestId}.pdf`);
+}

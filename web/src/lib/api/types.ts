@@ -7,6 +7,9 @@ export type InvoiceFile = Schemas["InvoiceFileOut"];
 export type Delivery = Schemas["DeliveryOut"];
 export type Invoice = Schemas["InvoiceOut"];
 export type InvoiceRequest = Schemas["InvoiceRequestOut"];
+export type InvoiceLine = Schemas["InvoiceLineOut"];
+export type DraftInvoice = Schemas["DraftInvoiceOut"];
+export type SellerTotals = Schemas["SellerTotals"];
 /** What the request lists carry; the full `InvoiceRequest` is read by id. */
 export type InvoiceRequestSummary = Schemas["InvoiceRequestSummary"];
 export type Summary = Schemas["InvoiceableSummaryOut"];

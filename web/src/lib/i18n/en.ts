@@ -221,6 +221,25 @@ export const en = {
     lastError: "Last error",
     sentAt: "Sent",
   },
+  tax: {
+    itemName: "Item name",
+    rate: "Tax rate",
+    categoryCode: "Tax category code",
+    amountExcludingTax: "Excluding tax",
+    taxAmount: "Tax",
+    amountIncludingTax: "Including tax",
+  },
+  draft: {
+    title: "Draft invoices",
+    caption: "The invoices issuing will produce: lines grouped by item, taxed per line, each invoice within the seller's limit.",
+    empty: "Nothing to invoice.",
+    invoice: "Invoice {{index}} of {{count}}",
+    previewPdf: "Preview PDF",
+  },
+  bySeller: {
+    title: "By seller",
+    seller: "Seller",
+  },
   status: {
     pending: "Pending",
     processing: "Processing",

@@ -223,6 +223,25 @@ export const zhCN: Catalogue = {
     lastError: "最近错误",
     sentAt: "发送时间",
   },
+  tax: {
+    itemName: "项目名称",
+    rate: "税率",
+    categoryCode: "税收分类编码",
+    amountExcludingTax: "不含税金额",
+    taxAmount: "税额",
+    amountIncludingTax: "含税金额",
+  },
+  draft: {
+    title: "发票草稿",
+    caption: "开票将生成的发票：明细按项目合并、逐行计税，每张发票不超过销售方的单张限额。",
+    empty: "没有可开票的内容。",
+    invoice: "第 {{index}} 张，共 {{count}} 张",
+    previewPdf: "预览 PDF",
+  },
+  bySeller: {
+    title: "按销售方",
+    seller: "销售方",
+  },
   status: {
     pending: "待处理",
     processing: "处理中",

@@ -1,5 +1,5 @@
-// Issue one or several invoices for a request: the form shows what remains and refuses a wrong sum
-// before sending.
+// Issue one or several invoices for a request: the form starts from the draft's split (one invoice per
+// draft invoice, within the seller's limit), shows what remains and refuses a wrong sum before sending.
 import { Alert, Button, Form, Input, Space, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -15,10 +15,13 @@ export interface IssueValues {
 
 export function IssueForm({
   amount,
+  draftAmounts = [],
   onSubmit,
   onCancel,
 }: {
   amount: string;
+  /** The draft invoices' amounts: the split the form starts from (none: one invoice of the whole amount). */
+  draftAmounts?: string[];
   onSubmit: (values: IssueValues) => Promise<unknown>;
   onCancel: () => void;
 }) {
@@ -49,7 +52,9 @@ export function IssueForm({
   };
 
   return (
-    <Form form={form} layout="vertical" onFinish={finish} initialValues={{ invoices: [{ number: "", amount }] }}>
+    <Form form={form} layout="vertical" onFinish={finish} initialValues={{
+        invoices: draftAmounts.length > 0 ? draftAmounts.map((part) => ({ number: "", amount: part })) : [{ number: "", amount }],
+      }}>
       <Typography.Paragraph>{t("finance.issueIntro", { amount: formatMoney(amount) })}</Typography.Paragraph>
       <ProblemAlert error={problem.error} rest={problem.rest} />
       <Form.List name="invoices">
