@@ -7384,6 +7384,8 @@ export interface operations {
                 created_to?: string | null;
                 /** @description Finance: only this account's requests */
                 account_id?: string | null;
+                /** @description Only requests invoiced by this seller (`GET /v1/sellers`) */
+                seller_id?: string | null;
                 /** @description Only the request with an invoice of this number (exact, whatever its case) */
                 invoice_number?: string | null;
                 /** @description Only requests to this taxpayer id (exact) */
@@ -7645,6 +7647,8 @@ export interface operations {
                 created_to?: string | null;
                 /** @description Finance: only this account's requests */
                 account_id?: string | null;
+                /** @description Only requests invoiced by this seller (`GET /v1/sellers`) */
+                seller_id?: string | null;
                 /** @description Only the request with an invoice of this number (exact, whatever its case) */
                 invoice_number?: string | null;
                 /** @description Only requests to this taxpayer id (exact) */
