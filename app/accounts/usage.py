@@ -54,10 +54,13 @@ class KeyUsage:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._write_queued())
 
-    async def close(self) -> None:
-        """Write what is queued (at shutdown)."""
+    async def flush(self) -> None:
+        """Wait until what is queued is written (at shutdown, and where a caller must not race it)."""
         if self._task is not None:
             await self._task
+
+    async def close(self) -> None:
+        await self.flush()
 
     async def _write_queued(self) -> None:
         while self._queued:
