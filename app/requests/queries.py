@@ -376,131 +376,128 @@ _SYSTEM_NOTES = {
 }
 
 
-def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
-    """Selects of items, events, invoices, their files and their lines (in timeline order) of the
-    requests `where` picks.
+# The columns every arm of the children UNION has after `part`, `request_id` and `ord`, with their
+# types: an arm names those it uses and the rest are typed NULLs (typed in every arm: PostgreSQL types
+# the columns of a UNION pairwise, and two untyped NULLs are text). `name2`..`name4`, `seller` and
+# `amount2`, `amount3` carry the tax terms and figures; `extra` an event's operator name.
+_CHILD_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("name", Text),
+    ("text", Text),
+    ("note", Text),
+    ("target", Uuid),
+    ("amount", BigInteger),
+    ("at", UTCDateTime),
+    ("name2", Text),
+    ("name3", Text),
+    ("name4", Text),
+    ("seller", Uuid),
+    ("amount2", BigInteger),
+    ("amount3", BigInteger),
+    ("extra", Text),
+)
 
-    All five share one column shape, tagged by `part`, so they run as one UNION ALL; `name2`..`name4`,
-    `seller` and `amount2`, `amount3` carry the tax terms and tax figures (null where unused).
+
+def _arm(part: int, request_id: Any, ord: Any, **given: Any) -> Select[Any]:
+    unknown = given.keys() - {name for name, _ in _CHILD_COLUMNS}
+    if unknown:
+        raise TypeError(f"not a column of the children: {sorted(unknown)}")
+    return select(
+        literal_column(str(part), Integer).label("part"),
+        request_id.label("request_id"),
+        ord.label("ord"),
+        *(given.get(name, cast(null(), kind)).label(name) for name, kind in _CHILD_COLUMNS),
+    )
+
+
+def _children(where: Callable[[Any], ColumnElement[bool]]) -> list[Select[Any]]:
+    """Selects of items (part 0), events (1), invoices (2), their files (3) and lines (4) and the
+    red-letter invoices (5) of the requests `where` picks, in timeline order within each part.
+
+    All share one column shape (`_CHILD_COLUMNS`), tagged by `part`, so they run as one UNION ALL.
     """
     item, event, invoice, line = InvoiceRequestItem, InvoiceRequestEvent, Invoice, InvoiceLine
     red = aliased(Invoice)
-    none_text, none_amount = type_coerce(null(), Text), type_coerce(null(), BigInteger)
-    unused = (
-        none_text.label("name2"),
-        none_text.label("name3"),
-        none_text.label("name4"),
-        type_coerce(null(), Uuid).label("seller"),
-        none_amount.label("amount2"),
-        none_amount.label("amount3"),
-    )
-    no_extra = none_text.label("extra")  # the event's operator name
     return [
-        select(
-            literal_column("0", Integer).label("part"),
-            item.request_id.label("request_id"),
-            item.position.label("ord"),
-            item.kind.label("name"),
-            item.label.label("text"),
+        _arm(
+            0,
+            item.request_id,
+            item.position,
+            name=item.kind,
+            text=item.label,
             # The reference (a bill's period, a card's number): never changed once made.
-            type_coerce(func.coalesce(Bill.period, StoredValueCard.card_no), Text).label("note"),
-            type_coerce(func.coalesce(item.bill_id, item.stored_value_card_id), Uuid).label("target"),
-            item.amount.label("amount"),
-            type_coerce(null(), UTCDateTime).label("at"),
-            type_coerce(item.item_name, Text).label("name2"),
-            type_coerce(item.tax_category_code, Text).label("name3"),
-            type_coerce(item.tax_rate, Text).label("name4"),
-            item.seller_id.label("seller"),
-            # Typed here: PostgreSQL types the columns of a UNION arm by arm, and NULLs alone are text.
-            cast(null(), BigInteger).label("amount2"),
-            cast(null(), BigInteger).label("amount3"),
-            no_extra,
+            note=type_coerce(func.coalesce(Bill.period, StoredValueCard.card_no), Text),
+            target=type_coerce(func.coalesce(item.bill_id, item.stored_value_card_id), Uuid),
+            amount=item.amount,
+            name2=type_coerce(item.item_name, Text),
+            name3=type_coerce(item.tax_category_code, Text),
+            name4=type_coerce(item.tax_rate, Text),
+            seller=item.seller_id,
         )
         .select_from(item)
         .outerjoin(Bill, Bill.id == item.bill_id)
         .outerjoin(StoredValueCard, StoredValueCard.id == item.stored_value_card_id)
         .where(where(item.request_id)),
-        select(
-            literal_column("1", Integer).label("part"),
-            event.request_id.label("request_id"),
-            event.id.label("ord"),
-            event.status.label("name"),
-            event.actor_role.label("text"),
-            event.note.label("note"),
-            type_coerce(null(), Uuid).label("target"),
-            none_amount.label("amount"),
-            event.at.label("at"),
-            *unused,
-            type_coerce(event.actor_name, Text).label("extra"),  # the operator who made the move
+        _arm(
+            1,
+            event.request_id,
+            event.id,
+            name=event.status,
+            text=event.actor_role,
+            note=event.note,
+            at=event.at,
+            extra=type_coerce(event.actor_name, Text),  # the operator who made the move
         ).where(where(event.request_id)),
-        select(
-            literal_column("2", Integer).label("part"),
-            invoice.request_id.label("request_id"),
-            invoice.position.label("ord"),
-            invoice.number.label("name"),
-            invoice.file_url.label("text"),
-            none_text.label("note"),
-            type_coerce(null(), Uuid).label("target"),
-            invoice.amount.label("amount"),
-            invoice.issued_at.label("at"),
-            *unused[:4],
-            invoice.amount_excluding_tax.label("amount2"),
-            invoice.tax_amount.label("amount3"),
-            no_extra,
+        _arm(
+            2,
+            invoice.request_id,
+            invoice.position,
+            name=invoice.number,
+            text=invoice.file_url,
+            amount=invoice.amount,
+            at=invoice.issued_at,
+            amount2=invoice.amount_excluding_tax,
+            amount3=invoice.tax_amount,
         ).where(where(invoice.request_id), invoice.blue_invoice_id.is_(None)),
-        select(
-            literal_column("3", Integer).label("part"),
-            invoice.request_id.label("request_id"),
-            invoice.position.label("ord"),
-            invoice.number.label("name"),
-            InvoiceFile.format.label("text"),
-            InvoiceFile.sha256.label("note"),
-            type_coerce(null(), Uuid).label("target"),
-            InvoiceFile.size.label("amount"),
-            InvoiceFile.updated_at.label("at"),
-            *unused,
-            no_extra,
+        _arm(
+            3,
+            invoice.request_id,
+            invoice.position,
+            name=invoice.number,
+            text=InvoiceFile.format,
+            note=InvoiceFile.sha256,
+            amount=InvoiceFile.size,
+            at=InvoiceFile.updated_at,
         )
         .select_from(InvoiceFile)
         .join(invoice, invoice.id == InvoiceFile.invoice_id)
         .where(where(invoice.request_id)),
-        select(
-            literal_column("4", Integer).label("part"),
-            invoice.request_id.label("request_id"),
+        _arm(
+            4,
+            invoice.request_id,
             # Invoices in order, each one's lines in order (an invoice has far fewer lines than this).
-            (invoice.position * _LINES_PER_INVOICE + line.position).label("ord"),
-            invoice.number.label("name"),
-            none_text.label("text"),
-            none_text.label("note"),
-            type_coerce(null(), Uuid).label("target"),
-            line.amount.label("amount"),
-            type_coerce(null(), UTCDateTime).label("at"),
-            type_coerce(line.item_name, Text).label("name2"),
-            type_coerce(line.tax_category_code, Text).label("name3"),
-            type_coerce(line.tax_rate, Text).label("name4"),
-            type_coerce(null(), Uuid).label("seller"),
-            line.amount_excluding_tax.label("amount2"),
-            line.tax_amount.label("amount3"),
-            no_extra,
+            invoice.position * _LINES_PER_INVOICE + line.position,
+            name=invoice.number,
+            amount=line.amount,
+            name2=type_coerce(line.item_name, Text),
+            name3=type_coerce(line.tax_category_code, Text),
+            name4=type_coerce(line.tax_rate, Text),
+            amount2=line.amount_excluding_tax,
+            amount3=line.tax_amount,
         )
         .select_from(line)
         .join(invoice, invoice.id == line.invoice_id)
         .where(where(invoice.request_id)),
         # Red-letter invoices, each with the number of the blue one it reverses.
-        select(
-            literal_column("5", Integer).label("part"),
-            red.request_id.label("request_id"),
-            red.position.label("ord"),
-            red.number.label("name"),
-            none_text.label("text"),
-            type_coerce(invoice.number, Text).label("note"),
-            type_coerce(null(), Uuid).label("target"),
-            red.amount.label("amount"),
-            red.issued_at.label("at"),
-            *unused[:4],
-            red.amount_excluding_tax.label("amount2"),
-            red.tax_amount.label("amount3"),
-            no_extra,
+        _arm(
+            5,
+            red.request_id,
+            red.position,
+            name=red.number,
+            note=type_coerce(invoice.number, Text),
+            amount=red.amount,
+            at=red.issued_at,
+            amount2=red.amount_excluding_tax,
+            amount3=red.tax_amount,
         )
         .select_from(red)
         .join(invoice, invoice.id == red.blue_invoice_id)
