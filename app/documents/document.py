@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.core.totals import LineTotals
+
 # The invoice types of SPEC §3 and the title each carries on the document.
 INVOICE_TITLES: dict[str, str] = {
     "vat_ordinary": "增值税普通发票",
@@ -48,7 +50,7 @@ class DocumentLine:
 
 
 @dataclass(frozen=True, slots=True)
-class InvoiceDocument:
+class InvoiceDocument(LineTotals):
     """One invoice: a draft while `number` and `issued_at` are None, an issued invoice once set.
     Red-letter (红字) invoices carry negative amounts and the blue invoice's number in `remark`."""
 
@@ -73,19 +75,6 @@ class InvoiceDocument:
     @property
     def title(self) -> str:
         return INVOICE_TITLES.get(self.invoice_type, "发票")
-
-    @property
-    def amount(self) -> int:
-        """价税合计: the tax-inclusive total, in fen."""
-        return sum(line.amount for line in self.lines)
-
-    @property
-    def amount_excluding_tax(self) -> int:
-        return sum(line.amount_excluding_tax for line in self.lines)
-
-    @property
-    def tax_amount(self) -> int:
-        return sum(line.tax_amount for line in self.lines)
 
     @property
     def is_issued(self) -> bool:

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from app.core.totals import LineTotals
+
 # As many invoices as one issue call takes (app/requests/schemas.py MAX_INVOICES): a request that
 # would need more is refused at creation (`invoices_needed`).
 MAX_DRAFT_INVOICES = 100
@@ -61,20 +63,8 @@ class TaxedLine:
 
 
 @dataclass(frozen=True, slots=True)
-class Invoice:
+class Invoice(LineTotals):
     lines: tuple[TaxedLine, ...]
-
-    @property
-    def amount(self) -> int:
-        return sum(line.amount for line in self.lines)
-
-    @property
-    def tax_amount(self) -> int:
-        return sum(line.tax_amount for line in self.lines)
-
-    @property
-    def amount_excluding_tax(self) -> int:
-        return sum(line.amount_excluding_tax for line in self.lines)
 
 
 def tax_of(amount: int, rate: str) -> int:

@@ -9,8 +9,10 @@ the replaced request is `reversed`; a declined or expired reversal cancels it (r
 """
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.addresses.models import MailingAddress
@@ -32,6 +34,8 @@ from app.requests.schemas import InvoiceRequestOut
 from app.requests.states import Move
 from app.sellers.terms import TaxTerms
 
+Row = TypeVar("Row", InvoiceProfile, MailingAddress)
+
 
 @retry_conflict_once
 async def reissue(
@@ -49,8 +53,23 @@ async def reissue(
     replacement, with the chosen (or the same) profile and address, which must be usable (404,
     409 `profile_not_usable`, 422 `address_incomplete`, as creation). Returns the replacement."""
     old = await load_for_move(session, auth, request_id, Move.reissue)
-    profile = await _profile(session, old.account_id, profile_id, old.profile_id)
-    address = await _address(session, old.account_id, address_id, old.address_id)
+    account_id = old.account_id
+    profile = await _live(
+        session,
+        InvoiceProfile,
+        lambda wanted: live_profile(account_id, wanted),
+        profile_id,
+        old.profile_id,
+        "invoice profile",
+    )
+    address = await _live(
+        session,
+        MailingAddress,
+        lambda wanted: live_address(account_id, wanted),
+        address_id,
+        old.address_id,
+        "mailing address",
+    )
     certification = (
         await session.execute(select(Certification).where(Certification.account_id == old.account_id))
     ).scalar_one_or_none()
@@ -71,29 +90,21 @@ async def reissue(
     return replacement
 
 
-async def _profile(
-    session: AsyncSession, account_id: uuid.UUID, given: str | None, same: uuid.UUID
-) -> InvoiceProfile:
+async def _live(
+    session: AsyncSession,
+    model: type[Row],
+    live: Callable[[uuid.UUID], ColumnElement[bool]],
+    given: str | None,
+    same: uuid.UUID,
+    what: str,
+) -> Row:
+    """The account's live profile or address `given`, by default the replaced request's (`same`)."""
     wanted = same if given is None else try_parse_id(given)
     found = None
     if wanted is not None:
-        statement = select(InvoiceProfile).where(live_profile(account_id, wanted))
-        found = (await session.execute(statement)).scalar_one_or_none()
+        found = (await session.execute(select(model).where(live(wanted)))).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"No such invoice profile: {given or same}.")
-    return found
-
-
-async def _address(
-    session: AsyncSession, account_id: uuid.UUID, given: str | None, same: uuid.UUID
-) -> MailingAddress:
-    wanted = same if given is None else try_parse_id(given)
-    found = None
-    if wanted is not None:
-        statement = select(MailingAddress).where(live_address(account_id, wanted))
-        found = (await session.execute(statement)).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"No such mailing address: {given or same}.")
+        raise NotFound(f"No such {what}: {given or same}.")
     return found
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
+from app.core.totals import LineTotals
 from app.documents import DocumentLine, InvoiceDocument
 
 
@@ -33,7 +34,7 @@ class Pending:
 
 
 @dataclass(frozen=True, slots=True)
-class Issued:
+class Issued(LineTotals):
     """Issued: the number and time the platform gave it, the lines as issued (the platform's, which
     a caller compares with what it sent) and the files (at least `pdf`; `xml`/`ofd` when offered)."""
 
@@ -44,18 +45,6 @@ class Issued:
     files: Mapping[FileFormat, bytes] = field(default_factory=dict)
     # For a red-letter invoice: the number of the blue invoice it reverses.
     blue_number: str | None = None
-
-    @property
-    def amount(self) -> int:
-        return sum(line.amount for line in self.lines)
-
-    @property
-    def amount_excluding_tax(self) -> int:
-        return sum(line.amount_excluding_tax for line in self.lines)
-
-    @property
-    def tax_amount(self) -> int:
-        return sum(line.tax_amount for line in self.lines)
 
 
 @dataclass(frozen=True, slots=True)
