@@ -86,6 +86,15 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
         "300.00 = 265.49 + tax 34.51 [('0.13', '300.00', '34.51')]",
         "200 application/pdf",
         "cancelled",
+        # A re-issue: the special invoice's reversal awaits the buyer, who confirms it; then the
+        # red-letter invoice, and the replacement with the same amount is issued.
+        "pending 800.00 electronic_ordinary True",
+        "reversing issue_error deducted awaiting_buyer ['confirm_red_letter', 'decline_red_letter']",
+        "red_letter_not_confirmed",
+        "replaced_request_not_reversed",
+        "confirmed",
+        "reversed [('SPEC-', '-800.00', '-45.28')]",
+        "issued 800.00 800.00",
         "requested 1, skipped 0",
         "HTTP/1.1 401 Unauthorized",
         "forbidden",
