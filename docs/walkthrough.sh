@@ -343,10 +343,13 @@ curl -s "$API/v1/invoice-requests?overdue=true" -H "Authorization: Bearer $FINAN
 # Export what the same filters pick: CSV (UTF-8 with a BOM, a header row, one row per line) ...
 curl -s "$API/v1/invoice-requests/export?created_from=2026-01-01T00:00:00Z" \
   -H "Authorization: Bearer $FINANCE_KEY" | head -n 2
+# request_id,status,account_id,account_name,title,taxpayer_id,invoice_type,request_amount,invoice_numbers,created_at,due_at,line,item_kind,item_label,item_amount
+# …,pending,…,Acme Cloud Ltd.,…
 # ... or XLSX.
 curl -s -o /dev/null -w '%{http_code} %{content_type}\n' "$API/v1/invoice-requests/export?status=pending" \
   -H "Authorization: Bearer $FINANCE_KEY" \
   -H 'Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+# 200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 # Start up to 100 pending requests at once: a result per id, each in its own transaction.
 IDS=$(curl -s "$API/v1/invoice-requests?status=pending&limit=3" -H "Authorization: Bearer $FINANCE_KEY" \
   | python3 -c 'import json,sys; print(json.dumps([r["id"] for r in json.load(sys.stdin)["data"]]))')
