@@ -17,7 +17,7 @@ FINANCE_FILTERS: dict[str, tuple[str, str]] = {
     "issued": ("?issued_from=2026-10-01&issued_to=2026-10-31", "issued_from=2026-10-01&issued_to=2026-10-31"),
     "overdue": ("?overdue=true", "overdue=true"),
     "taxpayer_id deep": (
-        "the taxpayer_id list, ~50,000 deep",
+        "?taxpayer_id=… from ~50,000 deep (keyset cursor)",
         "taxpayer_id={taxpayer_id}&cursor={deep_cursor}",
     ),
     "overdue deep": ("?overdue=true from the same position", "overdue=true&cursor={deep_cursor}"),

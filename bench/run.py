@@ -83,6 +83,7 @@ PHASES = [
         "write",
     ),
 ]
+NOT_RUN = {"not run": 1}  # the result of a phase left out with --only
 READ_TARGET = 0.6
 WRITE_TARGET = 0.4
 DEEP_TARGET = 1.2
@@ -373,6 +374,8 @@ def verdicts(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], 
         if phase.server == "bare":
             continue
         r = results[phase.name]
+        if r["failures"] == NOT_RUN:
+            continue  # left out with --only
         # Each round's throughput against the floors measured minutes apart in the same round,
         # then the median over rounds: load from elsewhere on the machine drifts between rounds.
         ratio_f1 = _median_ratio(r, results["F1"])
@@ -627,13 +630,15 @@ def main(argv: list[str] | None = None) -> int:
 
     worker = [] if args.no_worker else worker_bench(args)
     results = {name: combine(rounds) for name, rounds in per_phase.items()}
-    for phase in PHASES:  # endpoints left out with --only
-        results.setdefault(phase.name, {"rps": 0.0, "p50": 0.0, "p99": 0.0, "failures": {"not run": 1}})
+    for phase in PHASES:  # endpoints left out with --only: no row, no verdict
+        results.setdefault(phase.name, {"rps": 0.0, "p50": 0.0, "p99": 0.0, "failures": NOT_RUN})
     rows, _checks = verdicts(results)
     first, deep = results["first page"], results["deep page"]
     deep_ratio = deep_of_first(first, deep)
     filtered_deep = []
     for deep_name, first_name in FILTERED_DEEP.items():
+        if NOT_RUN in (results[deep_name]["failures"], results[first_name]["failures"]):
+            continue
         ratio = deep_of_first(results[first_name], results[deep_name])
         filtered_deep.append(
             {
