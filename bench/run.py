@@ -105,7 +105,7 @@ def _reusable(fixtures: Path) -> bool:
         return False
     seeded = json.loads(fixtures.read_text())
     creators = seeded.get("creators") or [{}]
-    return "account_id" in creators[0] and bool(seeded.get("deficit_creators")) and "seller_id" in seeded
+    return "account_id" in creators[0] and bool(seeded.get("deficit_creators"))
 
 
 def prepare_database(args: argparse.Namespace, size_name: str) -> tuple[str, Path, bool]:
@@ -590,11 +590,18 @@ def main(argv: list[str] | None = None) -> int:
         fixtures = seed_database(url, size_name, fixtures_path)
     else:
         from app.cli import migrate
-        from bench.seed import reset_creators, reset_deficit_creators
+        from bench.seed import TAXPAYER_ID, bulk_engine, reset_creators, reset_deficit_creators, seller_terms
 
         if args.app_dir is None:  # a database seeded before a new migration: bring it to head
             migrate(url)
         fixtures = json.loads(fixtures_path.read_text())
+        if "seller_id" not in fixtures:  # seeded before sellers: the migration gave every row the default
+            engine = bulk_engine(url)
+            try:
+                fixtures.update(seller_id=str(seller_terms(engine).seller_id), taxpayer_id=TAXPAYER_ID)
+            finally:
+                engine.dispose()
+            fixtures_path.write_text(json.dumps(fixtures))
         reset_creators(url, [creator["account_id"] for creator in fixtures["creators"]])
         reset_deficit_creators(url, [creator["account_id"] for creator in fixtures["deficit_creators"]])
         print(f"reusing the seeded {size_name} database (creators' requests reset)", flush=True)
