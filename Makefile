@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export INVOICING_DATABASE_URL ?= sqlite:///./invoicing.db
 
-.PHONY: install run test test-fast lint fmt clean bench bench-quick bench-reads bench-auto bench-instructions fuzz console console-lint console-test console-api console-screenshots
+.PHONY: install run test test-fast lint fmt clean bench bench-quick bench-reads bench-auto bench-finance bench-export bench-instructions fuzz console console-lint console-test console-api console-screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -117,6 +117,19 @@ AUTO_SCALES ?= 10000,100000
 AUTO_WORKERS ?= 2
 bench-auto: $(BENCH_STAMP)
 	$(BIN)/python -m bench.worker --auto-only $(AUTO_SCALES) --auto-workers $(AUTO_WORKERS) $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
+
+# The finance desk (issue 22, docs/FINANCE.md): the filtered finance lists as rows of the bench's
+# table beside the floors and the unfiltered list (quick scale, a few minutes; FINANCE_SCALE=full for
+# the full data set), and the export's time and server peak RSS at EXPORT_REQUESTS requests (default
+# 10000; 100000 is the issue's figure). Both on PostgreSQL when BENCH_POSTGRES is set.
+FINANCE_SCALE ?= quick
+EXPORT_REQUESTS ?= 10000
+bench-finance: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(if $(filter quick,$(FINANCE_SCALE)),--quick) --no-worker \
+		--only 'finance,first page,deep page' $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES)) $(BENCH_ARGS)
+
+bench-export: $(BENCH_STAMP)
+	$(BIN)/python -m bench.export --requests $(EXPORT_REQUESTS) $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
 
 # Instructions per request (valgrind's callgrind; robust to other load on the machine).
 bench-instructions: $(BENCH_STAMP)

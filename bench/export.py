@@ -32,7 +32,8 @@ from app.cli import migrate
 from app.core.database import sync_url
 from app.profiles.models import InvoiceProfile
 from app.requests.ageing import due_at
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.models import Invoice, InvoiceLine, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from bench.seed import seller_terms
 from tests.server import running_server
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
@@ -42,12 +43,14 @@ TAXPAYER_ID = "91350100M000100Y43"
 
 def seed(url: str, requests: int) -> None:
     engine = create_engine(sync_url(url))
+    terms = seller_terms(engine)
     rows: dict[Any, list[dict[str, Any]]] = {
         model: []
         for model in (Account, InvoiceProfile, MailingAddress, Bill, InvoiceRequest, InvoiceRequestItem)
     }
     rows[InvoiceRequestEvent] = []
     rows[Invoice] = []
+    rows[InvoiceLine] = []
     accounts = max(1, requests // 100)
     owners = []
     for n in range(accounts):
@@ -99,6 +102,7 @@ def seed(url: str, requests: int) -> None:
                     "voucher_amount": 0,
                     "stored_value_card_amount": 0,
                     "requested_amount": amount,
+                    **terms.columns(),
                     "created_at": created,
                     "updated_at": created,
                 }
@@ -112,6 +116,7 @@ def seed(url: str, requests: int) -> None:
                     "bill_id": bill_id,
                     "label": f"Bill {period}",
                     "amount": amount,
+                    **terms.columns(),
                 }
             )
         snapshot = {
@@ -131,6 +136,8 @@ def seed(url: str, requests: int) -> None:
                 "address_id": address_id,
                 "profile_snapshot": snapshot,
                 "address_snapshot": {"id": str(address_id)},
+                "seller_id": terms.seller_id,
+                "seller_snapshot": terms.snapshot,
                 "title": title,
                 "taxpayer_id": TAXPAYER_ID,
                 "due_at": due_at(created, 1),
@@ -142,17 +149,20 @@ def seed(url: str, requests: int) -> None:
             {"request_id": request_id, "status": "pending", "actor_role": "customer", "at": created}
         )
         if issued:
+            invoice_id = uuid.uuid4()
+            totals, line = terms.invoice(invoice_id, sum(amounts))
             rows[Invoice].append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": invoice_id,
                     "request_id": request_id,
                     "position": 0,
                     "number": f"EXP{n:010d}",
-                    "amount": sum(amounts),
+                    **totals,
                     "issued_at": created,
                     "created_at": created,
                 }
             )
+            rows[InvoiceLine].append(line)
     with engine.begin() as connection:
         for model, batch in rows.items():
             for start in range(0, len(batch), 5000):

@@ -14,6 +14,8 @@ from typing import Any
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 
+from bench.filters import filter_path
+
 FIXTURES: dict[str, Any] = json.loads(open(os.environ["BENCH_FIXTURES"]).read())  # noqa: SIM115
 SAMPLES_PATH = os.environ.get("BENCH_SAMPLES")
 ITEMS_PER_REQUEST = 5
@@ -125,6 +127,57 @@ class DeepPage(Bench):
     @task
     def deep(self) -> None:
         self.get_json(self.path, self.headers, "deep page")
+
+
+class FilteredList(Bench):
+    """A finance list under one search filter (bench/filters.py): `phase` names it."""
+
+    abstract = True
+    phase = ""
+    headers = bearer(FIXTURES["finance_key"])
+
+    def on_start(self) -> None:
+        self.path = filter_path(self.phase, FIXTURES)
+
+    @task
+    def read(self) -> None:
+        self.get_json(self.path, self.headers, self.phase)
+
+
+class ByInvoiceNumber(FilteredList):
+    phase = "invoice_number"
+
+
+class ByTaxpayerId(FilteredList):
+    phase = "taxpayer_id"
+
+
+class ByTitle(FilteredList):
+    phase = "title"
+
+
+class ByAmountRange(FilteredList):
+    phase = "amount range"
+
+
+class BySeller(FilteredList):
+    phase = "seller_id"
+
+
+class ByIssuedDates(FilteredList):
+    phase = "issued"
+
+
+class Overdue(FilteredList):
+    phase = "overdue"
+
+
+class ByTaxpayerIdDeep(FilteredList):
+    phase = "taxpayer_id deep"
+
+
+class OverdueDeep(FilteredList):
+    phase = "overdue deep"
 
 
 _creators = itertools.count()

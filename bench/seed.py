@@ -25,12 +25,16 @@ from app.certification.models import Certification
 from app.core.auth import Role, generate_key
 from app.core.database import sync_url
 from app.core.pagination import encode_cursor
+from app.core.settings import Settings
 from app.events.models import Event
 from app.profiles.models import InvoiceProfile
 from app.profiles.service import profile_snapshot
 from app.requests.ageing import due_at
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
+from app.requests.draft import tax_of
+from app.requests.models import Invoice, InvoiceLine, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.states import ACTIVE, Status
+from app.sellers.models import Seller
+from app.sellers.service import seller_snapshot
 
 TAXPAYER_ID = "91350100M000100Y43"  # a valid Unified Social Credit Code
 BATCH = 10_000
@@ -101,6 +105,56 @@ TIMELINES = {
 ACTORS = {Status.pending: Role.customer, Status.cancelled: Role.customer}
 
 
+@dataclass(frozen=True)
+class SellerTerms:
+    """The default seller (`invoicing migrate` creates it) and the default tax terms: what every
+    seeded bill, card and request line carries, as the service would give them (SPEC §7)."""
+
+    seller_id: uuid.UUID
+    snapshot: dict[str, Any]
+    tax_rate: str
+    tax_category_code: str
+    item_name: str
+
+    def columns(self) -> dict[str, Any]:
+        """A bill's, card's or request line's tax terms."""
+        return {
+            "seller_id": self.seller_id,
+            "tax_rate": self.tax_rate,
+            "tax_category_code": self.tax_category_code,
+            "item_name": self.item_name,
+        }
+
+    def invoice(self, invoice_id: uuid.UUID, amount: int) -> tuple[dict[str, int], dict[str, Any]]:
+        """An invoice of one line (every seeded line has the same terms): its totals, and the line."""
+        tax = tax_of(amount, self.tax_rate)
+        totals = {"amount": amount, "amount_excluding_tax": amount - tax, "tax_amount": tax}
+        line = {
+            "id": uuid.uuid5(invoice_id, "line"),
+            "invoice_id": invoice_id,
+            "position": 0,
+            "item_name": self.item_name,
+            "tax_category_code": self.tax_category_code,
+            "tax_rate": self.tax_rate,
+            **totals,
+        }
+        return totals, line
+
+
+def seller_terms(engine: Engine) -> SellerTerms:
+    settings = Settings()
+    with engine.connect() as connection:
+        seller = connection.execute(select(Seller).where(Seller.is_default.is_(True))).one()
+    snapshot = seller_snapshot(seller.id, seller)  # type: ignore[arg-type]
+    return SellerTerms(
+        seller.id,
+        snapshot,
+        settings.default_tax_rate,
+        settings.default_tax_category_code,
+        settings.default_item_name,
+    )
+
+
 @dataclass
 class Fixtures:
     """What the load generator needs: keys and ids of the seeded rows it asks for."""
@@ -114,6 +168,9 @@ class Fixtures:
     deficit_items: int = 0
     deep_cursor: str = ""
     deep_position: int = 0
+    # What the finance filters ask for (bench/filters.py).
+    seller_id: str = ""
+    taxpayer_id: str = TAXPAYER_ID
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -133,6 +190,7 @@ class Rows:
         InvoiceRequestItem.__table__,
         InvoiceRequestEvent.__table__,
         Invoice.__table__,
+        InvoiceLine.__table__,
     ]
 
     def __init__(self, engine: Engine) -> None:
@@ -182,6 +240,7 @@ class Seeder:
         self.rows = Rows(engine)
         self.fixtures = Fixtures(deep_position=size.deep_position)
         self.invoice_number = 0
+        self.terms = seller_terms(engine)
 
     def new_id(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
@@ -279,6 +338,7 @@ class Seeder:
                     "face_value": paid + rng.randrange(0, 5_000),
                     "paid_amount": paid,
                     "requested_amount": 0,
+                    **self.terms.columns(),
                     "purchased_at": purchased,
                     "created_at": purchased,
                 },
@@ -307,6 +367,7 @@ class Seeder:
                     "voucher_amount": voucher,
                     "stored_value_card_amount": card,
                     "requested_amount": 0,
+                    **self.terms.columns(),
                     "created_at": created,
                     "updated_at": created,
                 }
@@ -335,6 +396,7 @@ class Seeder:
                     "stored_value_card_id": None,
                     "label": f"Bill {bill['period']}",
                     "amount": bill["cash_amount"],
+                    **self.terms.columns(),
                 },
             )
         at = created
@@ -373,6 +435,8 @@ class Seeder:
                 "address_id": address["id"],
                 "profile_snapshot": profile_snapshot(_Obj(profile)),  # type: ignore[arg-type]
                 "address_snapshot": address_snapshot(_Obj(address)),  # type: ignore[arg-type]
+                "seller_id": self.terms.seller_id,
+                "seller_snapshot": self.terms.snapshot,
                 "remark": "Please issue before month end" if rng.random() < 0.2 else None,
                 "title": profile["title"],
                 "taxpayer_id": profile["taxpayer_id"],
@@ -393,19 +457,22 @@ class Seeder:
             self.invoice_number += 1
             number = f"INV{self.invoice_number:010d}"
             numbers.append(number)
+            invoice_id = self.new_id()
+            totals, line = self.terms.invoice(invoice_id, part)
             self.rows.add(
                 Invoice.__table__,
                 {
-                    "id": self.new_id(),
+                    "id": invoice_id,
                     "request_id": request_id,
                     "position": position,
                     "number": number,
-                    "amount": part,
+                    **totals,
                     "issued_at": at,
                     "file_url": f"https://files.bench.example/invoices/{number}.pdf",
                     "created_at": at,
                 },
             )
+            self.rows.add(InvoiceLine.__table__, line)
         return numbers
 
     def _status(self) -> Status:
@@ -422,6 +489,7 @@ class Seeder:
         started = time.perf_counter()
         size, rng, fixtures = self.size, self.rng, self.fixtures
         fixtures.finance_key = self.key(Role.finance, None)
+        fixtures.seller_id = str(self.terms.seller_id)
         periods = _months(size.bills_per_account)
         # How many requests each account has; account 0 is the bench customer, with a dozen.
         per_account = [0] * size.accounts
@@ -567,6 +635,8 @@ def reset_creators(url: str, account_ids: list[str]) -> None:
     try:
         with engine.begin() as connection:
             made = select(InvoiceRequest.id).where(InvoiceRequest.account_id.in_(ids))
+            invoices = select(Invoice.id).where(Invoice.request_id.in_(made))
+            connection.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(invoices)))
             for child in (InvoiceRequestItem, InvoiceRequestEvent, Invoice):
                 connection.execute(delete(child).where(child.request_id.in_(made)))
             connection.execute(delete(InvoiceRequest).where(InvoiceRequest.account_id.in_(ids)))
@@ -588,6 +658,8 @@ def reset_deficit_creators(url: str, account_ids: list[str]) -> None:
             made = select(InvoiceRequest.id).where(
                 InvoiceRequest.account_id.in_(ids), InvoiceRequest.created_at > NOW
             )
+            invoices = select(Invoice.id).where(Invoice.request_id.in_(made))
+            connection.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(invoices)))
             for child in (InvoiceRequestItem, InvoiceRequestEvent, Invoice):
                 connection.execute(delete(child).where(child.request_id.in_(made)))
             connection.execute(

@@ -220,6 +220,65 @@ for MONTH in 2025-01 2025-02; do                        # and the example's bill
     -d '{"total_amount": "0.00", "cash_amount": "0.00", "voucher_amount": "0.00", "stored_value_card_amount": "0.00"}'
 done
 
+# --- A re-issue: the red letter the buyer confirms --------------------------------------------
+
+# A VAT special invoice on paper for a bill of 800.00 ...
+SPECIAL=$(curl -s -X POST $API/v1/invoice-profiles -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
+  -d '{"invoice_type": "vat_special", "bank_name": "Industrial Bank, Fuzhou Branch", "bank_account": "117010100100012345",
+       "registered_address": "88 Software Avenue, Gulou District, Fuzhou", "registered_phone": "0591-87654321"}' | field '["id"]')
+POSTAL=$(curl -s -X POST $API/v1/mailing-addresses -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
+  -d '{"recipient": "Han Meimei", "phone": "13800138000", "address": "88 Software Avenue, Gulou District, Fuzhou",
+       "postal_code": "350001"}' | field '["id"]')
+B3=$(curl -s -X PUT $API/v1/accounts/$ACCOUNT/bills/2025-03 -H "Authorization: Bearer $BILLING_KEY" \
+  -H 'Content-Type: application/json' -d '{"total_amount": "800.00", "cash_amount": "800.00", "voucher_amount": "0.00",
+  "stored_value_card_amount": "0.00"}' | field '["id"]')
+OLD=$(curl -s -X POST $API/v1/invoice-requests -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
+  -d '{"bill_ids": ["'$B3'"], "profile_id": "'$SPECIAL'", "address_id": "'$POSTAL'"}' | field '["id"]')
+curl -s -o /dev/null -X POST $API/v1/invoice-requests/$OLD/start -H "Authorization: Bearer $FINANCE_KEY"
+curl -s -X POST $API/v1/invoice-requests/$OLD/issue -H "Authorization: Bearer $FINANCE_KEY" -H 'Content-Type: application/json' \
+  -d '{"invoices": [{"number": "SPEC-'$RUN'", "amount": "800.00"}]}' | field '["status"]'           # issued
+
+# ... which the customer wants again as an electronic ordinary one. One call starts the reversal
+# (reason code issue_error) and creates the replacing request, holding the same lines and amounts.
+NEW=$(curl -s -X POST $API/v1/invoice-requests/$OLD/reissue -H "Authorization: Bearer $CUSTOMER_KEY" \
+  -H 'Content-Type: application/json' \
+  -d '{"profile_id": "'$PROFILE'", "address_id": "'$ADDRESS'", "reason": "Wanted an electronic ordinary invoice"}')
+echo "$NEW" | python3 -c 'import json,sys; r=json.load(sys.stdin)
+print(r["status"], r["amount"], r["invoice_type"], r["replaces_request_id"] == sys.argv[1])' "$OLD"
+# pending 800.00 electronic_ordinary True
+NEW_ID=$(echo "$NEW" | field '["id"]')
+curl -s $API/v1/invoice-requests/$OLD -H "Authorization: Bearer $CUSTOMER_KEY" | python3 -c 'import json,sys
+r=json.load(sys.stdin); l=r["red_letter"]; print(r["status"], l["reason_code"], l["buyer_usage"], l["confirmation"], r["allowed_moves"])'
+# reversing issue_error deducted awaiting_buyer ['confirm_red_letter', 'decline_red_letter']
+
+# The buyer may already have deducted a special invoice's tax: nothing is red-lettered, and the
+# replacement is not issued, before the buyer agrees (or declines, or 72 hours pass: then the old
+# request is issued again and the replacement cancelled).
+curl -s -X POST $API/v1/invoice-requests/$OLD/red-invoices -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/json' \
+  -d '{"invoices": [{"number": "RED-SPEC-'$RUN'", "blue_number": "SPEC-'$RUN'"}]}' | field '["code"]'
+# red_letter_not_confirmed
+curl -s -o /dev/null -X POST $API/v1/invoice-requests/$NEW_ID/start -H "Authorization: Bearer $FINANCE_KEY"
+curl -s -X POST $API/v1/invoice-requests/$NEW_ID/issue -H "Authorization: Bearer $FINANCE_KEY" -H 'Content-Type: application/json' \
+  -d '{"invoices": [{"number": "EINV-R-'$RUN'", "amount": "800.00"}]}' | field '["code"]'
+# replaced_request_not_reversed
+
+# The buyer confirms on the tax platform and gives the confirmation form's number (红字确认单) ...
+curl -s -X POST $API/v1/invoice-requests/$OLD/red-letter/confirm -H "Authorization: Bearer $CUSTOMER_KEY" \
+  -H 'Content-Type: application/json' -d '{"form_no": "44030024120300000123"}' | field '["red_letter"]["confirmation"]'
+# confirmed
+# ... finance records the red-letter invoice, the blue one negated, and the old request is reversed ...
+curl -s -X POST $API/v1/invoice-requests/$OLD/red-invoices -H "Authorization: Bearer $FINANCE_KEY" \
+  -H 'Content-Type: application/json' \
+  -d '{"invoices": [{"number": "RED-SPEC-'$RUN'", "blue_number": "SPEC-'$RUN'"}]}' | python3 -c 'import json,sys
+r=json.load(sys.stdin); print(r["status"], [(i["blue_number"][:5], i["amount"], i["tax_amount"]) for i in r["red_letter"]["red_invoices"]])'
+# reversed [('SPEC-', '-800.00', '-45.28')]
+# ... and the replacement, which kept the amounts all along, is issued.
+curl -s -X POST $API/v1/invoice-requests/$NEW_ID/issue -H "Authorization: Bearer $FINANCE_KEY" -H 'Content-Type: application/json' \
+  -d '{"invoices": [{"number": "EINV-R-'$RUN'", "amount": "800.00"}]}' \
+  | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["status"], r["amount"], r["invoices"][0]["amount"])'
+# issued 800.00 800.00
+
 # --- Automatic monthly invoicing ------------------------------------------------------------------
 
 curl -s -X PUT $API/v1/auto-invoicing -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
@@ -284,10 +343,13 @@ curl -s "$API/v1/invoice-requests?overdue=true" -H "Authorization: Bearer $FINAN
 # Export what the same filters pick: CSV (UTF-8 with a BOM, a header row, one row per line) ...
 curl -s "$API/v1/invoice-requests/export?created_from=2026-01-01T00:00:00Z" \
   -H "Authorization: Bearer $FINANCE_KEY" | head -n 2
+# request_id,status,account_id,account_name,title,taxpayer_id,invoice_type,request_amount,invoice_numbers,created_at,due_at,line,item_kind,item_label,item_amount
+# …,pending,…,Acme Cloud Ltd.,…
 # ... or XLSX.
 curl -s -o /dev/null -w '%{http_code} %{content_type}\n' "$API/v1/invoice-requests/export?status=pending" \
   -H "Authorization: Bearer $FINANCE_KEY" \
   -H 'Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+# 200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 # Start up to 100 pending requests at once: a result per id, each in its own transaction.
 IDS=$(curl -s "$API/v1/invoice-requests?status=pending&limit=3" -H "Authorization: Bearer $FINANCE_KEY" \
   | python3 -c 'import json,sys; print(json.dumps([r["id"] for r in json.load(sys.stdin)["data"]]))')

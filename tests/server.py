@@ -45,8 +45,10 @@ def running_server(
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
     extra_args: list[str] | None = None,
+    start_timeout: float = 30,
 ) -> Iterator[Server]:
-    """Serve on a free loopback port; stop with SIGTERM (then SIGKILL) on exit.
+    """Serve on a free loopback port; stop with SIGTERM (then SIGKILL) on exit. `start_timeout`:
+    seconds to wait for its first healthy answer.
 
     The port is free when chosen, but another test (another xdist worker) may take it before the
     server binds it: then the server is started again on another port, twice at most."""
@@ -55,7 +57,7 @@ def running_server(
     for attempt in range(3):
         server = _start_server(env, tmp_path, workers, extra_args or [])
         try:
-            _wait_until_healthy(server)
+            _wait_until_healthy(server, start_timeout)
         except _PortTaken:
             _stop(server.process)
             if attempt == 2:
@@ -100,8 +102,8 @@ def _start_server(env: dict[str, str], tmp_path: Path, workers: int, extra_args:
     return Server(base_url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
 
 
-def _wait_until_healthy(server: Server) -> None:
-    deadline = time.monotonic() + 30
+def _wait_until_healthy(server: Server, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
     while True:
         if server.process.poll() is not None:
             if "address already in use" in server.log().lower():

@@ -86,6 +86,15 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
         "300.00 = 265.49 + tax 34.51 [('0.13', '300.00', '34.51')]",
         "200 application/pdf",
         "cancelled",
+        # A re-issue: the special invoice's reversal awaits the buyer, who confirms it; then the
+        # red-letter invoice, and the replacement with the same amount is issued.
+        "pending 800.00 electronic_ordinary True",
+        "reversing issue_error deducted awaiting_buyer ['confirm_red_letter', 'decline_red_letter']",
+        "red_letter_not_confirmed",
+        "replaced_request_not_reversed",
+        "confirmed",
+        "reversed [('SPEC-', '-800.00', '-45.28')]",
+        "issued 800.00 800.00",
         "requested 1, skipped 0",
         "HTTP/1.1 401 Unauthorized",
         "forbidden",
@@ -96,6 +105,10 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
         "walk-through finished",
     ):
         assert expected in lines, f"{expected!r} is not a line of the walk-through's output:\n{outputs[0]}"
+    # The finance desk's export: CSV with a byte-order mark and its header row, and XLSX.
+    header = "\ufeffrequest_id,status,account_id,account_name,title,taxpayer_id,invoice_type,request_amount,"
+    assert any(line.startswith(header) for line in lines), outputs[0]
+    assert "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" in lines, outputs[0]
     recorded = "reversed red_invoices_recorded Red-letter invoices RED-"
     assert any(line.startswith(recorded) for line in lines), outputs[0]
     # The files went to a temporary folder, removed at the end: nothing new in the repository.

@@ -6,51 +6,35 @@ in about half the races (issue 26, point 3)."""
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from app.cli import migrate
-from app.core.auth import Role
-from tests.conftest import POSTGRES_URL
-from tests.factories import Api, make_bill
+from tests.factories import Api
 from tests.requests.helpers import ready_customer, selection
-from tests.requests.test_concurrency import _at_once, _staff_key
-from tests.server import running_server
+from tests.requests.races import Call, race_backends, race_bill, race_database, race_server
+from tests.requests.test_concurrency import _at_once
 
 pytestmark = pytest.mark.slow
 
 RACES = 24
-BACKENDS = [
-    ("sqlite", 1),
-    pytest.param(
-        "postgres",
-        2,
-        marks=pytest.mark.skipif(
-            not POSTGRES_URL, reason="PostgreSQL races need INVOICING_TEST_POSTGRES_URL"
-        ),
-    ),
-]
+BACKENDS = race_backends(postgres_workers=2)
 
 
 @pytest.mark.parametrize(("kind", "workers"), BACKENDS)
 async def test_cancel_racing_start_lets_exactly_one_through(
     kind: str, workers: int, fresh_database_url: Callable[[str], str], tmp_path: Path
 ) -> None:
-    database_url = fresh_database_url(kind)
-    migrate(database_url)
-    billing_key = await _staff_key(database_url, Role.billing)
-    finance_key = await _staff_key(database_url, Role.finance)
-    finance = {"Authorization": f"Bearer {finance_key}"}
+    database = await race_database(fresh_database_url(kind))
+    finance = database.finance
 
-    with running_server(database_url, tmp_path, workers=workers) as server:
+    with race_server(database, tmp_path, workers) as server:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
-            api = Api(http, billing_key, finance_key)
+            api = Api(http, database.billing_key, database.finance_key)
             ready = await ready_customer(api, bills=0)
             ids = []
             for n in range(RACES):
-                bill = await make_bill(api, ready.customer.account_id, f"{2020 + n // 12}-{n % 12 + 1:02d}")
+                bill = await race_bill(api, ready.customer.account_id, n)
                 response = await http.post(
                     "/v1/invoice-requests",
                     json=selection(ready, bills=[bill], cards=[]),
@@ -59,7 +43,7 @@ async def test_cancel_racing_start_lets_exactly_one_through(
                 assert response.status_code == 201, response.text
                 ids.append(response.json()["id"])
 
-        calls: list[tuple[str, str, dict[str, Any] | None, dict[str, str]]] = []
+        calls: list[Call] = []
         for request_id in ids:
             calls.append(("POST", f"/v1/invoice-requests/{request_id}/cancel", None, ready.headers))
             calls.append(("POST", f"/v1/invoice-requests/{request_id}/start", None, finance))

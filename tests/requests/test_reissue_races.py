@@ -1,4 +1,4 @@
-"""Re-issue under concurrency, against a real `invoicing serve` (PostgreSQL with two workers,
+"""Re-issue under concurrency, against a real `invoicing serve` (PostgreSQL with four workers,
 SQLite with one): a re-issue racing finance's reverse lets exactly one through; a new request over
 the same bill racing either never takes its amount while the replacement holds it; and the money
 invariants hold in the database afterwards."""
@@ -10,49 +10,32 @@ from typing import Any
 import httpx
 import pytest
 
-from app.cli import migrate
-from app.core.auth import Role
-from tests.conftest import POSTGRES_URL
-from tests.factories import Api, make_bill
+from tests.factories import Api
 from tests.reliability.invariants import check_invariants
 from tests.requests.helpers import invoice_number, ready_customer, red_invoices, selection
-from tests.requests.test_concurrency import _at_once, _staff_key
-from tests.server import running_server
+from tests.requests.races import Call, race_backends, race_bill, race_database, race_server
+from tests.requests.test_concurrency import _at_once
 
 pytestmark = pytest.mark.slow
 
 RACES = 12
-BACKENDS = [
-    ("sqlite", 1),
-    pytest.param(
-        "postgres",
-        2,
-        marks=pytest.mark.skipif(
-            not POSTGRES_URL, reason="PostgreSQL races need INVOICING_TEST_POSTGRES_URL"
-        ),
-    ),
-]
-
-Call = tuple[str, str, dict[str, Any] | None, dict[str, str]]
+BACKENDS = race_backends(postgres_workers=4)
 
 
 @pytest.mark.parametrize(("kind", "workers"), BACKENDS)
 async def test_reissue_racing_reverse_and_new_requests_never_frees_the_amounts(
     kind: str, workers: int, fresh_database_url: Callable[[str], str], tmp_path: Path
 ) -> None:
-    database_url = fresh_database_url(kind)
-    migrate(database_url)
-    billing_key = await _staff_key(database_url, Role.billing)
-    finance_key = await _staff_key(database_url, Role.finance)
-    finance = {"Authorization": f"Bearer {finance_key}"}
+    database = await race_database(fresh_database_url(kind))
+    database_url, finance = database.url, database.finance
 
-    with running_server(database_url, tmp_path, workers=workers) as server:
+    with race_server(database, tmp_path, workers) as server:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
-            api = Api(http, billing_key, finance_key)
+            api = Api(http, database.billing_key, database.finance_key)
             ready = await ready_customer(api, bills=0)
             issued: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
             for n in range(RACES):
-                bill = await make_bill(api, ready.customer.account_id, f"{2020 + n // 12}-{n % 12 + 1:02d}")
+                bill = await race_bill(api, ready.customer.account_id, n)
                 body = selection(ready, bills=[bill], cards=[])
                 request = (await http.post("/v1/invoice-requests", json=body, headers=ready.headers)).json()
                 path = f"/v1/invoice-requests/{request['id']}"
