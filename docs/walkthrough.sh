@@ -340,10 +340,11 @@ curl -s "$API/v1/invoice-requests?status=pending&limit=2" -H "Authorization: Bea
 curl -s "$API/v1/invoice-requests?title=acme&amount_min=100.00&invoice_type=vat_special&limit=5" \
   -H "Authorization: Bearer $FINANCE_KEY" | field '["has_more"]'
 curl -s "$API/v1/invoice-requests?overdue=true" -H "Authorization: Bearer $FINANCE_KEY" | field '["has_more"]'
-# Export what the same filters pick: CSV (UTF-8 with a BOM, a header row, one row per line) ...
+# Export what the same filters pick: CSV (UTF-8 with a BOM, a header row, one row per invoice line,
+# or per request line before issuing) ...
 curl -s "$API/v1/invoice-requests/export?created_from=2026-01-01T00:00:00Z" \
   -H "Authorization: Bearer $FINANCE_KEY" | head -n 2
-# request_id,status,account_id,account_name,title,taxpayer_id,invoice_type,request_amount,invoice_numbers,created_at,due_at,line,item_kind,item_label,item_amount
+# request_id,status,account_id,account_name,title,taxpayer_id,invoice_type,request_amount,created_at,due_at,invoice_number,blue_invoice_number,issued_at,line,item_kind,item_label,item_name,tax_category_code,tax_rate,amount,amount_excluding_tax,tax_amount
 # …,pending,…,Acme Cloud Ltd.,…
 # ... or XLSX.
 curl -s -o /dev/null -w '%{http_code} %{content_type}\n' "$API/v1/invoice-requests/export?status=pending" \

@@ -1,11 +1,13 @@
 """The finance export: every request the list's filters pick, as CSV or XLSX, streamed.
 
 Requests are read in keyset batches (`BATCH` at a time, each batch in a read session of its own,
-with its items and invoice numbers in two more statements), so memory stays flat however many
+with its items and its invoices' lines in two more statements), so memory stays flat however many
 rows there are. CSV goes out batch by batch; XLSX is written by XlsxWriter in `constant_memory`
 mode to a temporary file (a ZIP cannot be streamed before it is complete), which is then streamed
-and deleted. `rows_of` is the one place that decides what a row is: one per request line today;
-one per issued invoice line once invoices carry lines.
+and deleted. `rows_of` is the one place that decides what a row is: one per line of each issued
+invoice (blue, then red-letter ones, each naming the blue invoice it reverses), or one per request
+line while nothing is issued; an invoice recorded before invoices carried lines is one row of its
+totals.
 """
 
 import asyncio
@@ -22,12 +24,13 @@ from typing import Any
 import xlsxwriter
 from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import Account
 from app.core.clock import format_datetime
 from app.core.money import format_money
 from app.core.pagination import keyset
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestItem
+from app.requests.models import Invoice, InvoiceLine, InvoiceRequest, InvoiceRequestItem
 from app.requests.queries import RequestFilters, filtered
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -47,13 +50,20 @@ HEADER = (
     "taxpayer_id",
     "invoice_type",
     "request_amount",
-    "invoice_numbers",
     "created_at",
     "due_at",
+    "invoice_number",
+    "blue_invoice_number",
+    "issued_at",
     "line",
     "item_kind",
     "item_label",
-    "item_amount",
+    "item_name",
+    "tax_category_code",
+    "tax_rate",
+    "amount",
+    "amount_excluding_tax",
+    "tax_amount",
 )
 
 _KEYS = (InvoiceRequest.created_at, InvoiceRequest.id)
@@ -75,15 +85,41 @@ _ITEMS = (
         InvoiceRequestItem.position,
         InvoiceRequestItem.kind,
         InvoiceRequestItem.label,
+        InvoiceRequestItem.item_name,
+        InvoiceRequestItem.tax_category_code,
+        InvoiceRequestItem.tax_rate,
         InvoiceRequestItem.amount,
     )
     .where(InvoiceRequestItem.request_id.in_(bindparam("ids", expanding=True)))
     .order_by(InvoiceRequestItem.request_id, InvoiceRequestItem.position)
 )
-_NUMBERS = (
-    select(Invoice.request_id, type_coerce(Invoice.number, String).label("number"))
+_BLUE = aliased(Invoice)
+# Every invoice of the requests with its lines (none for an invoice recorded before lines existed):
+# blue invoices first, then the red-letter ones, each in position order.
+_INVOICE_LINES = (
+    select(
+        Invoice.request_id,
+        type_coerce(Invoice.number, String).label("number"),
+        type_coerce(_BLUE.number, String).label("blue_number"),
+        Invoice.issued_at,
+        Invoice.amount,
+        Invoice.amount_excluding_tax,
+        Invoice.tax_amount,
+        InvoiceLine.position.label("line_position"),
+        InvoiceLine.item_name,
+        InvoiceLine.tax_category_code,
+        InvoiceLine.tax_rate,
+        InvoiceLine.amount.label("line_amount"),
+        InvoiceLine.amount_excluding_tax.label("line_amount_excluding_tax"),
+        InvoiceLine.tax_amount.label("line_tax_amount"),
+    )
+    .select_from(Invoice)
+    .outerjoin(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+    .outerjoin(_BLUE, _BLUE.id == Invoice.blue_invoice_id)
     .where(Invoice.request_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Invoice.request_id, Invoice.position)
+    .order_by(
+        Invoice.request_id, Invoice.blue_invoice_id.is_not(None), Invoice.position, InvoiceLine.position
+    )
 )
 
 
@@ -98,10 +134,11 @@ def _text(value: str) -> str:
 
 
 def rows_of(
-    request: Mapping[Any, Any], items: Sequence[Mapping[Any, Any]], numbers: Sequence[str]
+    request: Mapping[Any, Any], items: Sequence[Mapping[Any, Any]], invoices: Sequence[Mapping[Any, Any]]
 ) -> Iterator[list[str]]:
     """The export's rows of one request (every cell a string; money with two decimals): one per
-    request line."""
+    line of each of its invoices, or, while none is issued, one per request line (whose tax is
+    known only once the draft cuts it into invoice lines)."""
     head = [
         str(request["id"]),
         request["status"],
@@ -111,12 +148,28 @@ def rows_of(
         request["taxpayer_id"],
         request["invoice_type"],
         format_money(request["amount"]),
-        " ".join(numbers),
         format_datetime(request["created_at"]),
         format_datetime(request["due_at"]),
     ]
-    for line, item in enumerate(items, start=1):
-        yield [*head, str(line), item["kind"], _text(item["label"]), format_money(item["amount"])]
+    if not invoices:
+        for position, item in enumerate(items, start=1):
+            terms = [item["item_name"] or "", item["tax_category_code"] or "", item["tax_rate"] or ""]
+            unissued = [format_money(item["amount"]), "", ""]
+            yield [*head, "", "", "", str(position), item["kind"], _text(item["label"]), *terms, *unissued]
+        return
+    for invoice in invoices:
+        numbers = [invoice["number"], invoice["blue_number"] or "", format_datetime(invoice["issued_at"])]
+        if invoice["line_position"] is None:  # recorded before invoices carried lines: its totals
+            totals = [invoice["amount"], invoice["amount_excluding_tax"], invoice["tax_amount"]]
+            yield [*head, *numbers, "", "", "", "", "", "", *_amounts(totals)]
+            continue
+        taxed = [_text(invoice["item_name"]), invoice["tax_category_code"], invoice["tax_rate"]]
+        figures = [invoice["line_amount"], invoice["line_amount_excluding_tax"], invoice["line_tax_amount"]]
+        yield [*head, *numbers, str(invoice["line_position"] + 1), "", "", *taxed, *_amounts(figures)]
+
+
+def _amounts(fen: Sequence[int]) -> list[str]:
+    return [format_money(value) for value in fen]
 
 
 async def rows(open_session: SessionOpener, filters: RequestFilters) -> AsyncIterator[list[list[str]]]:
@@ -137,13 +190,13 @@ async def rows(open_session: SessionOpener, filters: RequestFilters) -> AsyncIte
             items: defaultdict[uuid.UUID, list[Mapping[Any, Any]]] = defaultdict(list)
             for item in await connection.execute(_ITEMS, {"ids": ids}):
                 items[item.request_id].append(item._mapping)
-            numbers: defaultdict[uuid.UUID, list[str]] = defaultdict(list)
-            for invoice in await connection.execute(_NUMBERS, {"ids": ids}):
-                numbers[invoice.request_id].append(invoice.number)
+            invoices: defaultdict[uuid.UUID, list[Mapping[Any, Any]]] = defaultdict(list)
+            for invoice in await connection.execute(_INVOICE_LINES, {"ids": ids}):
+                invoices[invoice.request_id].append(invoice._mapping)
         batch = [
             row
             for request in requests
-            for row in rows_of(request._mapping, items[request.id], numbers[request.id])
+            for row in rows_of(request._mapping, items[request.id], invoices[request.id])
         ]
         yield batch
         if len(requests) < BATCH:
