@@ -119,10 +119,13 @@ _FILTER_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "status": lambda: InvoiceRequest.status == bindparam("status"),
     "created_from": lambda: InvoiceRequest.created_at >= bindparam("created_from", type_=UTCDateTime),
     "created_to": lambda: InvoiceRequest.created_at < bindparam("created_to", type_=UTCDateTime),
-    # The unique index on lower(number) finds the invoice; its request is the row.
-    "invoice_number": lambda: exists().where(
-        Invoice.request_id == InvoiceRequest.id,
-        func.lower(Invoice.number) == func.lower(bindparam("invoice_number", type_=String)),
+    # The unique index on lower(number) finds the invoice; its request is the row. An IN over an
+    # uncorrelated subquery, not EXISTS: SQLite would otherwise walk every request of the keyset
+    # index and look the invoice up for each (bench/filters.py; docs/PERFORMANCE.md).
+    "invoice_number": lambda: InvoiceRequest.id.in_(
+        select(Invoice.request_id).where(
+            func.lower(Invoice.number) == func.lower(bindparam("invoice_number", type_=String))
+        )
     ),
     "taxpayer_id": lambda: InvoiceRequest.taxpayer_id == bindparam("taxpayer_id"),
     # ILIKE on PostgreSQL (the trigram index serves it), lower() LIKE lower() on SQLite.
