@@ -24,7 +24,7 @@ from tests.reliability.world import CUSTOMERS, World, record_figures
 pytestmark = pytest.mark.slow
 
 # Examples per operation and phase in `make test`; `make fuzz` raises it.
-IN_SUITE_EXAMPLES = {"sqlite": 20, "postgres": 8}
+IN_SUITE_EXAMPLES = {"sqlite": 10, "postgres": 4}
 ROLE_IDENTITY = {"customer": "alice", "billing": "billing", "finance": "finance"}
 
 
