@@ -11,6 +11,7 @@ the run's primary key (account, month) refuses a second row whatever happens. A 
 account in hand; a rerun resumes with the accounts that have no run yet.
 """
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -118,10 +119,13 @@ async def run(
         result.before_day = True
         return result
     size = batch_size or settings.auto_invoicing_batch_size
-    after = part.lower
-    while True:
-        batch = await _next_batch(database, result.month, after, part.upper, size)
-        for account_id in batch:
+    # Accounts are independent (each locks only its own rows), so on PostgreSQL a few are served at
+    # once, each in its own transaction on its own connection: the process waits on the database's
+    # round trips and commits of one while it works on another. SQLite has one writer at a time.
+    in_flight = asyncio.Semaphore(settings.auto_invoicing_concurrency if database.dialect != "sqlite" else 1)
+
+    async def serve(account_id: uuid.UUID) -> None:
+        async with in_flight:
             try:
                 result.count(await _serve(database, settings, account_id, today))
             except Exception:
@@ -131,6 +135,11 @@ async def run(
                 logger.exception(
                     "auto-invoicing failed for an account", extra={"account_id": str(account_id)}
                 )
+
+    after = part.lower
+    while True:
+        batch = await _next_batch(database, result.month, after, part.upper, size)
+        await asyncio.gather(*(serve(account_id) for account_id in batch))
         if len(batch) < size:
             return result
         after = batch[-1]
