@@ -25,12 +25,16 @@ from app.certification.models import Certification
 from app.core.auth import Role, generate_key
 from app.core.database import sync_url
 from app.core.pagination import encode_cursor
+from app.core.settings import Settings
 from app.events.models import Event
 from app.profiles.models import InvoiceProfile
 from app.profiles.service import profile_snapshot
 from app.requests.ageing import due_at
+from app.requests.draft import tax_of
 from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent, InvoiceRequestItem
 from app.requests.states import ACTIVE, Status
+from app.sellers.models import Seller
+from app.sellers.service import SellerFields, seller_snapshot
 
 TAXPAYER_ID = "91350100M000100Y43"  # a valid Unified Social Credit Code
 BATCH = 10_000
@@ -137,10 +141,18 @@ class Rows:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.defaults = tax_defaults(engine)
         self.buffers: dict[Table, list[dict[str, Any]]] = {table: [] for table in self.ORDER}  # type: ignore[misc]
         self.counts: dict[str, int] = {table.name: 0 for table in self.ORDER}  # type: ignore[attr-defined]
 
     def add(self, table: Any, row: dict[str, Any]) -> None:
+        # Every item, line and request is the default seller's, at the default tax terms.
+        defaults = self.defaults.get(table.name)
+        if defaults:
+            row = {**defaults, **row}
+        if table is Invoice.__table__ and "tax_amount" not in row:
+            row["tax_amount"] = tax_of(row["amount"], self.defaults["bill"]["tax_rate"])
+            row["amount_excluding_tax"] = row["amount"] - row["tax_amount"]
         self.buffers[table].append(row)
 
     def maybe_flush(self) -> None:
@@ -156,6 +168,26 @@ class Rows:
                     connection.execute(table.insert(), rows[start : start + BATCH])
                 self.counts[table.name] += len(rows)  # type: ignore[attr-defined]
                 rows.clear()
+
+
+def tax_defaults(engine: Engine) -> dict[str, dict[str, Any]]:
+    """The columns seeded rows leave out: the default seller (made by `invoicing migrate`) and the
+    settings' default tax terms, per table."""
+    with engine.connect() as connection:
+        seller = connection.execute(select(Seller).where(Seller.is_default.is_(True))).one()
+    settings = Settings()  # the default tax terms (INVOICING_DEFAULT_TAX_*), as the service uses them
+    terms = {
+        "seller_id": seller.id,
+        "tax_rate": settings.default_tax_rate,
+        "tax_category_code": settings.default_tax_category_code,
+        "item_name": settings.default_item_name,
+    }
+    fields = {
+        name: getattr(seller, name)
+        for name in ("name", "taxpayer_id", "address", "phone", "bank_name", "bank_account", "max_invoice_amount")
+    }
+    request = {"seller_id": seller.id, "seller_snapshot": seller_snapshot(seller.id, SellerFields(**fields))}
+    return {"bill": terms, "stored_value_card": terms, "invoice_request_item": terms, "invoice_request": request}
 
 
 def _months(count: int, last: tuple[int, int] = (2026, 10)) -> list[str]:
