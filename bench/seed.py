@@ -184,10 +184,23 @@ def tax_defaults(engine: Engine) -> dict[str, dict[str, Any]]:
     }
     fields = {
         name: getattr(seller, name)
-        for name in ("name", "taxpayer_id", "address", "phone", "bank_name", "bank_account", "max_invoice_amount")
+        for name in (
+            "name",
+            "taxpayer_id",
+            "address",
+            "phone",
+            "bank_name",
+            "bank_account",
+            "max_invoice_amount",
+        )
     }
     request = {"seller_id": seller.id, "seller_snapshot": seller_snapshot(seller.id, SellerFields(**fields))}
-    return {"bill": terms, "stored_value_card": terms, "invoice_request_item": terms, "invoice_request": request}
+    return {
+        "bill": terms,
+        "stored_value_card": terms,
+        "invoice_request_item": terms,
+        "invoice_request": request,
+    }
 
 
 def _months(count: int, last: tuple[int, int] = (2026, 10)) -> list[str]:

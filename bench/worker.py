@@ -181,10 +181,38 @@ def render_auto(auto: dict[str, Any]) -> str:
     served = auto["requested"] + auto["skipped"]
     return (
         f"worker: automatic invoicing over {auto['accounts']:,} enabled accounts, {auto['workers']} "
-        f"process(es): {auto['requested']:,} requests, {auto['skipped']:,} skipped in {auto['seconds']:.1f} s "
+        f"process(es): {auto['requested']:,} requests, {auto['skipped']:,} skipped "
+        f"in {auto['seconds']:.1f} s "
         f"= {served / auto['seconds']:.0f} accounts/s ({auto['seconds'] / max(served, 1) * 1000:.1f} ms per "
         f"account), peak RSS {auto['peak_rss_mib']:.0f} MiB per process"
     )
+
+
+AUTO_TARGET = 200  # accounts/s on PostgreSQL with two workers (issue 24)
+FLAT_TARGET = 1.10  # peak RSS at the largest scale <= this x the peak at the smallest
+
+
+def auto_verdicts(runs: list[dict[str, Any]], postgres: bool) -> list[str]:
+    """Issue 24's two targets of automatic invoicing, each with its verdict."""
+    lines = []
+    for auto in runs:
+        rate = (auto["requested"] + auto["skipped"]) / auto["seconds"]
+        if postgres and auto["workers"] >= 2:
+            verdict = "PASS" if rate >= AUTO_TARGET else "FAIL"
+            lines.append(
+                f"issue 24: automatic invoicing at {auto['accounts']:,} accounts, {auto['workers']} workers: "
+                f"{rate:.0f} accounts/s (target >= {AUTO_TARGET} on PostgreSQL with two workers) {verdict}"
+            )
+    if len(runs) > 1:
+        small, large = runs[0], runs[-1]
+        ratio = large["peak_rss_mib"] / small["peak_rss_mib"]
+        lines.append(
+            f"issue 24: automatic invoicing peak RSS per process {small['peak_rss_mib']:.0f} MiB at "
+            f"{small['accounts']:,} accounts, {large['peak_rss_mib']:.0f} MiB at {large['accounts']:,}: "
+            f"{ratio:.2f} x (target flat, <= {FLAT_TARGET:.2f} x) "
+            f"{'PASS' if ratio <= FLAT_TARGET else 'FAIL'}"
+        )
+    return lines
 
 
 def render(mail: dict[str, Any], auto: dict[str, Any]) -> list[str]:
@@ -216,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
     if args.auto_only:
+        runs = []
         for accounts in (int(n) for n in args.auto_only.split(",")):
-            print(render_auto(bench_auto_invoicing(accounts, args.postgres, args.auto_workers)), flush=True)
+            runs.append(bench_auto_invoicing(accounts, args.postgres, args.auto_workers))
+            print(render_auto(runs[-1]), flush=True)
+        print("\n".join(auto_verdicts(runs, bool(args.postgres))))
         return 0
     mail = bench_mail(args.mails, args.postgres)
     auto = bench_auto_invoicing(args.accounts, args.postgres, 2 if args.postgres else 1)

@@ -350,7 +350,9 @@ async def _selections(session: AsyncSession, account_id: uuid.UUID, today: date)
     for kind, item_id, seller_id in rows:
         bill_ids, card_ids = by_seller.setdefault(None if oversized else seller_id, ([], []))
         (bill_ids if kind == "bill" else card_ids).append(item_id)
-    return [create.Selection(bill_ids=bills, stored_value_card_ids=cards) for bills, cards in by_seller.values()]
+    return [
+        create.Selection(bill_ids=bills, stored_value_card_ids=cards) for bills, cards in by_seller.values()
+    ]
 
 
 _INSERT_RUN = insert(AutoInvoicingRun)
