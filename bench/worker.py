@@ -174,6 +174,7 @@ def bench_auto_invoicing(accounts: int, postgres: str | None, workers: int = 1) 
         "requested": sum(r["requested"] for r in results),
         "skipped": sum(r["skipped"] for r in results),
         "peak_rss_mib": max(r["peak_rss_mib"] for r in results),
+        "cpu_seconds": sum(r.get("cpu_seconds", 0.0) for r in results),
     }
 
 
@@ -184,6 +185,7 @@ def render_auto(auto: dict[str, Any]) -> str:
         f"process(es): {auto['requested']:,} requests, {auto['skipped']:,} skipped "
         f"in {auto['seconds']:.1f} s "
         f"= {served / auto['seconds']:.0f} accounts/s ({auto['seconds'] / max(served, 1) * 1000:.1f} ms per "
+        f"account; the processes' own CPU {auto.get('cpu_seconds', 0) / max(served, 1) * 1000:.1f} ms per "
         f"account), peak RSS {auto['peak_rss_mib']:.0f} MiB per process"
     )
 
@@ -241,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         index, count = (int(n) for n in args.part.split("/"))
         result = asyncio.run(_auto_invoice(args.run_auto_invoicing, index, count))
         result["peak_rss_mib"] = own_peak_rss_mib()
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # CPU time is not inherited, unlike ru_maxrss
+        result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
         print(json.dumps(result))
         return 0
     if args.auto_only:
