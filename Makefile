@@ -98,11 +98,14 @@ $(BENCH_STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
+# SQLite, then PostgreSQL when BENCH_POSTGRES is set (issue 24: every target on both databases).
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(if $(BENCH_POSTGRES),$(BIN)/python -m bench.run --postgres $(BENCH_POSTGRES) $(BENCH_ARGS))
 
 bench-quick: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
+	$(if $(BENCH_POSTGRES),$(BIN)/python -m bench.run --quick --postgres $(BENCH_POSTGRES) $(BENCH_ARGS))
 
 # The read path at 32 connections (issue 24): F0 (bare ASGI), F1 (/healthz), GET /v1/account and
 # the other reads with wrk, SQLite then PostgreSQL when BENCH_POSTGRES is set. Needs wrk: `sudo

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, select
 
 from app.accounts.models import Account
 from app.addresses.models import MailingAddress
@@ -31,13 +31,31 @@ from app.cli import migrate
 from app.core.database import Database, sync_url
 from app.core.settings import Settings
 from app.profiles.models import InvoiceProfile
+from app.sellers.models import Seller
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 DAY = date(2026, 12, 8)
 NAME, TAXPAYER_ID = "Acme Cloud Ltd.", "91350100M000100Y43"
 
 
+def default_terms(url: str) -> dict[str, Any]:
+    """The tax terms a bill gets when it names none: the default seller (made by `migrate`) and the
+    settings' rate, code and item name."""
+    engine = create_engine(sync_url(url))
+    with engine.connect() as connection:
+        seller_id = connection.execute(select(Seller.id).where(Seller.is_default.is_(True))).scalar_one()
+    engine.dispose()
+    settings = Settings(database_url=url)
+    return {
+        "seller_id": seller_id,
+        "tax_rate": settings.default_tax_rate,
+        "tax_category_code": settings.default_tax_category_code,
+        "item_name": settings.default_item_name,
+    }
+
+
 def seed(url: str, accounts: int) -> None:
+    terms = default_terms(url)
     rows: dict[Any, list[dict[str, Any]]] = {
         model: []
         for model in (Account, Certification, InvoiceProfile, MailingAddress, Bill, AutoInvoicingSetting)
@@ -96,6 +114,7 @@ def seed(url: str, accounts: int) -> None:
                     "voucher_amount": 0,
                     "stored_value_card_amount": 0,
                     "requested_amount": 0,
+                    **terms,
                     **stamps,
                 }
             )

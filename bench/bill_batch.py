@@ -31,6 +31,7 @@ from app.core.auth import Role
 from app.core.database import sync_url
 from app.core.settings import Settings
 from app.main import create_app
+from bench.auto_invoicing import default_terms
 from bench.create_cost import _headers, call
 from bench.scratch import scratch_database
 
@@ -75,6 +76,7 @@ def _bill(account_id: uuid.UUID, period: str, cash: int) -> dict[str, Any]:
 async def run(url: str, accounts: int) -> dict[str, float]:
     migrate(url)
     ids = seed_accounts(url, accounts)
+    terms = default_terms(url)  # a bill that names no seller gets these, as the batch's do
     app = create_app(Settings(database_url=url, log_level="WARNING"))
     database = app.state.database
     results: dict[str, float] = {}
@@ -95,6 +97,7 @@ async def run(url: str, accounts: int) -> dict[str, float]:
                     "voucher_amount": 100,
                     "stored_value_card_amount": 0,
                     "requested_amount": 0,
+                    **terms,
                     "created_at": NOW,
                     "updated_at": NOW,
                 }

@@ -20,10 +20,12 @@ shared, and on one worker the CPU is what throughput is made of.
 import argparse
 import asyncio
 import json
+import statistics
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, create_engine, update
@@ -46,6 +48,10 @@ SIZE = Size(
     deep_position=100,
 )
 OVER_INVOICED = 100
+TWO_GROUPS_FROM = 3_000  # the plain creator's bills from here: the two-tax-groups case
+DRAFT_FROM = 5_400  # and 500 from here: the 500-item request whose draft is measured
+DRAFT_CALLS = 5
+WRITE_TARGET = 0.4  # issue 24: creation >= 0.4 x F1 (as a throughput)
 
 
 def _headers(key: str) -> list[tuple[bytes, bytes]]:
@@ -113,7 +119,54 @@ async def _measure(
     return total / calls
 
 
-async def run(url: str, calls: int) -> dict[str, float]:
+def _rss_mib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def _draft_of_500(app: Any, who: dict[str, Any]) -> dict[str, float]:
+    """A request of 500 bills (the most one holds), then its draft (GET the request, which carries
+    it) and draft.pdf DRAFT_CALLS times each: median wall ms and CPU ms per call, the PDF's size,
+    and the process's resident memory before and its peak (VmHWM) after."""
+    headers = _headers(who["key"])
+    body = {
+        "bill_ids": who["bill_ids"][DRAFT_FROM : DRAFT_FROM + 500],
+        "profile_id": who["profile_id"],
+        "address_id": who["address_id"],
+    }
+    status, answer = await call(app, "POST", "/v1/invoice-requests", headers, body)
+    assert status == 201, answer
+    request_id = json.loads(answer)["id"]
+    figures: dict[str, float] = {"rss_before_mib": _rss_mib("VmRSS"), "hwm_before_mib": _rss_mib("VmHWM")}
+    for name, target in (
+        ("draft", f"/v1/invoice-requests/{request_id}"),
+        ("draft.pdf", f"/v1/invoice-requests/{request_id}/draft.pdf"),
+    ):
+        walls, cpus = [], []
+        for _ in range(DRAFT_CALLS):
+            started, cpu = time.perf_counter(), time.process_time()
+            status, answer = await call(app, "GET", target, headers)
+            walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
+            assert status == 200, answer[:200]
+        figures[f"{name} wall ms"] = statistics.median(walls) * 1000
+        figures[f"{name} cpu ms"] = statistics.median(cpus) * 1000
+        figures[f"{name} bytes"] = len(answer)
+    lines = sum(
+        len(invoice["lines"])
+        for invoice in json.loads((await call(app, "GET", f"/v1/invoice-requests/{request_id}", headers))[1])[
+            "draft"
+        ]["invoices"]
+    )
+    figures["draft lines"] = lines
+    figures["hwm_after_mib"] = _rss_mib("VmHWM")
+    return figures
+
+
+async def run(url: str, calls: int, draft: dict[str, float] | None = None) -> dict[str, float]:
+    draft = {} if draft is None else draft
     migrate(url)
     fixtures = seed(url, SIZE)
     plain, deficit = fixtures.creators
@@ -159,15 +212,26 @@ async def run(url: str, calls: int) -> dict[str, float]:
 
             return create
 
+        # Two tax groups: from TWO_GROUPS_FROM on, every other bill of the plain creator at 13 %, so
+        # each 5-bill request holds lines of two rates (two groups, two draft lines).
+        two_groups = {**plain, "bill_ids": plain["bill_ids"][TWO_GROUPS_FROM:]}
+        with sync.begin() as connection:
+            connection.execute(
+                update(Bill).where(Bill.id.in_(bindparam("ids", expanding=True))).values(tax_rate="0.13"),
+                {"ids": [uuid.UUID(value) for value in two_groups["bill_ids"][::2]]},
+            )
+
         results["F1"] = await _measure(calls * 4, f1, None)
         results["create"] = await _measure(calls, creator(plain), None)
         results["create + deficit"] = await _measure(calls, creator(deficit), reset_deficit)
+        results["create, two tax groups"] = await _measure(calls, creator(two_groups), None)
         _, answer = await call(app, "GET", "/v1/invoice-requests?limit=1", _headers(deficit["key"]))
         newest = json.loads(answer)["data"][0]["id"]  # the list shows summaries: read the request
         _, answer = await call(app, "GET", f"/v1/invoice-requests/{newest}", _headers(deficit["key"]))
         lines = json.loads(answer)["items"]
         assert sum(1 for line in lines if line["amount"].startswith("-")) == OVER_INVOICED, lines
         results["F1 (again)"] = await _measure(calls * 4, f1, None)
+        draft.update(await _draft_of_500(app, plain))
     finally:
         await app.state.database.dispose()
         sync.dispose()
@@ -181,14 +245,33 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--calls", type=int, default=400, help="measured creations per case (F1: 4x as many)")
     args = parser.parse_args(argv)
+    draft: dict[str, float] = {}
     with scratch_database(args.postgres, "create-cost") as database_url:
-        results = asyncio.run(run(database_url, args.calls))
+        results = asyncio.run(run(database_url, args.calls, draft))
     f1 = min(results["F1"], results["F1 (again)"])
-    report = {name: round(seconds * 1e6) for name, seconds in results.items()}
-    for name in ("create", "create + deficit"):
+    report: dict[str, Any] = {name: round(seconds * 1e6) for name, seconds in results.items()}
+    for name in ("create", "create + deficit", "create, two tax groups"):
         report[f"{name} / F1 (cost)"] = round(results[name] / f1, 2)
         report[f"{name}: throughput x F1"] = round(f1 / results[name], 2)
+    report["draft of 500 items"] = {key: round(value, 1) for key, value in draft.items()}
     print(json.dumps(report, indent=2))
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    for name in ("create", "create + deficit", "create, two tax groups"):
+        ratio = f1 / results[name]
+        print(
+            f"issue 24: {database}: {name} (in process, CPU per call) {results[name] * 1e6:,.0f} us, "
+            f"F1 {f1 * 1e6:,.0f} us -> {ratio:.2f} x F1 (target >= {WRITE_TARGET} x F1) "
+            f"{'PASS' if ratio >= WRITE_TARGET else 'FAIL'}"
+        )
+    print(
+        f"issue 24: {database}: the tax draft of a 500-item request "
+        f"({draft['draft lines']:.0f} draft lines): "
+        f"GET the request {draft['draft wall ms']:.1f} ms wall / {draft['draft cpu ms']:.1f} ms CPU, "
+        f"draft.pdf {draft['draft.pdf wall ms']:.1f} ms wall / {draft['draft.pdf cpu ms']:.1f} ms CPU "
+        f"({draft['draft.pdf bytes'] / 1024:.0f} KiB); process RSS {draft['rss_before_mib']:.0f} MiB "
+        f"before, peak {draft['hwm_after_mib']:.0f} MiB after (peak before {draft['hwm_before_mib']:.0f}) "
+        "(measured, no target)"
+    )
     return 0
 
 

@@ -123,7 +123,9 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help="F00 F0 F1 healthz account bills request summary pending (default: all)")
+    parser.add_argument(
+        "names", nargs="*", help="F00 F0 F1 healthz account bills request summary pending (default: all)"
+    )
     parser.add_argument("--size", choices=["quick", "full"], default="quick")
     parser.add_argument("--postgres", help="the server URL bench.run seeded (its invoicing_bench_<size>)")
     parser.add_argument("--requests", type=int, default=2000)

@@ -89,8 +89,10 @@ async def make_bill(
     voucher: str = "0.00",
     card: str = "0.00",
     total: str | None = None,
+    **terms: str,
 ) -> dict[str, Any]:
-    """PUT a bill through the billing API; `total` defaults to the exact sum of the parts."""
+    """PUT a bill through the billing API; `total` defaults to the exact sum of the parts; `terms`
+    are its tax terms (seller_id, tax_rate, …) when not the defaults."""
     if total is None:
         fen = sum(int(part.replace(".", "")) for part in (cash, voucher, card))
         total = f"{fen // 100}.{fen % 100:02d}"
@@ -101,6 +103,7 @@ async def make_bill(
             "cash_amount": cash,
             "voucher_amount": voucher,
             "stored_value_card_amount": card,
+            **terms,
         },
         headers=api.billing,
     )

@@ -11,6 +11,7 @@ the run's primary key (account, month) refuses a second row whatever happens. A 
 account in hand; a rerun resumes with the accounts that have no run yet.
 """
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -118,10 +119,13 @@ async def run(
         result.before_day = True
         return result
     size = batch_size or settings.auto_invoicing_batch_size
-    after = part.lower
-    while True:
-        batch = await _next_batch(database, result.month, after, part.upper, size)
-        for account_id in batch:
+    # Accounts are independent (each locks only its own rows), so on PostgreSQL a few are served at
+    # once, each in its own transaction on its own connection: the process waits on the database's
+    # round trips and commits of one while it works on another. SQLite has one writer at a time.
+    in_flight = asyncio.Semaphore(settings.auto_invoicing_concurrency if database.dialect != "sqlite" else 1)
+
+    async def serve(account_id: uuid.UUID) -> None:
+        async with in_flight:
             try:
                 result.count(await _serve(database, settings, account_id, today))
             except Exception:
@@ -131,6 +135,11 @@ async def run(
                 logger.exception(
                     "auto-invoicing failed for an account", extra={"account_id": str(account_id)}
                 )
+
+    after = part.lower
+    while True:
+        batch = await _next_batch(database, result.month, after, part.upper, size)
+        await asyncio.gather(*(serve(account_id) for account_id in batch))
         if len(batch) < size:
             return result
         after = batch[-1]
@@ -169,7 +178,9 @@ async def _next_batch(
 
 
 async def _serve(database: Database, settings: Settings, account_id: uuid.UUID, today: date) -> Outcome:
-    """One account: its request, or its refusal recorded as a skip, each in one short transaction.
+    """One account: its requests (one per seller of the items due), or the refusal recorded as a
+    skip, each in one short transaction. The month's requests are made together: a refusal of any
+    of them rolls them all back and skips the month (nothing is requested).
 
     The request is made without a savepoint (two statements an account): a refusal rolls the
     whole transaction back, and the skip is recorded in a transaction of its own, which locks the
@@ -183,16 +194,16 @@ async def _serve(database: Database, settings: Settings, account_id: uuid.UUID, 
             setting = await _locked_setting(session, account_id, month)
             if setting is None:
                 return Outcome.idle  # switched off, or already served this month
-            selection = await _selection(session, account_id, today)
-            if selection is None:
+            selections = await _selections(session, account_id, today)
+            if not selections:
                 return Outcome.idle  # nothing to request yet: the next day's run looks again
             try:
-                out = await _create(session, settings, setting, selection, month)
+                made = [await _create(session, settings, setting, one, month) for one in selections]
             except DomainError as error:
                 await session.rollback()
                 refusal = error
             else:
-                await _insert_run(session, account_id, month, Outcome.requested, request_id=out)
+                await _insert_run(session, account_id, month, Outcome.requested, request_id=made[0])
                 if not await _committed(session):
                     return Outcome.idle
                 logger.info("auto-invoicing requested", extra={"account_id": str(account_id), "month": month})
@@ -281,7 +292,7 @@ async def _create(
     return out.id
 
 
-def _due_statement() -> CompoundSelect[str, uuid.UUID]:
+def _due_statement() -> CompoundSelect[str, uuid.UUID, uuid.UUID]:
     """The account's invoiceable bills of an earlier period and cards bought before the month, in
     one statement (each part in its own order).
 
@@ -291,7 +302,7 @@ def _due_statement() -> CompoundSelect[str, uuid.UUID]:
     """
     limit = create.MAX_ITEMS + 1
     due_bills = (
-        select(literal("bill").label("kind"), Bill.id.label("id"))
+        select(literal("bill").label("kind"), Bill.id.label("id"), Bill.seller_id.label("seller_id"))
         .where(
             Bill.account_id == bindparam("account_id"),
             Bill.period < bindparam("month"),
@@ -302,7 +313,11 @@ def _due_statement() -> CompoundSelect[str, uuid.UUID]:
         .subquery()
     )
     due_cards = (
-        select(literal("card").label("kind"), StoredValueCard.id.label("id"))
+        select(
+            literal("card").label("kind"),
+            StoredValueCard.id.label("id"),
+            StoredValueCard.seller_id.label("seller_id"),
+        )
         .where(
             StoredValueCard.account_id == bindparam("account_id"),
             StoredValueCard.purchased_at < bindparam("month_start"),
@@ -312,23 +327,32 @@ def _due_statement() -> CompoundSelect[str, uuid.UUID]:
         .limit(limit)
         .subquery()
     )
-    return union_all(select(due_bills.c.kind, due_bills.c.id), select(due_cards.c.kind, due_cards.c.id))
+    return union_all(select(due_bills), select(due_cards))
 
 
 _DUE = _due_statement()  # built once; only the account and the month vary
 
 
-async def _selection(session: AsyncSession, account_id: uuid.UUID, today: date) -> create.Selection | None:
-    """What this month's request selects, or None when nothing is invoiceable yet."""
+async def _selections(session: AsyncSession, account_id: uuid.UUID, today: date) -> list[create.Selection]:
+    """This month's requests: one selection per seller of the items due, in the order the sellers'
+    first items come (a request holds one seller's items); none when nothing is invoiceable yet.
+
+    When more items are due than one request may hold (the statement reads at most one more of
+    each kind), they go to creation as one selection, which refuses it (validation_error) as today.
+    """
     connection = await session.connection()  # plain columns: no ORM objects for the items
     values = {"account_id": account_id, "month": month_of(today), "month_start": month_start(today)}
-    bill_ids: list[uuid.UUID] = []
-    card_ids: list[uuid.UUID] = []
-    for kind, item_id in (await connection.execute(_DUE, values)).tuples():
+    rows = (await connection.execute(_DUE, values)).tuples().all()
+    by_seller: dict[uuid.UUID | None, tuple[list[uuid.UUID], list[uuid.UUID]]] = {}
+    oversized = sum(kind == "bill" for kind, _, _ in rows) > create.MAX_ITEMS or (
+        sum(kind == "card" for kind, _, _ in rows) > create.MAX_ITEMS
+    )
+    for kind, item_id, seller_id in rows:
+        bill_ids, card_ids = by_seller.setdefault(None if oversized else seller_id, ([], []))
         (bill_ids if kind == "bill" else card_ids).append(item_id)
-    if not bill_ids and not card_ids:
-        return None
-    return create.Selection(bill_ids=bill_ids, stored_value_card_ids=card_ids)
+    return [
+        create.Selection(bill_ids=bills, stored_value_card_ids=cards) for bills, cards in by_seller.values()
+    ]
 
 
 _INSERT_RUN = insert(AutoInvoicingRun)

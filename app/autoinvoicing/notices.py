@@ -77,6 +77,12 @@ REASONS: dict[str, Reason] = {
         "More bills and stored-value cards are invoiceable than one request may hold (500).",
         "Request the invoices by hand, in several requests.",
     ),
+    "invoice_limit_exceeded": Reason(
+        "某一开票方的申请所需发票张数超过一次开具的上限（单张发票限额）。",
+        "请手动分批申请开票。",
+        "One seller's request would need more invoices than one issue takes (its per-invoice limit).",
+        "Request the invoices by hand, in several requests.",
+    ),
 }
 _UNKNOWN = Reason(
     "开票申请被拒绝。",

@@ -146,6 +146,13 @@ class Settings(BaseSettings):
     auto_invoicing_batch_size: int = Field(
         default=200, ge=1, le=10_000, description="Accounts read per batch by the monthly job"
     )
+    auto_invoicing_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=16,
+        description="Accounts the monthly job serves at once per process, each in its own transaction "
+        "(PostgreSQL; SQLite serves one at a time)",
+    )
     key_last_used_seconds: int = Field(
         default=60,
         ge=0,

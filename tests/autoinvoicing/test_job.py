@@ -19,6 +19,7 @@ from tests.autoinvoicing.helpers import (
 )
 from tests.factories import OTHER_TAXPAYER_ID, Api, make_bill, make_card
 from tests.requests.test_queries import counted_statements
+from tests.sellers.helpers import make_seller
 
 DAY = date(2026, 12, 8)
 
@@ -92,6 +93,59 @@ async def test_second_run_in_the_month_requests_nothing_and_next_month_picks_up_
     ]
     assert [item["amount"] for item in newest["items"]] == ["40.00", "50.00", "300.00", "60.00"]
     assert newest["amount"] == "450.00"
+
+
+async def test_items_of_two_sellers_make_one_request_per_seller(
+    app: FastAPI, client: httpx.AsyncClient, api: Api
+) -> None:
+    """A request holds one seller's items (SPEC §7): the month's run makes one per seller, each
+    with the chosen profile and address, each settling only its own seller's deficit."""
+    other = await make_seller(api, name="Cloud Storage Co.")
+    auto = await enabled_customer(api)
+    account = auto.account_id
+    mine = await make_bill(api, account, period="2026-10", cash="100.00")
+    theirs = await make_bill(api, account, period="2026-09", cash="70.00", seller_id=other["id"])
+    later = await make_bill(api, account, period="2026-11", cash="30.00")
+    await make_bill(api, account, period="2026-12", cash="300.00", seller_id=other["id"])  # this month's
+
+    result = await run_job(app, DAY)
+    assert (result.requested, result.skipped) == (1, 0)  # one account served, two requests
+    requests = await requests_of(client, auto)
+    # By seller (made in one transaction, they may share a timestamp).
+    [first] = [r for r in requests if r["seller"]["id"] == other["id"]]
+    [newest] = [r for r in requests if r["seller"]["id"] != other["id"]]
+    assert item_ids(first) == [("bill", theirs["id"])]
+    assert item_ids(newest) == [("bill", mine["id"]), ("bill", later["id"])]
+    assert (first["amount"], newest["amount"]) == ("70.00", "130.00")
+    for request in (first, newest):
+        assert request["profile"]["id"] == auto.profile["id"]
+        assert request["address"]["id"] == auto.address["id"]
+        assert request["events"][0]["actor_role"] == "system"
+    created = await events_of(app, account, "invoice_request.created")
+    assert sorted(e["id"] for e in created) == sorted([first["id"], newest["id"]])
+    assert await events_of(app, account, "auto_invoicing.skipped") == []
+    # Once a month, for both sellers.
+    assert (await run_job(app, date(2026, 12, 20))).requested == 0
+    assert len(await requests_of(client, auto)) == 2
+
+
+async def test_a_refusal_of_one_sellers_request_skips_the_month_for_both(
+    app: FastAPI, client: httpx.AsyncClient, api: Api
+) -> None:
+    """The month's requests are made together: when one seller's is refused, none is made."""
+    other = await make_seller(api, max_invoice_amount="0.01")  # any bill needs too many invoices
+    auto = await enabled_customer(api)
+    mine = await make_bill(api, auto.account_id, period="2026-10", cash="100.00")
+    await make_bill(api, auto.account_id, period="2026-11", cash="5.00", seller_id=other["id"])
+
+    result = await run_job(app, DAY)
+    assert (result.requested, result.skipped) == (0, 1)
+    assert await requests_of(client, auto) == []
+    after = (await client.get(f"/v1/bills/{mine['id']}", headers=auto.headers)).json()
+    assert after["invoiceable_amount"] == "100.00"  # the first seller's request was rolled back
+    assert await events_of(app, auto.account_id, "auto_invoicing.skipped") == [
+        {"account_id": auto.account_id, "month": "2026-12", "code": "invoice_limit_exceeded"}
+    ]
 
 
 async def test_nothing_happens_before_the_day(app: FastAPI, client: httpx.AsyncClient, api: Api) -> None:

@@ -18,6 +18,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from tests.autoinvoicing.helpers import enabled_customer, events_of, requests_of, run_job
 from tests.factories import Api, issue_staff_key, make_bill
+from tests.sellers.helpers import make_seller
 from tests.server import ROOT, invoicing_command
 from tests.worker.smtp import smtp_server
 
@@ -134,9 +135,17 @@ async def test_the_worker_runs_the_job_daily(isolated: Isolated, tmp_path: Path)
     previous = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
     bill = await make_bill(api, auto.account_id, period=f"{previous:%Y-%m}")
     await make_bill(api, auto.account_id, period=f"{today:%Y-%m}")  # this month's: not yet
+    other = await make_seller(api)  # and an earlier bill of another seller: a request of its own
+    theirs = await make_bill(api, auto.account_id, period="2020-01", seller_id=other["id"])
 
     _drain(isolated.url, INVOICING_AUTO_INVOICING_DAY="1", INVOICING_MAIL_DIR=str(tmp_path))
     _drain(isolated.url, INVOICING_AUTO_INVOICING_DAY="1", INVOICING_MAIL_DIR=str(tmp_path))
-    [request] = await requests_of(isolated.client, auto)
-    assert [item["id"] for item in request["items"]] == [bill["id"]]
-    assert request["events"][0]["actor_role"] == "system"
+    requests = await requests_of(isolated.client, auto)
+    # By seller (made in one transaction, they may share a timestamp).
+    [first] = [r for r in requests if r["seller"]["id"] == other["id"]]
+    [mine] = [r for r in requests if r["seller"]["id"] != other["id"]]
+    assert [item["id"] for item in first["items"]] == [theirs["id"]]
+    assert first["seller"]["id"] == other["id"]
+    assert [item["id"] for item in mine["items"]] == [bill["id"]]
+    for request in (mine, first):
+        assert request["events"][0]["actor_role"] == "system"
