@@ -310,7 +310,8 @@ _EXPORT_DESCRIPTION = f"""
 Finance role. Every request the list's filters pick (the same query parameters, without `limit` and
 `cursor`), newest first, streamed however many there are: one row per line of each issued invoice
 (blue, then red-letter ones naming the blue invoice), or per request line (item) while none is
-issued; every cell text, money as two-decimal strings, dates RFC 3339 UTC. Columns: {", ".join(export.HEADER)}.
+issued; every cell text, money as two-decimal strings, dates RFC 3339 UTC.
+Columns: {", ".join(export.HEADER)}.
 
 `text/csv` (the default): UTF-8 with a byte-order mark, so Excel opens Chinese text intact, and a
 header row. With `Accept: {export.XLSX_TYPE}`, the same rows as one XLSX sheet. A text cell that

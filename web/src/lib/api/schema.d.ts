@@ -616,7 +616,8 @@ export interface paths {
          * @description Finance role. Every request the list's filters pick (the same query parameters, without `limit` and
          *     `cursor`), newest first, streamed however many there are: one row per line of each issued invoice
          *     (blue, then red-letter ones naming the blue invoice), or per request line (item) while none is
-         *     issued; every cell text, money as two-decimal strings, dates RFC 3339 UTC. Columns: request_id, status, account_id, account_name, title, taxpayer_id, invoice_type, request_amount, created_at, due_at, invoice_number, blue_invoice_number, issued_at, line, item_kind, item_label, item_name, tax_category_code, tax_rate, amount, amount_excluding_tax, tax_amount.
+         *     issued; every cell text, money as two-decimal strings, dates RFC 3339 UTC.
+         *     Columns: request_id, status, account_id, account_name, title, taxpayer_id, invoice_type, request_amount, created_at, due_at, invoice_number, blue_invoice_number, issued_at, line, item_kind, item_label, item_name, tax_category_code, tax_rate, amount, amount_excluding_tax, tax_amount.
          *
          *     `text/csv` (the default): UTF-8 with a byte-order mark, so Excel opens Chinese text intact, and a
          *     header row. With `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`, the same rows as one XLSX sheet. A text cell that
