@@ -648,7 +648,8 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
                 }
             )
     for (request_id, number), found in files.items():
-        invoice = next(item for item in children[request_id].invoices if item["number"] == number)
+        of = children[request_id]
+        invoice = next(item for item in [*of.invoices, *of.red_invoices] if item["number"] == number)
         invoice["files"] = sorted(found, key=lambda file: _FORMAT_ORDER[file["format"]])
     for (request_id, number), found in lines.items():
         of = children[request_id]

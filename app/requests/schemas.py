@@ -326,6 +326,10 @@ class RedInvoiceOut(ResponseModel):
     tax_amount: MoneyOut = Field(description="Minus the blue invoice's tax")
     lines: list[InvoiceLineOut] = Field(description="The blue invoice's lines, every amount negated")
     issued_at: Timestamp
+    files: list[InvoiceFileOut] = Field(
+        default_factory=list,
+        description="The files a tax platform issued with it (`pdf`, `xml`), downloaded like a blue invoice's",
+    )
 
 
 class RedLetterOut(ResponseModel):
