@@ -328,7 +328,8 @@ class RedInvoiceOut(ResponseModel):
     issued_at: Timestamp
     files: list[InvoiceFileOut] = Field(
         default_factory=list,
-        description="The files a tax platform issued with it (`pdf`, `xml`), downloaded like a blue invoice's",
+        description="The files a tax platform issued with it (`pdf`, `xml`), downloaded like a blue "
+        "invoice's",
     )
 
 

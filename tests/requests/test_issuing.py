@@ -337,3 +337,22 @@ async def test_bulk_issue_submits_each_request_on_its_own(
     assert again.json()["results"] == [
         {"id": first, "ok": False, "code": "invalid_transition", "status": "issued"}
     ]
+
+
+async def test_readyz_names_the_platform_and_metrics_show_issuing(
+    sandbox_app: FastAPI, sandbox_api: Api, smtp: tuple[Recorder, str]
+) -> None:
+    api = sandbox_api
+    ready = await api.client.get("/readyz")
+    assert ready.json() == {"status": "ready", "tax_platform": "sandbox"}
+    _, request_id = await _processing(api, invoice_type="vat_ordinary")
+    assert (await _issue(api, request_id)).status_code == 202
+    figures = (await api.client.get("/metrics")).text
+    assert "invoicing_tax_issuing_requests " in figures
+    waiting = [
+        line for line in figures.splitlines() if line.startswith('invoicing_tax_issue_jobs{status="queued"}')
+    ]
+    assert waiting and float(waiting[0].split()[-1]) >= 1
+    await _worker(sandbox_app, smtp[1]).drain()
+    figures = (await api.client.get("/metrics")).text
+    assert 'invoicing_tax_submissions_total{outcome="issued",provider="sandbox"}' in figures
