@@ -247,6 +247,7 @@ export const en = {
     delivered: "Delivered",
     rejected: "Rejected",
     cancelled: "Cancelled",
+    issuing: "Being issued (tax platform)",
     reversing: "Being reversed",
     reversed: "Reversed",
   },

@@ -249,6 +249,7 @@ export const zhCN: Catalogue = {
     delivered: "已交付",
     rejected: "已驳回",
     cancelled: "已取消",
+    issuing: "开票中（税务平台）",
     reversing: "红冲中",
     reversed: "已红冲",
   },
