@@ -356,3 +356,34 @@ async def test_readyz_names_the_platform_and_metrics_show_issuing(
     await _worker(sandbox_app, smtp[1]).drain()
     figures = (await api.client.get("/metrics")).text
     assert 'invoicing_tax_submissions_total{outcome="issued",provider="sandbox"}' in figures
+
+
+async def test_a_recording_that_fails_before_its_commit_leaves_nothing_and_is_done_again(
+    sandbox_app: FastAPI, sandbox_api: Api, smtp: tuple[Recorder, str]
+) -> None:
+    """The database failing while the worker records: the recording transaction rolls back whole (no
+    invoice, no file, no move), and the job's next run records the platform's same invoice once."""
+    from app.requests import issuing
+
+    api = sandbox_api
+    _, request_id = await _processing(api, invoice_type="vat_ordinary")
+    assert (await _issue(api, request_id)).status_code == 202
+    database = sandbox_app.state.database
+    plan = await issuing._plan(database, uuid.UUID(request_id), "blue", 0)
+    assert plan is not None
+    sandbox = _sandbox(sandbox_app)
+    await sandbox.submit(plan[0].serial, plan[0].document)
+    answer = await sandbox.query(plan[0].serial)
+    assert answer.__class__.__name__ == "Issued"
+    with pytest.raises(ConnectionError):
+        async with database.write_session() as session, session.begin():
+            await issuing._record(session, uuid.UUID(request_id), "blue", 0, plan, [answer], "sandbox")  # type: ignore[list-item]
+            raise ConnectionError("the database went away before the commit")
+    halfway = await _read(api, request_id)
+    assert halfway["status"] == "issuing" and halfway["invoices"] == []
+
+    await _worker(sandbox_app, smtp[1]).drain()
+    issued = await _read(api, request_id)
+    assert issued["status"] == "issued"
+    assert [invoice["number"] for invoice in issued["invoices"]] == [answer.number]  # type: ignore[attr-defined]
+    assert await _serials(sandbox_app, request_id) == [plan[0].serial]
