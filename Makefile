@@ -51,9 +51,11 @@ console-screenshots: install console
 # `make run PORT=8080` serves on another port.
 PORT ?= 8000
 
+# The embedded default issues through the built-in sandbox tax platform (SPEC §8): Request Now to an
+# emailed PDF without typing a number. Production's default stays `manual` (app/core/settings.py).
 run: install console
 	$(BIN)/invoicing migrate
-	$(BIN)/invoicing serve --host 127.0.0.1 --port $(PORT) --with-worker
+	INVOICING_TAX_PLATFORM=$${INVOICING_TAX_PLATFORM:-sandbox} $(BIN)/invoicing serve --host 127.0.0.1 --port $(PORT) --with-worker
 
 lint: install console-lint
 	$(BIN)/ruff check app tests migrations

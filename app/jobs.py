@@ -13,6 +13,7 @@ JOB_MODULES = (
     "app.autoinvoicing.tasks",
     "app.requests.delivery",
     "app.requests.red_letter",
+    "app.requests.issuing",
     "app.webhooks.delivery",
 )
 

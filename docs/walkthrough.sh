@@ -380,7 +380,7 @@ curl -s -X DELETE $API/v1/webhook-endpoints/$HOOK_ID -H "Authorization: Bearer $
 # --- For operators --------------------------------------------------------------------------------
 
 curl -s $API/healthz; echo                 # {"status":"ok"}        the process is alive (no database)
-curl -s $API/readyz; echo                  # {"status":"ready"}     database reachable, schema at head; else 503 problem
+curl -s $API/readyz; echo                  # {"status":"ready","tax_platform":"sandbox"}  database reachable, schema at head; else 503 problem
 curl -s $API/metrics | grep invoicing_http_requests_total | head -3
 
 echo 'walk-through finished'

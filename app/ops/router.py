@@ -34,7 +34,8 @@ async def healthz() -> dict[str, str]:
     operation_id="ops-readyz",
     description=(
         "No auth. 200 when the database is reachable and migrated to the newest revision; otherwise"
-        " a 503 problem (`not_ready`)."
+        " a 503 problem (`not_ready`). The body names the tax platform that issues invoices"
+        " (`tax_platform`: `manual` or `sandbox`, INVOICING_TAX_PLATFORM)."
     ),
     summary="The database is reachable and migrated to head",
     responses={503: problems(authenticated=False)[422] | {"description": "Not ready"}},
@@ -43,7 +44,9 @@ async def readyz(request: Request) -> Response:
     problem = await check_ready(request.app.state.database)
     if problem is not None:
         return problem_response(503, "not_ready", problem)
-    return Response(content=b'{"status":"ready"}', media_type="application/json")
+    platform = request.app.state.settings.tax_platform
+    body = f'{{"status":"ready","tax_platform":"{platform}"}}'.encode()
+    return Response(content=body, media_type="application/json")
 
 
 # Headers a reverse proxy adds: a request that carries one came from elsewhere, whatever its socket.

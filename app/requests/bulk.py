@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.auth import AuthContext
 from app.core.errors import DomainError, ValidationFailed
 from app.core.ids import try_parse_id
-from app.requests import lifecycle
+from app.requests import issuing, lifecycle
 from app.requests.schemas import InvoiceRequestOut
 
-BulkMove = Literal["start", "reject"]
+BulkMove = Literal["start", "issue", "reject"]
 WriteSessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
@@ -30,8 +30,11 @@ async def bulk_move(
     move: BulkMove,
     ids: Sequence[str],
     reason: str | None,
+    *,
+    platform: str = "manual",
 ) -> list[dict[str, Any]]:
-    """`move` on each of `ids` in order; one result per id ({id, ok, code, status})."""
+    """`move` on each of `ids` in order; one result per id ({id, ok, code, status}). `issue` is
+    through the tax platform `platform` (app/requests/issuing.py)."""
     if move == "reject" and reason is None:
         raise ValidationFailed("body.reason", "is required to reject")
     results: list[dict[str, Any]] = []
@@ -43,7 +46,7 @@ async def bulk_move(
         try:
             async with open_session() as session:
                 try:
-                    out = await _one(session, auth, move, request_id, reason)
+                    out = await _one(session, auth, move, request_id, reason, platform)
                     await session.commit()
                 except BaseException:
                     await session.rollback()
@@ -57,9 +60,16 @@ async def bulk_move(
 
 
 async def _one(
-    session: AsyncSession, auth: AuthContext, move: BulkMove, request_id: uuid.UUID, reason: str | None
+    session: AsyncSession,
+    auth: AuthContext,
+    move: BulkMove,
+    request_id: uuid.UUID,
+    reason: str | None,
+    platform: str,
 ) -> InvoiceRequestOut:
     if move == "start":
         return await lifecycle.start(session, auth, request_id)
+    if move == "issue":
+        return await issuing.submit(session, auth, request_id, platform=platform)
     assert reason is not None
     return await lifecycle.reject(session, auth, request_id, reason)

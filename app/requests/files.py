@@ -95,12 +95,13 @@ async def upload(
         raise FileTooLarge(f"The file exceeds {max_bytes} bytes.")
     if not is_format(body, file_format):
         raise ValidationFailed("body", f"is not {WHAT[file_format]}")
-    await _store(session, invoice_id, file_format, body)
+    await store(session, invoice_id, file_format, body)
     await session.flush()
     return await get_request(session, auth, request_id)
 
 
-async def _store(session: AsyncSession, invoice_id: uuid.UUID, file_format: FileFormat, body: bytes) -> None:
+async def store(session: AsyncSession, invoice_id: uuid.UUID, file_format: FileFormat, body: bytes) -> None:
+    """Keep `body` as the invoice's file of `file_format` (an upload, or what the tax platform issued)."""
     digest = hashlib.sha256(body).hexdigest()
     now = utcnow()
     existing = (

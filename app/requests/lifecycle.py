@@ -113,7 +113,7 @@ async def issue(
 ) -> InvoiceRequestOut:
     request = await load_for_move(session, auth, request_id, Move.issue)
     if request.replaces_request_id is not None:
-        await _refuse_until_replaced_is_reversed(session, request.replaces_request_id)
+        await refuse_until_replaced_is_reversed(session, request.replaces_request_id)
     total = sum(invoice.amount for invoice in invoices)
     if total != request.amount:
         raise ValidationFailed(
@@ -152,7 +152,7 @@ async def issue(
     return await finish(session, auth, moved, "invoice_request.issued")
 
 
-async def _refuse_until_replaced_is_reversed(session: AsyncSession, replaced_id: uuid.UUID) -> None:
+async def refuse_until_replaced_is_reversed(session: AsyncSession, replaced_id: uuid.UUID) -> None:
     # Same account, whose lock the move holds: the status read is current.
     replaced = (
         await session.execute(select(InvoiceRequest.status).where(InvoiceRequest.id == replaced_id))

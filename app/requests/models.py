@@ -63,6 +63,13 @@ class InvoiceRequest(Base):
         ForeignKey("invoice_request.id"), index=True
     )
     replaced_by_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoice_request.id"))
+    # Issuing through the tax platform (app/requests/issuing.py): the last refusal {code, message}
+    # (NULL once issued, or never refused), and the serials: {"round": n, "kept": {position: serial},
+    # "red": bool}; `round` counts refusals (a refused serial is never used again), `kept` the
+    # invoices issued in an earlier round that a later one records instead of submitting again,
+    # `red` whether the red-letter invoices are being issued (status `reversing`).
+    issue_error: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    tax_issue: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -88,8 +95,8 @@ class InvoiceRequest(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'processing', 'issued', 'delivered', 'rejected', 'cancelled', 'reversing',"
-            " 'reversed')",
+            "status IN ('pending', 'processing', 'issuing', 'issued', 'delivered', 'rejected', 'cancelled',"
+            " 'reversing', 'reversed')",
             name="status",
         ),
         CheckConstraint("amount > 0", name="amount_positive"),

@@ -192,6 +192,8 @@ _REQUEST_COLUMNS = (
     InvoiceRequest.tracking_number,
     InvoiceRequest.delivery,
     InvoiceRequest.red_letter,
+    InvoiceRequest.issue_error,
+    InvoiceRequest.tax_issue,
     InvoiceRequest.replaces_request_id,
     InvoiceRequest.replaced_by_request_id,
     InvoiceRequest.due_at,
@@ -240,17 +242,24 @@ def _moves(request: Mapping[str, Any], children: Children, role: Role) -> list[M
         and children.replaced_status != Status.reversed.value
     ):
         moves.remove(Move.issue)  # a replacement waits for the replaced request's reversal
+    if Move.record_red_invoices in moves and red_issuing(request):
+        moves.remove(Move.record_red_invoices)  # the tax platform is issuing them
     return moves
 
 
+def red_issuing(request: Mapping[str, Any]) -> bool:
+    """Whether the worker is issuing the request's red-letter invoices through the tax platform."""
+    return bool((request.get("tax_issue") or {}).get("red"))
+
+
 def red_letter_out(
-    letter: Mapping[str, Any] | None, red_invoices: list[dict[str, Any]]
+    letter: Mapping[str, Any] | None, red_invoices: list[dict[str, Any]], issuing: bool = False
 ) -> dict[str, Any] | None:
     """The response's `red_letter` from the stored one (its `returns_to` is the service's own)."""
     if letter is None:
         return None
     shown = ("reason_code", "reason", "buyer_usage", "confirmation", "form_no", "requested_at", "expires_at")
-    return {**{name: letter.get(name) for name in shown}, "red_invoices": red_invoices}
+    return {**{name: letter.get(name) for name in shown}, "red_invoices": red_invoices, "issuing": issuing}
 
 
 def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[str, Any]:
@@ -279,7 +288,8 @@ def _fields(request: Mapping[str, Any], children: Children, role: Role) -> dict[
             for event in children.events
         ],
         "delivery": request.get("delivery"),  # absent for a request just created
-        "red_letter": red_letter_out(request.get("red_letter"), children.red_invoices),
+        "red_letter": red_letter_out(request.get("red_letter"), children.red_invoices, red_issuing(request)),
+        "issue_error": request.get("issue_error"),
         "replaces_request_id": request.get("replaces_request_id"),
         "replaced_by_request_id": request.get("replaced_by_request_id"),
         "due_at": request["due_at"],
@@ -638,7 +648,8 @@ async def _out(connection: AsyncConnection, request: Mapping[str, Any], role: Ro
                 }
             )
     for (request_id, number), found in files.items():
-        invoice = next(item for item in children[request_id].invoices if item["number"] == number)
+        of = children[request_id]
+        invoice = next(item for item in [*of.invoices, *of.red_invoices] if item["number"] == number)
         invoice["files"] = sorted(found, key=lambda file: _FORMAT_ORDER[file["format"]])
     for (request_id, number), found in lines.items():
         of = children[request_id]

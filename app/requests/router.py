@@ -23,6 +23,7 @@ from app.requests import (
     create,
     export,
     files,
+    issuing,
     lifecycle,
     monthly,
     preview,
@@ -353,26 +354,28 @@ async def export_requests(
     "/v1/invoice-requests/bulk/{move}",
     response_model=BulkMoveOut,
     operation_id="invoice_requests-bulk_move",
-    summary="Start or reject up to 100 requests, each on its own",
+    summary="Start, issue (through the tax platform) or reject up to 100 requests, each on its own",
     description=(
-        "Finance role. `move` is `start` or `reject` (`reject` needs `reason`; `start` ignores it). Each "
-        "id is moved in a transaction of its own, in the order given, so one refusal undoes nothing "
-        "else: `results` has one entry per id, with the code the single move would answer "
-        "(`not_found`, `invalid_transition` with the request's current `status`). Issuing is not a bulk "
-        "move (it needs each request's invoice numbers; issuing through a tax platform is not built "
-        "yet): `bulk/issue` is 422. An `Idempotency-Key` replays the first answer."
+        "Finance role. `move` is `start`, `issue` or `reject` (`reject` needs `reason`; the others ignore "
+        "it). `issue` is issuing through the tax platform, as `POST …/{id}/issue` with an empty body: each "
+        "request goes to `issuing` and the worker issues it (a request answers "
+        "`tax_platform_not_configured` with INVOICING_TAX_PLATFORM=manual). Each id is moved in a "
+        "transaction of its own, in the order given, so one refusal undoes nothing else: `results` has one "
+        "entry per id, with the code the single move would answer (`not_found`, `invalid_transition` with "
+        "the request's current `status`). An `Idempotency-Key` replays the first answer."
     ),
     responses=problems(404, 422),
 )
 async def bulk_move(
-    move: Annotated[bulk.BulkMove, Path(description="`start` or `reject`")],
+    move: Annotated[bulk.BulkMove, Path(description="`start`, `issue` or `reject`")],
     body: BulkMoveIn,
     request: Request,
     auth: Finance,
 ) -> BulkMoveOut:
     # No request session: every id has its own transaction (app/requests/bulk.py).
     opener = request.app.state.database.write_session
-    results = await bulk.bulk_move(opener, auth, move, body.ids, body.reason)
+    platform = request.app.state.settings.tax_platform
+    results = await bulk.bulk_move(opener, auth, move, body.ids, body.reason, platform=platform)
     return BulkMoveOut.model_validate({"results": results})
 
 
@@ -475,18 +478,37 @@ async def start_request(request_id: str, session: Session, auth: Finance) -> Inv
     "/v1/invoice-requests/{request_id}/issue",
     response_model=InvoiceRequestOut,
     operation_id="invoice_requests-issue",
-    summary="Record the invoices issued for a request in processing",
+    summary="Issue a request in processing: record its invoices, or issue them through the tax platform",
     description=(
-        "One or more invoices (at most 100) whose amounts sum exactly to the request's amount. "
-        "Invoice numbers are unique across all invoices, whatever their case (`INV-1` and `inv-1` are "
-        "one number): 409 `duplicate_invoice_number` names every "
-        "number given twice (or, if none is, every number already taken) in `numbers`, and has an "
-        "entry in `errors` for each invoice of the body that carries one "
-        "(`body.invoices.<index>.number`)."
+        "Finance role, on a `processing` request. **Manual** (`invoices` given): one or more invoices (at "
+        "most 100) whose amounts sum exactly to the request's amount -> 200, `issued`. Invoice numbers "
+        "are unique across all invoices, whatever their case (`INV-1` and `inv-1` are one number): 409 "
+        "`duplicate_invoice_number` names every number given twice (or, if none is, every number already "
+        "taken) in `numbers`, and has an entry in `errors` for each invoice of the body that carries one "
+        "(`body.invoices.<index>.number`). **Through the tax platform** (an empty body, `{}` or "
+        '`{"via": "tax_platform"}`) -> 202, `issuing`: the worker submits the draft\'s invoices to '
+        "INVOICING_TAX_PLATFORM, then records their numbers, lines and `pdf`/`xml` files and moves the "
+        "request to `issued` (an electronic one on to `delivered`, by email); a refusal brings it back to "
+        "`processing` with `issue_error` (docs/TAX_PLATFORM.md). With INVOICING_TAX_PLATFORM=manual that "
+        "is 409 `tax_platform_not_configured`; manual issuing works whatever the platform."
     ),
-    responses=problems(404, 409, 422),
+    responses={
+        **problems(404, 409, 422),
+        202: {"description": "Submitted to the tax platform: `issuing`", "model": InvoiceRequestOut},
+    },
 )
-async def issue_request(request_id: str, body: IssueIn, session: Session, auth: Finance) -> InvoiceRequestOut:
+async def issue_request(
+    request_id: str,
+    request: Request,
+    response: Response,
+    session: Session,
+    auth: Finance,
+    body: Annotated[IssueIn | None, Body()] = None,
+) -> InvoiceRequestOut:
+    if body is None or body.invoices is None:
+        response.status_code = status.HTTP_202_ACCEPTED
+        platform = request.app.state.settings.tax_platform
+        return await issuing.submit(session, auth, parse_id(request_id), platform=platform)
     return await lifecycle.issue(session, auth, parse_id(request_id), body.invoices)
 
 
@@ -615,13 +637,28 @@ async def decline_red_letter(
         "`duplicate_invoice_number`). Only while `reversing` (409 `invalid_transition`) and once "
         "`confirmation` is `not_required` or `confirmed` (409 `red_letter_not_confirmed`). Then the "
         "request is `reversed` and every line is given back, as for a cancelled request (unless a "
-        "re-issue's replacement holds them), and the customer is emailed."
+        "re-issue's replacement holds them), and the customer is emailed. An empty body (or `{}`): the "
+        "red-letter invoices are issued through the tax platform -> 202, `red_letter.issuing` true until "
+        "the worker records them and the request is `reversed` (409 `tax_platform_not_configured` with "
+        "INVOICING_TAX_PLATFORM=manual)."
     ),
-    responses=problems(404, 409, 422),
+    responses={
+        **problems(404, 409, 422),
+        202: {"description": "Submitted to the tax platform", "model": InvoiceRequestOut},
+    },
 )
 async def record_red_invoices(
-    request_id: str, body: RedInvoicesIn, session: Session, auth: Finance
+    request_id: str,
+    request: Request,
+    response: Response,
+    session: Session,
+    auth: Finance,
+    body: Annotated[RedInvoicesIn | None, Body()] = None,
 ) -> InvoiceRequestOut:
+    if body is None or body.invoices is None:
+        response.status_code = status.HTTP_202_ACCEPTED
+        platform = request.app.state.settings.tax_platform
+        return await issuing.submit_red(session, auth, parse_id(request_id), platform=platform)
     return await red_letter.record_red_invoices(session, auth, parse_id(request_id), body.invoices)
 
 

@@ -3,7 +3,7 @@
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
 from app.core.clock import Timestamp, TimestampIn, UTCTimestamp
 from app.core.errors import NotFound
@@ -106,14 +106,29 @@ class InvoiceIn(RequestModel):
 
 
 class IssueIn(RequestModel):
-    invoices: list[InvoiceIn] = Field(
+    """Manual issuing gives `invoices`; without them (an empty body, `{}` or `{"via": "tax_platform"}`)
+    the draft's invoices are issued through the tax platform."""
+
+    invoices: list[InvoiceIn] | None = Field(
+        default=None,
         min_length=1,
         max_length=MAX_INVOICES,
-        description="One or more invoices whose amounts sum to the request's amount; the draft's lines "
-        "are cut, in order, at these amounts. Each at most the seller's `max_invoice_amount` (422 "
-        "`invoice_limit_exceeded`); digital types (`digital_special`, `digital_ordinary`) are numbered "
-        "with 20 digits (422)",
+        description="Manual issuing: one or more invoices whose amounts sum to the request's amount; the "
+        "draft's lines are cut, in order, at these amounts. Each at most the seller's `max_invoice_amount` "
+        "(422 `invoice_limit_exceeded`); digital types (`digital_special`, `digital_ordinary`) are "
+        "numbered with 20 digits (422). Omitted: issued through the tax platform",
     )
+    via: Literal["tax_platform"] | None = Field(
+        default=None,
+        description="`tax_platform`: the worker submits the draft's invoices to INVOICING_TAX_PLATFORM "
+        "(202, status `issuing`); not together with `invoices` (422)",
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "IssueIn":
+        if self.via is not None and self.invoices is not None:
+            raise ValueError("give invoices (manual issuing) or via tax_platform, not both")
+        return self
 
 
 class DeliverIn(RequestModel):
@@ -177,10 +192,12 @@ class RedInvoiceIn(RequestModel):
 
 
 class RedInvoicesIn(RequestModel):
-    invoices: list[RedInvoiceIn] = Field(
+    invoices: list[RedInvoiceIn] | None = Field(
+        default=None,
         min_length=1,
         max_length=MAX_INVOICES,
-        description="Exactly one red-letter invoice per issued (blue) invoice of the request",
+        description="Exactly one red-letter invoice per issued (blue) invoice of the request. Omitted "
+        "(an empty body or `{}`): the red-letter invoices are issued through the tax platform (202)",
     )
 
 
@@ -309,6 +326,11 @@ class RedInvoiceOut(ResponseModel):
     tax_amount: MoneyOut = Field(description="Minus the blue invoice's tax")
     lines: list[InvoiceLineOut] = Field(description="The blue invoice's lines, every amount negated")
     issued_at: Timestamp
+    files: list[InvoiceFileOut] = Field(
+        default_factory=list,
+        description="The files a tax platform issued with it (`pdf`, `xml`), downloaded like a blue "
+        "invoice's",
+    )
 
 
 class RedLetterOut(ResponseModel):
@@ -325,6 +347,22 @@ class RedLetterOut(ResponseModel):
     requested_at: Timestamp
     expires_at: Timestamp | None = Field(description="The buyer's deadline; null when none is needed")
     red_invoices: list[RedInvoiceOut] = Field(description="Recorded by finance; then the request is reversed")
+    issuing: bool = Field(
+        default=False,
+        description="The red-letter invoices are being issued through the tax platform (the worker "
+        "records them, then the request is reversed)",
+    )
+
+
+class IssueErrorOut(ResponseModel):
+    """Why the tax platform did not issue (SPEC §8): the request went back (or stayed) for finance."""
+
+    code: str = Field(
+        description="Stable, snake_case: the platform's refusal (`quota_exhausted`, ...), "
+        "or `tax_platform_unavailable` / `malformed_answer` after the last retry",
+        examples=["quota_exhausted"],
+    )
+    message: str = Field(description="For finance: the platform's own words")
 
 
 class DeliveryOut(ResponseModel):
@@ -407,6 +445,11 @@ class InvoiceRequestOut(ResponseModel):
         description="The red-letter reversal, once one started (null before, and on requests reversed "
         "before red letters were recorded)"
     )
+    issue_error: IssueErrorOut | None = Field(
+        default=None,
+        description="The tax platform's last refusal of this request (back to `processing`, or still "
+        "`reversing` for red-letter invoices); null once issued, or when never refused",
+    )
     replaces_request_id: NativeId | None = Field(
         description="Re-issue: the request this one replaces (it can be issued once that one is reversed)"
     )
@@ -469,7 +512,8 @@ class BulkMoveIn(RequestModel):
     )
     reason: Reason | None = Field(
         default=None,
-        description="Required to reject (the reason every rejected request shows); ignored by `start`",
+        description="Required to reject (the reason every rejected request shows); ignored by `start` "
+        "and `issue`",
         examples=["The title does not match the business licence"],
     )
 

@@ -11,6 +11,8 @@ from app.profiles.rules import is_electronic
 class Status(StrEnum):
     pending = "pending"
     processing = "processing"
+    # Submitted to the tax platform (SPEC §8): the worker records the invoices it issued.
+    issuing = "issuing"
     issued = "issued"
     delivered = "delivered"
     rejected = "rejected"
@@ -75,6 +77,8 @@ _AWAITING = frozenset({Confirmation.awaiting_buyer})
 MOVES: Mapping[Move, Step] = {
     Move.cancel: Step(frozenset({Status.pending}), Role.customer, Status.cancelled),
     Move.start: Step(frozenset({Status.pending}), Role.finance, Status.processing),
+    # Manual issuing (numbers given) goes straight to `issued`; through the tax platform it goes to
+    # `issuing` first (ISSUE_VIA_PLATFORM), and the service moves it on (SYSTEM_ISSUES).
     Move.issue: Step(frozenset({Status.processing}), Role.finance, Status.issued),
     Move.deliver: Step(frozenset({Status.issued}), Role.finance, Status.delivered),
     Move.reject: Step(frozenset({Status.pending, Status.processing}), Role.finance, Status.rejected),
@@ -101,10 +105,18 @@ MOVES: Mapping[Move, Step] = {
 # a replacing request whose reversal was declined or expired is cancelled.
 SYSTEM_RETURNS: frozenset[Status] = _REVERSING
 SYSTEM_CANCELS: frozenset[Status] = frozenset({Status.pending})
+# Issuing through the tax platform: `issue` without numbers leads to `issuing`; then the service
+# records what the platform issued (`issued`) or its refusal (back to `processing`), and delivers an
+# electronic request by email by itself (`issued` -> `delivered`).
+ISSUE_VIA_PLATFORM = Status.issuing
+SYSTEM_ISSUES: Mapping[Status, frozenset[Status]] = {
+    Status.issuing: frozenset({Status.issued, Status.processing}),
+    Status.issued: frozenset({Status.delivered}),
+}
 
 # Requests in these statuses hold their items' amounts; the others gave them back.
 ACTIVE: frozenset[Status] = frozenset(
-    {Status.pending, Status.processing, Status.issued, Status.delivered, Status.reversing}
+    {Status.pending, Status.processing, Status.issuing, Status.issued, Status.delivered, Status.reversing}
 )
 # Entering one of these gives the items' amounts back: they can be requested again.
 RELEASING: frozenset[Status] = frozenset({Status.cancelled, Status.rejected, Status.reversed})
@@ -139,9 +151,13 @@ def may_follow(current: Status, following: Status, actor: str) -> bool:
     """Whether a timeline may step from `current` to `following` by `actor` (a role's value or
     `system`): some move of the table leads there, or the service does it by itself."""
     if actor == "system":
-        return (current in SYSTEM_RETURNS and following in INVOICED) or (
-            current in SYSTEM_CANCELS and following is Status.cancelled
+        return (
+            (current in SYSTEM_RETURNS and following in INVOICED)
+            or (current in SYSTEM_CANCELS and following is Status.cancelled)
+            or following in SYSTEM_ISSUES.get(current, frozenset())
         )
+    if current is Status.processing and following is ISSUE_VIA_PLATFORM and actor == MOVES[Move.issue].role:
+        return True
     return any(
         current in step.sources
         and step.role.value == actor

@@ -72,7 +72,8 @@ class SandboxInvoice(Base):
 class SandboxFault(Base):
     """A fault the sandbox shows on its next calls (`times` of them): `refuse` (the next submission
     is refused when queried, e.g. quota_exhausted), `transient` (the call fails before doing
-    anything), `lost_answer` (the call is done, then fails, as when a response is lost on the way)."""
+    anything), `lost_answer` (the call is done, then fails, as when a response is lost on the way),
+    `malformed` (a query of an issued invoice answers lines whose amounts do not add up)."""
 
     __tablename__ = "tax_sandbox_fault"
 
@@ -88,9 +89,20 @@ class SandboxFault(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("kind IN ('refuse', 'transient', 'lost_answer')", name="kind"),
+        CheckConstraint("kind IN ('refuse', 'transient', 'lost_answer', 'malformed')", name="kind"),
         CheckConstraint(
             "operation IS NULL OR operation IN ('submit', 'query', 'red_letter')", name="operation"
         ),
         CheckConstraint("remaining >= 0", name="remaining"),
     )
+
+
+class SubmissionOutcome(Base):
+    """How many tax-platform calls ended how, per provider (`/metrics`): counted in the database,
+    since the worker processes that submit are not the API process that is scraped."""
+
+    __tablename__ = "tax_submission_outcome"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)

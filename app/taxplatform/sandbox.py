@@ -41,7 +41,7 @@ from app.taxplatform.provider import (
 )
 from app.taxplatform.sandbox_checks import check_blue, check_red
 
-FaultKind = Literal["refuse", "transient", "lost_answer"]
+FaultKind = Literal["refuse", "transient", "lost_answer", "malformed"]
 Operation = Literal["submit", "query", "red_letter"]
 # The fifth digit of a digital invoice number names the channel that issued it; 9 marks the sandbox.
 SANDBOX_CHANNEL = "9"
@@ -137,6 +137,11 @@ class SandboxProvider:
                     .values(pdf=pdf, xml=xml)
                 )
             result = replace(result, files={FileFormat.pdf: pdf, FileFormat.xml: xml})
+        if isinstance(result, Issued) and await self._take_fault(("malformed",), "query", seller) is not None:
+            # A garbled answer: the first line's tax one fen off, so the sums no longer match.
+            first, *rest = result.lines
+            garbled = replace(first, tax_amount=first.tax_amount + 1, amount=first.amount + 1)
+            result = replace(result, lines=(garbled, *rest))
         return result
 
     async def _query_once(self, serial: str) -> tuple[QueryResult, InvoiceDocument | None]:

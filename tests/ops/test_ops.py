@@ -23,7 +23,7 @@ async def test_healthz_needs_no_key(client: httpx.AsyncClient) -> None:
 async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    assert response.json() == {"status": "ready", "tax_platform": "manual"}
 
 
 async def test_readyz_is_503_problem_on_an_unmigrated_database(

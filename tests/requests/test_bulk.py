@@ -122,7 +122,6 @@ async def test_an_idempotency_key_replays_the_first_answer(client: httpx.AsyncCl
         ("start", {"ids": []}, "body.ids"),
         ("reject", {"ids": [str(uuid.uuid4())]}, "body.reason"),
         ("start", {"ids": [str(uuid.uuid4())], "extra": 1}, "body.extra"),
-        ("issue", {"ids": [str(uuid.uuid4())]}, "path.move"),
         ("deliver", {"ids": [str(uuid.uuid4())]}, "path.move"),
     ],
 )

@@ -126,6 +126,7 @@ async def test_a_special_invoice_awaits_the_buyer_until_the_deadline(
         "confirmation": "awaiting_buyer",
         "form_no": None,
         "red_invoices": [],
+        "issuing": False,
     }
     requested = datetime.fromisoformat(letter["requested_at"].replace("Z", "+00:00"))
     expires = datetime.fromisoformat(letter["expires_at"].replace("Z", "+00:00"))

@@ -9,6 +9,7 @@ const TONE: Record<Status, Tone> = {
   delivered: "success",
   rejected: "danger",
   cancelled: "neutral",
+  issuing: "processing",
   reversing: "warning",
   reversed: "magenta",
 };

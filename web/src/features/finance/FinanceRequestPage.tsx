@@ -1,7 +1,7 @@
 // One request on the finance desk: exactly the moves `allowed_moves` offers, each with its form, and
 // the file uploads while it offers `upload_file`.
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { App, Button, Modal, Popconfirm, Space, Spin, Typography } from "antd";
+import { Alert, App, Button, Modal, Popconfirm, Space, Spin, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
@@ -68,6 +68,23 @@ export function FinanceRequestPage() {
           </Button>
         );
       case "issue":
+        return (
+          <Space key={m} wrap>
+            <Button type="primary" onClick={() => setDialog(m)}>
+              {t("finance.moves.issue")}
+            </Button>
+            <Popconfirm
+              title={t("finance.confirmIssueViaPlatform")}
+              onConfirm={() =>
+                move.mutate({ move: "issue", body: { via: "tax_platform" } }, { onSuccess: () => done(t("finance.submittedToPlatform")) })
+              }
+              okText={t("app.confirm")}
+              cancelText={t("app.cancel")}
+            >
+              <Button loading={move.isPending && move.variables.move === "issue"}>{t("finance.issueViaPlatform")}</Button>
+            </Popconfirm>
+          </Space>
+        );
       case "deliver":
         return (
           <Button key={m} type="primary" onClick={() => setDialog(m)}>
@@ -80,12 +97,23 @@ export function FinanceRequestPage() {
   };
 
   // A start refused is shown on the page; the dialogs' refusals are shown in their forms.
-  const startError = move.variables?.move === "start" ? move.error : null;
+  // Likewise issuing via the tax platform, which has no form.
+  const called = move.variables;
+  const viaPlatform = called?.move === "issue" && called.body.via === "tax_platform";
+  const startError = called?.move === "start" || viaPlatform ? move.error : null;
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Link to="/finance">← {t("finance.title")}</Link>
       <ProblemAlert error={request.error ?? startError ?? download.error ?? preview.error} />
       {request.isPending && <Spin />}
+      {data?.issue_error && (
+        <Alert
+          type="error"
+          showIcon
+          data-testid="issue-error"
+          title={t("finance.issueError", { code: data.issue_error.code, message: data.issue_error.message })}
+        />
+      )}
       {data && (
         <RequestView
           request={data}

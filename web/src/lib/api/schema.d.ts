@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * The database is reachable and migrated to head
-         * @description No auth. 200 when the database is reachable and migrated to the newest revision; otherwise a 503 problem (`not_ready`).
+         * @description No auth. 200 when the database is reachable and migrated to the newest revision; otherwise a 503 problem (`not_ready`). The body names the tax platform that issues invoices (`tax_platform`: `manual` or `sandbox`, INVOICING_TAX_PLATFORM).
          */
         get: operations["ops-readyz"];
         put?: never;
@@ -642,8 +642,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Start or reject up to 100 requests, each on its own
-         * @description Finance role. `move` is `start` or `reject` (`reject` needs `reason`; `start` ignores it). Each id is moved in a transaction of its own, in the order given, so one refusal undoes nothing else: `results` has one entry per id, with the code the single move would answer (`not_found`, `invalid_transition` with the request's current `status`). Issuing is not a bulk move (it needs each request's invoice numbers; issuing through a tax platform is not built yet): `bulk/issue` is 422. An `Idempotency-Key` replays the first answer.
+         * Start, issue (through the tax platform) or reject up to 100 requests, each on its own
+         * @description Finance role. `move` is `start`, `issue` or `reject` (`reject` needs `reason`; the others ignore it). `issue` is issuing through the tax platform, as `POST …/{id}/issue` with an empty body: each request goes to `issuing` and the worker issues it (a request answers `tax_platform_not_configured` with INVOICING_TAX_PLATFORM=manual). Each id is moved in a transaction of its own, in the order given, so one refusal undoes nothing else: `results` has one entry per id, with the code the single move would answer (`not_found`, `invalid_transition` with the request's current `status`). An `Idempotency-Key` replays the first answer.
          */
         post: operations["invoice_requests-bulk_move"];
         delete?: never;
@@ -762,8 +762,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record the invoices issued for a request in processing
-         * @description One or more invoices (at most 100) whose amounts sum exactly to the request's amount. Invoice numbers are unique across all invoices, whatever their case (`INV-1` and `inv-1` are one number): 409 `duplicate_invoice_number` names every number given twice (or, if none is, every number already taken) in `numbers`, and has an entry in `errors` for each invoice of the body that carries one (`body.invoices.<index>.number`).
+         * Issue a request in processing: record its invoices, or issue them through the tax platform
+         * @description Finance role, on a `processing` request. **Manual** (`invoices` given): one or more invoices (at most 100) whose amounts sum exactly to the request's amount -> 200, `issued`. Invoice numbers are unique across all invoices, whatever their case (`INV-1` and `inv-1` are one number): 409 `duplicate_invoice_number` names every number given twice (or, if none is, every number already taken) in `numbers`, and has an entry in `errors` for each invoice of the body that carries one (`body.invoices.<index>.number`). **Through the tax platform** (an empty body, `{}` or `{"via": "tax_platform"}`) -> 202, `issuing`: the worker submits the draft's invoices to INVOICING_TAX_PLATFORM, then records their numbers, lines and `pdf`/`xml` files and moves the request to `issued` (an electronic one on to `delivered`, by email); a refusal brings it back to `processing` with `issue_error` (docs/TAX_PLATFORM.md). With INVOICING_TAX_PLATFORM=manual that is 409 `tax_platform_not_configured`; manual issuing works whatever the platform.
          */
         post: operations["invoice_requests-issue"];
         delete?: never;
@@ -883,7 +883,7 @@ export interface paths {
         put?: never;
         /**
          * Record the red-letter invoices of a reversal; the request is reversed
-         * @description Finance role. Exactly one red-letter invoice per issued (blue) invoice of the request, each naming it by `blue_number` (422 on `body.invoices.<index>.blue_number` for a number that is not one of this request's invoices, or one named twice; 422 on `body.invoices` for a blue invoice left out); each mirrors its blue invoice with every amount negated. Numbers are unique across every invoice, blue and red, whatever their case (409 `duplicate_invoice_number`). Only while `reversing` (409 `invalid_transition`) and once `confirmation` is `not_required` or `confirmed` (409 `red_letter_not_confirmed`). Then the request is `reversed` and every line is given back, as for a cancelled request (unless a re-issue's replacement holds them), and the customer is emailed.
+         * @description Finance role. Exactly one red-letter invoice per issued (blue) invoice of the request, each naming it by `blue_number` (422 on `body.invoices.<index>.blue_number` for a number that is not one of this request's invoices, or one named twice; 422 on `body.invoices` for a blue invoice left out); each mirrors its blue invoice with every amount negated. Numbers are unique across every invoice, blue and red, whatever their case (409 `duplicate_invoice_number`). Only while `reversing` (409 `invalid_transition`) and once `confirmation` is `not_required` or `confirmed` (409 `red_letter_not_confirmed`). Then the request is `reversed` and every line is given back, as for a cancelled request (unless a re-issue's replacement holds them), and the customer is emailed. An empty body (or `{}`): the red-letter invoices are issued through the tax platform -> 202, `red_letter.issuing` true until the worker records them and the request is `reversed` (409 `tax_platform_not_configured` with INVOICING_TAX_PLATFORM=manual).
          */
         post: operations["invoice_requests-record_red_invoices"];
         delete?: never;
@@ -1712,7 +1712,7 @@ export interface components {
             ids: string[];
             /**
              * Reason
-             * @description Required to reject (the reason every rejected request shows); ignored by `start`
+             * @description Required to reject (the reason every rejected request shows); ignored by `start` and `issue`
              * @example The title does not match the business licence
              */
             reason?: string | null;
@@ -2315,6 +2315,8 @@ export interface components {
             delivery: components["schemas"]["DeliveryOut"] | null;
             /** @description The red-letter reversal, once one started (null before, and on requests reversed before red letters were recorded) */
             red_letter: components["schemas"]["RedLetterOut"] | null;
+            /** @description The tax platform's last refusal of this request (back to `processing`, or still `reversing` for red-letter invoices); null once issued, or when never refused */
+            issue_error?: components["schemas"]["IssueErrorOut"] | null;
             /**
              * Replaces Request Id
              * @description Re-issue: the request this one replaces (it can be issued once that one is reversed)
@@ -2464,13 +2466,39 @@ export interface components {
              */
             by_seller: components["schemas"]["SellerTotals"][];
         };
-        /** IssueIn */
+        /**
+         * IssueErrorOut
+         * @description Why the tax platform did not issue (SPEC §8): the request went back (or stayed) for finance.
+         */
+        IssueErrorOut: {
+            /**
+             * Code
+             * @description Stable, snake_case: the platform's refusal (`quota_exhausted`, ...), or `tax_platform_unavailable` / `malformed_answer` after the last retry
+             * @example quota_exhausted
+             */
+            code: string;
+            /**
+             * Message
+             * @description For finance: the platform's own words
+             */
+            message: string;
+        };
+        /**
+         * IssueIn
+         * @description Manual issuing gives `invoices`; without them (an empty body, `{}` or `{"via": "tax_platform"}`)
+         *     the draft's invoices are issued through the tax platform.
+         */
         IssueIn: {
             /**
              * Invoices
-             * @description One or more invoices whose amounts sum to the request's amount; the draft's lines are cut, in order, at these amounts. Each at most the seller's `max_invoice_amount` (422 `invoice_limit_exceeded`); digital types (`digital_special`, `digital_ordinary`) are numbered with 20 digits (422)
+             * @description Manual issuing: one or more invoices whose amounts sum to the request's amount; the draft's lines are cut, in order, at these amounts. Each at most the seller's `max_invoice_amount` (422 `invoice_limit_exceeded`); digital types (`digital_special`, `digital_ordinary`) are numbered with 20 digits (422). Omitted: issued through the tax platform
              */
-            invoices: components["schemas"]["InvoiceIn"][];
+            invoices?: components["schemas"]["InvoiceIn"][] | null;
+            /**
+             * Via
+             * @description `tax_platform`: the worker submits the draft's invoices to INVOICING_TAX_PLATFORM (202, status `issuing`); not together with `invoices` (422)
+             */
+            via?: "tax_platform" | null;
         };
         /** ItemOut */
         ItemOut: {
@@ -2967,14 +2995,19 @@ export interface components {
              * @example 2026-01-31T08:00:00Z
              */
             issued_at: string;
+            /**
+             * Files
+             * @description The files a tax platform issued with it (`pdf`, `xml`), downloaded like a blue invoice's
+             */
+            files?: components["schemas"]["InvoiceFileOut"][];
         };
         /** RedInvoicesIn */
         RedInvoicesIn: {
             /**
              * Invoices
-             * @description Exactly one red-letter invoice per issued (blue) invoice of the request
+             * @description Exactly one red-letter invoice per issued (blue) invoice of the request. Omitted (an empty body or `{}`): the red-letter invoices are issued through the tax platform (202)
              */
-            invoices: components["schemas"]["RedInvoiceIn"][];
+            invoices?: components["schemas"]["RedInvoiceIn"][] | null;
         };
         /**
          * RedLetterOut
@@ -3016,6 +3049,12 @@ export interface components {
              * @description Recorded by finance; then the request is reversed
              */
             red_invoices: components["schemas"]["RedInvoiceOut"][];
+            /**
+             * Issuing
+             * @description The red-letter invoices are being issued through the tax platform (the worker records them, then the request is reversed)
+             * @default false
+             */
+            issuing: boolean;
         };
         /** ReissueIn */
         ReissueIn: {
@@ -3276,7 +3315,7 @@ export interface components {
          * Status
          * @enum {string}
          */
-        Status: "pending" | "processing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversing" | "reversed";
+        Status: "pending" | "processing" | "issuing" | "issued" | "delivered" | "rejected" | "cancelled" | "reversing" | "reversed";
         /** WebhookDeliveryOut */
         WebhookDeliveryOut: {
             /** Id */
@@ -7766,8 +7805,8 @@ export interface operations {
                 "X-Request-ID"?: string;
             };
             path: {
-                /** @description `start` or `reject` */
-                move: "start" | "reject";
+                /** @description `start`, `issue` or `reject` */
+                move: "start" | "issue" | "reject";
             };
             cookie?: never;
         };
@@ -8417,7 +8456,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 /**
                  * @example {
@@ -8428,15 +8467,27 @@ export interface operations {
                  *           "issued_at": "2026-01-31T08:00:00Z",
                  *           "file_url": "https://files.example.com/invoices/24352000000012345678.pdf"
                  *         }
-                 *       ]
+                 *       ],
+                 *       "via": "tax_platform"
                  *     }
                  */
-                "application/json": components["schemas"]["IssueIn"];
+                "application/json": components["schemas"]["IssueIn"] | null;
             };
         };
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Submitted to the tax platform: `issuing` */
+            202: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;
@@ -9285,7 +9336,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 /**
                  * @example {
@@ -9298,12 +9349,23 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["RedInvoicesIn"];
+                "application/json": components["schemas"]["RedInvoicesIn"] | null;
             };
         };
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Submitted to the tax platform */
+            202: {
                 headers: {
                     /** @description The request's id: yours if you sent a usable one, else ours; in every log line of it */
                     "X-Request-ID": string;

@@ -22,7 +22,7 @@ export type InvoiceType = Profile["invoice_type"];
 export type Blocker = Summary["blockers"][number];
 export type MonthFigures = Schemas["MonthFiguresOut"];
 
-export const STATUSES: Status[] = ["pending", "processing", "issued", "delivered", "rejected", "cancelled", "reversing", "reversed"];
+export const STATUSES: Status[] = ["pending", "processing", "issuing", "issued", "delivered", "rejected", "cancelled", "reversing", "reversed"];
 export const INVOICE_TYPES: InvoiceType[] = [
   "vat_ordinary",
   "vat_special",
