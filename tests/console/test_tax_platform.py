@@ -57,7 +57,12 @@ def _processing(service: Service) -> tuple[str, str]:
         "POST",
         "/v1/mailing-addresses",
         key,
-        {"recipient": "Li Lei", "phone": "13812345678", "address": "1 Cloud Road, Fuzhou", "is_default": True},
+        {
+            "recipient": "Li Lei",
+            "phone": "13812345678",
+            "address": "1 Cloud Road, Fuzhou",
+            "is_default": True,
+        },
     )
     bill = service.call("GET", "/v1/bills", key)["data"][0]
     body = {"bill_ids": [bill["id"]], "profile_id": profile["id"], "address_id": address["id"]}
@@ -72,8 +77,9 @@ def _refuse_next_submission(service: Service) -> None:
     database = service.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(database) as connection:
         connection.execute(
-            "INSERT INTO tax_sandbox_fault (kind, operation, seller_taxpayer_id, remaining, code, message,"
-            " created_at) VALUES ('refuse', NULL, NULL, 1, 'quota_exhausted', ?, '2026-01-05 02:00:00.000000')",
+            "INSERT INTO tax_sandbox_fault (kind, operation, seller_taxpayer_id, remaining, code,"
+            " message, created_at) VALUES ('refuse', NULL, NULL, 1, 'quota_exhausted', ?,"
+            " '2026-01-05 02:00:00.000000')",
             ("The seller's invoicing quota is exhausted",),
         )
 
