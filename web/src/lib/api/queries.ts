@@ -43,9 +43,10 @@ export const requestListQuery = (filters: RequestListFilters) =>
     placeholderData: keepPreviousData,
   });
 
-/** Re-read a request while its email is on its way, so the page shows when it is sent. */
+/** Re-read a request while its email is on its way or the tax platform is issuing it, so the page
+ * shows when it is sent or issued. */
 export function refetchWhileQueued(request: InvoiceRequest | undefined): number | false {
-  return request?.delivery?.status === "queued" ? 2000 : false;
+  return request?.delivery?.status === "queued" || request?.status === "issuing" ? 2000 : false;
 }
 
 /** One request, whole (lines, snapshots, invoices, timeline, `allowed_moves`). */
