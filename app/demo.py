@@ -1,5 +1,6 @@
 """`invoicing demo`: load one demo account with everything needed to request invoices, and print
-one API key per role (the last three lines of stdout: `CUSTOMER_KEY=…`, `BILLING_KEY=…`, `FINANCE_KEY=…`)."""
+one API key per role (the last three lines of stdout: `CUSTOMER_KEY=…`, `BILLING_KEY=…`, `FINANCE_KEY=…`).
+Before the keys it says how to issue: through the sandbox tax platform, as `make run` serves."""
 
 import asyncio
 import uuid
@@ -124,6 +125,8 @@ def main() -> int:
     print(f"demo account {demo.account_id}: certified, a vat_ordinary profile, an address,")
     print(f"12 monthly bills ({len(VOUCHER_ONLY_MONTHS)} paid by vouchers only), 2 stored-value cards,")
     print(f"cash balance {format_money(CASH_BALANCE)}, invoiceable {format_money(demo.invoiceable)}")
+    print("finance issues its requests through the sandbox tax platform (POST …/issue with an empty body):")
+    print("`make run` serves with INVOICING_TAX_PLATFORM=sandbox; see docs/TAX_PLATFORM.md")
     print("keys (shown once):")
     for role, key in demo.keys.items():
         print(f"{role.value.upper()}_KEY={key}")

@@ -190,6 +190,24 @@ cmp "$WORK/invoice.pdf" "$WORK/$EINV.pdf" && echo 'the same bytes'
 curl -s -X POST $API/v1/invoice-requests/$ID/resend -H "Authorization: Bearer $CUSTOMER_KEY" \
   -H 'Content-Type: application/json' -d '{"email": "archive@acme.example"}' -o /dev/null -w '%{http_code}\n'   # 202
 
+# Issuing through the sandbox: an empty body, and the worker gets the numbers, the PDF and the XML
+# from the tax platform (make run: INVOICING_TAX_PLATFORM=sandbox); nobody types a number.
+BILL=$(curl -s "$API/v1/bills?invoiceable=true&limit=1" -H "Authorization: Bearer $CUSTOMER_KEY" | field '["data"][0]["id"]')
+ID=$(curl -s -X POST $API/v1/invoice-requests -H "Authorization: Bearer $CUSTOMER_KEY" -H 'Content-Type: application/json' \
+  -d "{\"bill_ids\": [\"$BILL\"], \"profile_id\": \"$PROFILE\", \"address_id\": \"$ADDRESS\"}" | field '["id"]')
+curl -s -X POST $API/v1/invoice-requests/$ID/start -H "Authorization: Bearer $FINANCE_KEY" > /dev/null
+curl -s -X POST $API/v1/invoice-requests/$ID/issue -H "Authorization: Bearer $FINANCE_KEY" \
+  -o "$WORK/issue.json" -w '%{http_code} '; field '["status"]' < "$WORK/issue.json"   # 202 issuing
+for try in $(seq 30); do                   # the worker issues it within a few seconds
+  STATUS=$(curl -s $API/v1/invoice-requests/$ID -H "Authorization: Bearer $CUSTOMER_KEY" | field '["status"]')
+  [ "$STATUS" = issuing ] || break; sleep 1
+done; echo "$STATUS"                       # delivered: issued, then emailed with its PDF at once
+NUMBER=$(curl -s $API/v1/invoice-requests/$ID -H "Authorization: Bearer $CUSTOMER_KEY" | field '["invoices"][0]["number"]')
+echo "$NUMBER"                             # 26350000900000000001  (20 digits: the sandbox's numbering)
+curl -s -o "$WORK/$NUMBER.pdf" -w '%{http_code} %{content_type}\n' \
+  $API/v1/invoice-requests/$ID/invoices/$NUMBER/files/pdf -H "Authorization: Bearer $CUSTOMER_KEY"
+head -c 4 "$WORK/$NUMBER.pdf"; echo        # %PDF
+
 # A seller whose invoices carry at most 600.00, and two bills it invoices at two rates.
 SELLER=$(curl -s -X POST $API/v1/sellers -H "Authorization: Bearer $BILLING_KEY" -H 'Content-Type: application/json' \
   -d '{"name": "杭州示例软件有限公司", "taxpayer_id": "91330106MA27ABCE01", "address": "杭州市西湖区文三路2号",

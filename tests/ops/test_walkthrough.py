@@ -3,6 +3,7 @@ start to end against a real `invoicing serve --with-worker` on SQLite, twice on 
 nothing in the repository, and prints what the README says it prints."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,13 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
     database_url = f"sqlite:///{tmp_path / 'invoicing.db'}"
     _cli(database_url, "migrate")
     mail = tmp_path / "mail"
-    env = {"INVOICING_MAIL_DIR": str(mail)}
+    # As `make run`: issuing with an empty body goes through the sandbox (answering quickly here);
+    # finance may still issue with numbers of its own.
+    env = {
+        "INVOICING_MAIL_DIR": str(mail),
+        "INVOICING_TAX_PLATFORM": "sandbox",
+        "INVOICING_TAX_SANDBOX_DELAY_SECONDS": "0.2",
+    }
     before = _untracked()
     with running_server(database_url, tmp_path, extra_env=env, extra_args=["--with-worker"]) as server:
         script_env = {
@@ -81,6 +88,9 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
         "Cc: cfo@acme.example",
         "the same bytes",
         "202",
+        # Issued through the sandbox with an empty body, emailed at once, and its PDF downloaded.
+        "202 issuing",
+        "%PDF",
         # Two rates, one seller limit of 600.00: the draft's three invoices, taxed per line.
         "600.00 = 566.04 + tax 33.96 [('0.06', '600.00', '33.96')]",
         "600.00 = 554.35 + tax 45.65 [('0.06', '400.00', '22.64'), ('0.13', '200.00', '23.01')]",
@@ -110,6 +120,10 @@ def test_the_readme_walkthrough_runs_from_start_to_end(tmp_path: Path) -> None:
     assert "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" in lines, outputs[0]
     # /readyz names the tax platform the service issues through (make run: sandbox).
     assert any(line.startswith('{"status":"ready","tax_platform":') for line in lines), outputs[0]
+    sandbox = lines.index("202 issuing")
+    assert lines[sandbox + 1] == "delivered", outputs[0]
+    assert re.fullmatch(r"\d{20}", lines[sandbox + 2]), outputs[0]  # the sandbox's number
+    assert lines[sandbox + 3] == "200 application/pdf", outputs[0]
     recorded = "reversed red_invoices_recorded Red-letter invoices RED-"
     assert any(line.startswith(recorded) for line in lines), outputs[0]
     # The files went to a temporary folder, removed at the end: nothing new in the repository.

@@ -38,6 +38,8 @@ async def test_demo_prints_one_key_per_role_that_work_through_the_api(
     lines = _run_demo(database_url)
     keys = dict(line.split("=", 1) for line in lines[-3:])
     assert sorted(keys) == ["BILLING_KEY", "CUSTOMER_KEY", "FINANCE_KEY"]
+    # Before the keys: issuing goes through the sandbox tax platform under `make run`.
+    assert "INVOICING_TAX_PLATFORM=sandbox" in lines[-5], lines
 
     app = create_app(Settings(database_url=database_url, log_level="WARNING"))
     try:
