@@ -71,11 +71,14 @@ async def load(database_url: str) -> DemoAccount:
             account = await accounts.create_account(session, "Demo Cloud", None)
             await accounts.set_cash_balance(session, account.id, CASH_BALANCE)
             await certify(session, account.id, ENTERPRISE, TAXPAYER_ID)
-            await create_profile(
-                session,
-                account.id,
-                ProfileCreate.model_validate({"invoice_type": "vat_ordinary", "is_default": True}),
-            )
+            # An electronic profile beside the default paper one: a request made with it is issued
+            # by the sandbox tax platform and emailed as a PDF without anyone typing a number.
+            for invoice_type, is_default in (("electronic_ordinary", False), ("vat_ordinary", True)):
+                await create_profile(
+                    session,
+                    account.id,
+                    ProfileCreate.model_validate({"invoice_type": invoice_type, "is_default": is_default}),
+                )
             await create_address(
                 session,
                 account.id,

@@ -67,8 +67,13 @@ async def test_demo_prints_one_key_per_role_that_work_through_the_api(
             cards = (await client.get("/v1/stored-value-cards", headers=customer)).json()["data"]
             profiles = (await client.get("/v1/invoice-profiles", headers=customer)).json()["data"]
             addresses = (await client.get("/v1/mailing-addresses", headers=customer)).json()["data"]
-            assert [p["invoice_type"] for p in profiles] == ["vat_ordinary"]
-            assert profiles[0]["usable"] is True
+            # The paper default, and an electronic profile whose requests the sandbox issues and emails.
+            assert sorted((p["invoice_type"], p["is_default"]) for p in profiles) == [
+                ("electronic_ordinary", False),
+                ("vat_ordinary", True),
+            ]
+            assert all(p["usable"] for p in profiles)
+            profiles = [p for p in profiles if p["is_default"]]
 
             response = await client.post(
                 "/v1/invoice-requests",
