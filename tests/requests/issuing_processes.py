@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.auth import Role
 from app.core.database import Database
@@ -38,6 +38,15 @@ async def issuing_request(database_url: str) -> str:
 
 def serial_prefix(request_id: str) -> str:
     return uuid.UUID(request_id).hex
+
+
+async def submitted(database: Database, request_id: str) -> int:
+    """How many of the request's invoices reached the sandbox."""
+    async with database.read_session() as session:
+        count = await session.scalar(
+            select(func.count()).where(SandboxInvoice.serial.like(f"{serial_prefix(request_id)}%"))
+        )
+        return int(count or 0)
 
 
 async def request_status(database: Database, request_id: str) -> str:

@@ -8,22 +8,18 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from app.cli import migrate
 from app.core.database import Database
-from app.taxplatform.models import SandboxInvoice
 from tests.pgcluster import missing_cluster_tools, private_cluster
-from tests.requests.issuing_processes import issuing_request, recorded, request_status, serial_prefix
+from tests.requests.issuing_processes import (
+    issuing_request,
+    recorded,
+    request_status,
+    serial_prefix,
+    submitted,
+)
 from tests.server import running_worker
-
-
-async def _submitted(database: Database, request_id: str) -> int:
-    async with database.read_session() as session:
-        count = await session.scalar(
-            select(func.count()).where(SandboxInvoice.serial.like(f"{serial_prefix(request_id)}%"))
-        )
-        return int(count or 0)
 
 
 @pytest.mark.slow
@@ -47,7 +43,7 @@ async def test_the_database_down_while_the_worker_issues_issues_nothing_twice(tm
         try:
             with running_worker(cluster.url, tmp_path, env) as worker:
                 deadline = time.monotonic() + 60
-                while not await _submitted(database, request_id):
+                while not await submitted(database, request_id):
                     assert time.monotonic() < deadline, worker.log()
                     await asyncio.sleep(0.05)
                 assert await request_status(database, request_id) == "issuing"  # not recorded yet
