@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app.cli import migrate
 from app.core.database import Database
+from app.requests.issuing import ISSUE_JOB
+from app.worker.models import Job
 from tests.pgcluster import missing_cluster_tools, private_cluster
 from tests.requests.issuing_processes import (
     issuing_request,
@@ -58,8 +61,13 @@ async def test_the_database_down_while_the_worker_issues_issues_nothing_twice(tm
                 log = worker.log()
             assert '"message": "database unavailable; waiting"' in log, log[-3000:]
             result = await recorded(database, request_id)
+            async with database.read_session() as session:  # the cluster holds this one request
+                jobs = (
+                    await session.execute(select(Job.status, Job.last_error).where(Job.kind == ISSUE_JOB))
+                ).all()
         finally:
             await database.dispose()
     assert [serial for serial, _ in result.sandbox] == [f"{serial_prefix(request_id)}B00001"]
     assert result.invoices == [result.sandbox[0][1]]  # the one number the platform issued
     assert result.steps == ["pending", "processing", "issuing", "issued"]
+    assert [tuple(job) for job in jobs] == [("done", None)]  # settled once, not left running or failed
