@@ -8,15 +8,10 @@ holding the write lock past the busy timeout), which takes the same path.
 """
 
 import asyncio
-import os
-import shutil
 import sqlite3
-import subprocess
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,76 +23,10 @@ from app.cli import migrate
 from app.core.auth import Role
 from app.core.settings import Settings
 from app.main import create_app
-from tests.conftest import POSTGRES_URL
 from tests.factories import bearer, issue_staff_key
+from tests.pgcluster import missing_cluster_tools, private_cluster
 from tests.reliability.world import record_figures
-from tests.server import free_port, running_server
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _as_postgres(*command: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command]
-
-
-def _missing_cluster_tools() -> str | None:
-    if not POSTGRES_URL:
-        return "PostgreSQL tests need INVOICING_TEST_POSTGRES_URL (CI sets it)"
-    if not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists():
-        return f"PostgreSQL server binaries are not in {PG_BIN}"
-    if os.geteuid() != 0 or shutil.which("runuser") is None:
-        return "running a private cluster needs root (to run initdb/pg_ctl as the OS user postgres)"
-    return None
-
-
-@dataclass
-class Cluster:
-    data: Path
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _ctl(self, *args: str) -> None:
-        subprocess.run(
-            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data / "pgdata"), *args),
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=on"
-        self._ctl("-l", str(self.data / "server.log"), "-o", options, "-w", "start")
-
-    def stop_immediately(self) -> None:
-        self._ctl("-m", "immediate", "-w", "stop")
-
-
-@contextmanager
-def private_cluster() -> Iterator[Cluster]:
-    root = Path(tempfile.mkdtemp(prefix="invoicing-outage-"))
-    shutil.chown(root, "postgres", "postgres")
-    cluster = Cluster(data=root, port=free_port())
-    subprocess.run(
-        _as_postgres(
-            str(PG_BIN / "initdb"), "-D", str(root / "pgdata"), "-U", "postgres", "--auth=trust", "-E", "UTF8"
-        ),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        subprocess.run(
-            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(root / "pgdata"), "-m", "immediate", "stop"),
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+from tests.server import running_server
 
 
 @dataclass
@@ -150,7 +79,7 @@ def _assert_unavailable(response: httpx.Response) -> None:
 @pytest.mark.xdist_group("postgres-outage")  # one private cluster at a time, on one xdist worker
 @pytest.mark.parametrize("pre_ping", [True, False], ids=["pre-ping", "no-pre-ping"])
 async def test_postgres_outage_is_503_and_loses_nothing_acknowledged(tmp_path: Path, pre_ping: bool) -> None:
-    reason = _missing_cluster_tools()
+    reason = missing_cluster_tools()
     if reason:
         pytest.skip(reason)
     with private_cluster() as cluster:

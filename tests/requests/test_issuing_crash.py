@@ -6,26 +6,24 @@ the platform issued it once."""
 import asyncio
 import signal
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.cli import migrate
-from app.core.auth import Role
 from app.core.database import Database
-from app.core.settings import Settings
-from app.main import create_app
 from app.requests.issuing import ISSUE_JOB
-from app.requests.models import Invoice, InvoiceRequest, InvoiceRequestEvent
-from app.taxplatform.models import SandboxInvoice
 from app.worker.models import Job
 from tests.conftest import POSTGRES_URL
-from tests.factories import Api, issue_staff_key
-from tests.requests.helpers import create, move, ready_customer
+from tests.requests.issuing_processes import (
+    issuing_request,
+    recorded,
+    request_status,
+    serial_prefix,
+    submitted,
+)
 from tests.server import WorkerProcess, running_worker
 
 pytestmark = [
@@ -36,43 +34,14 @@ pytestmark = [
 ]
 
 
-async def _issuing_request(database_url: str) -> str:
-    app = create_app(Settings(database_url=database_url, log_level="WARNING", tax_platform="sandbox"))
-    try:
-        billing = await issue_staff_key(app, Role.billing)
-        finance = await issue_staff_key(app, Role.finance)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            api = Api(client, billing, finance)
-            ready = await ready_customer(api, bills=2, invoice_type="vat_ordinary")
-            request = await create(client, ready)
-            assert (await move(client, api, request["id"], "start")).status_code == 200
-            issued = await client.post(f"/v1/invoice-requests/{request['id']}/issue", headers=api.finance)
-            assert issued.status_code == 202, issued.text
-            return str(request["id"])
-    finally:
-        await app.state.database.dispose()
-
-
 async def _holder(database: Database, request_id: str) -> str | None:
     """The lease token of the running issuing job, once its invoice reached the sandbox."""
+    if not await submitted(database, request_id):
+        return None
     async with database.read_session() as session:
-        submitted = await session.scalar(
-            select(func.count()).where(SandboxInvoice.serial.like(f"{uuid.UUID(request_id).hex}%"))
-        )
-        if not submitted:
-            return None
         return await session.scalar(
             select(Job.locked_by).where(Job.kind == ISSUE_JOB, Job.status == "running")
         )
-
-
-async def _status(database: Database, request_id: str) -> str:
-    async with database.read_session() as session:
-        status = await session.scalar(
-            select(InvoiceRequest.status).where(InvoiceRequest.id == uuid.UUID(request_id))
-        )
-        return str(status)
 
 
 async def test_a_worker_killed_between_submit_and_record_issues_nothing_twice(
@@ -80,7 +49,7 @@ async def test_a_worker_killed_between_submit_and_record_issues_nothing_twice(
 ) -> None:
     database_url = fresh_database_url("postgres")
     migrate(database_url)
-    request_id = await _issuing_request(database_url)
+    request_id = await issuing_request(database_url)
     env = {
         "INVOICING_TAX_PLATFORM": "sandbox",
         # Pending for 4 s after the submission: the window between submit and record.
@@ -105,34 +74,15 @@ async def test_a_worker_killed_between_submit_and_record_issues_nothing_twice(
             pid = int(holder.split("/")[0].split(":")[1])
             killed = workers.pop(pid)
             assert killed.stop(signal.SIGKILL) == -signal.SIGKILL
-            assert await _status(database, request_id) == "issuing"  # not recorded yet
+            assert await request_status(database, request_id) == "issuing"  # not recorded yet
             [survivor] = workers.values()
-            while await _status(database, request_id) != "issued":
+            while await request_status(database, request_id) != "issued":
                 assert time.monotonic() < deadline + 60, survivor.log()
                 await asyncio.sleep(0.2)
             assert survivor.stop() == 0
-        async with database.read_session() as session:
-            sandbox = (
-                await session.execute(
-                    select(SandboxInvoice.serial, SandboxInvoice.number).where(
-                        SandboxInvoice.serial.like(f"{uuid.UUID(request_id).hex}%")
-                    )
-                )
-            ).all()
-            invoices = (
-                await session.scalars(
-                    select(Invoice.number).where(Invoice.request_id == uuid.UUID(request_id))
-                )
-            ).all()
-            steps = (
-                await session.scalars(
-                    select(InvoiceRequestEvent.status)
-                    .where(InvoiceRequestEvent.request_id == uuid.UUID(request_id))
-                    .order_by(InvoiceRequestEvent.id)
-                )
-            ).all()
-        assert [serial for serial, _ in sandbox] == [f"{uuid.UUID(request_id).hex}B00001"]
-        assert list(invoices) == [sandbox[0][1]]  # the one number the platform issued
-        assert list(steps) == ["pending", "processing", "issuing", "issued"]
+        result = await recorded(database, request_id)
+        assert [serial for serial, _ in result.sandbox] == [f"{serial_prefix(request_id)}B00001"]
+        assert result.invoices == [result.sandbox[0][1]]  # the one number the platform issued
+        assert result.steps == ["pending", "processing", "issuing", "issued"]
     finally:
         await database.dispose()
