@@ -8,7 +8,7 @@ import { Link, useParams } from "react-router";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { RequestView } from "@/components/request/RequestView";
 import { downloadDraftPdf, downloadInvoiceFile } from "@/lib/api/files";
-import { requestQuery } from "@/lib/api/queries";
+import { requestQuery, taxPlatformQuery } from "@/lib/api/queries";
 import type { FileFormat, Move } from "@/lib/api/types";
 import { useMove, type MoveCall } from "./api/moves";
 import { DeliverForm } from "./components/DeliverForm";
@@ -28,6 +28,9 @@ export function FinanceRequestPage() {
   const { requestId = "" } = useParams();
   const [dialog, setDialog] = useState<Dialog>(null);
   const request = useQuery(requestQuery(requestId));
+  // Issuing through a platform is offered only when the service has one (INVOICING_TAX_PLATFORM).
+  const platform = useQuery(taxPlatformQuery());
+  const withPlatform = platform.data !== undefined && platform.data !== "manual";
   const download = useMutation({
     mutationFn: ({ number, format }: { number: string; format: FileFormat }) => downloadInvoiceFile(requestId, number, format),
   });
@@ -73,6 +76,7 @@ export function FinanceRequestPage() {
             <Button type="primary" onClick={() => setDialog(m)}>
               {t("finance.moves.issue")}
             </Button>
+            {withPlatform && (
             <Popconfirm
               title={t("finance.confirmIssueViaPlatform")}
               onConfirm={() =>
@@ -83,6 +87,7 @@ export function FinanceRequestPage() {
             >
               <Button loading={move.isPending && move.variables.move === "issue"}>{t("finance.issueViaPlatform")}</Button>
             </Popconfirm>
+            )}
           </Space>
         );
       case "deliver":

@@ -56,3 +56,16 @@ export const requestQuery = (id: string) =>
     queryFn: () => call(api.GET("/v1/invoice-requests/{request_id}", { params: { path: { request_id: id } } })),
     refetchInterval: (query) => refetchWhileQueued(query.state.data),
   });
+
+/** The tax platform the service issues through, as `/readyz` names it (`manual`: none, finance types
+ * the numbers); read once. Unknown (the service not ready) counts as `manual`. */
+export const taxPlatformQuery = () =>
+  queryOptions({
+    queryKey: ["tax-platform"] as const,
+    queryFn: async () => {
+      const { data } = await api.GET("/readyz");
+      const named = (data as { tax_platform?: unknown } | undefined)?.tax_platform;
+      return typeof named === "string" ? named : "manual";
+    },
+    staleTime: Infinity,
+  });
