@@ -19,6 +19,19 @@ class TaxedAmounts(Protocol):
     def tax_amount(self) -> int: ...
 
 
+class TaxedLineFields(TaxedAmounts, Protocol):
+    """A line as invoiced: its item name, tax category code and rate ("0.06"), and its amounts."""
+
+    @property
+    def item_name(self) -> str: ...
+
+    @property
+    def tax_category_code(self) -> str: ...
+
+    @property
+    def tax_rate(self) -> str: ...
+
+
 class LineTotals:
     """A base for (slotted, frozen) dataclasses with `lines`: their totals in fen."""
 

@@ -35,18 +35,19 @@ from app.core.auth import AuthContext
 from app.core.clock import utcnow
 from app.core.database import Database
 from app.core.errors import Conflict
+from app.core.money import parse_money
 from app.core.retry import retry_conflict_once
 from app.documents import DocumentLine, InvoiceDocument
 from app.profiles.rules import is_electronic
 from app.requests import delivery, files
 from app.requests.delivery import SYSTEM
-from app.requests.draft import TaxedLine
 from app.requests.filetypes import FileFormat
 from app.requests.lifecycle import (
     InvalidTransition,
     finish,
     insert_invoices,
     invoice_lines,
+    invoice_row,
     load_for_move,
     load_locked,
     move_request,
@@ -267,9 +268,9 @@ async def _plan(database: Database, request_id: uuid.UUID, kind: Kind, round_: i
                     item_name=line["item_name"],
                     tax_category_code=line["tax_category_code"],
                     tax_rate=line["tax_rate"],
-                    amount=-_fen(line["amount"]),
-                    amount_excluding_tax=-_fen(line["amount_excluding_tax"]),
-                    tax_amount=-_fen(line["tax_amount"]),
+                    amount=-parse_money(line["amount"]),
+                    amount_excluding_tax=-parse_money(line["amount_excluding_tax"]),
+                    tax_amount=-parse_money(line["tax_amount"]),
                 )
                 for line in blue["lines"]
             )
@@ -277,12 +278,6 @@ async def _plan(database: Database, request_id: uuid.UUID, kind: Kind, round_: i
             serial = kept.get(str(position)) or serial_for(request_id, position, "red", round_)
             plan.append(Planned(position, serial, document, blue["number"]))
         return plan
-
-
-def _fen(money: str) -> int:
-    from app.core.money import parse_money
-
-    return parse_money(money)
 
 
 def _waiting(status: str | None, letter: dict[str, Any] | None, kind: Kind) -> bool:
@@ -441,8 +436,8 @@ async def _record(
     numbers = ", ".join(invoice.number for invoice in issued)
     done = {"round": round_, "kept": {}, "red": False}
     if kind == "blue":
-        rows, lines = _blue_rows(request, issued)
-        await insert_invoices(session, rows, lines)
+        rows = _blue_rows(request, issued)
+        await insert_invoices(session, rows, [answer.lines for answer in issued])
         await _store_files(session, rows, issued)
         moved = await move_request(
             session,
@@ -481,40 +476,11 @@ async def _record(
     await finish(session, SYSTEM, moved, "invoice_request.reversed")
 
 
-def _blue_rows(
-    request: InvoiceRequest, issued: Sequence[Issued]
-) -> tuple[list[Invoice], list[list[TaxedLine]]]:
-    now = utcnow()
-    rows = [
-        Invoice(
-            id=uuid.uuid4(),
-            request_id=request.id,
-            position=position,
-            number=answer.number,
-            amount=answer.amount,
-            amount_excluding_tax=answer.amount_excluding_tax,
-            tax_amount=answer.tax_amount,
-            issued_at=answer.issued_at,
-            file_url=None,
-            created_at=now,
-        )
+def _blue_rows(request: InvoiceRequest, issued: Sequence[Issued]) -> list[Invoice]:
+    return [
+        invoice_row(request.id, position, answer.number, answer, issued_at=answer.issued_at)
         for position, answer in enumerate(issued)
     ]
-    lines = [
-        [
-            TaxedLine(
-                item_name=line.item_name,
-                tax_category_code=line.tax_category_code,
-                tax_rate=line.tax_rate,
-                amount=line.amount,
-                amount_excluding_tax=line.amount_excluding_tax,
-                tax_amount=line.tax_amount,
-            )
-            for line in answer.lines
-        ]
-        for answer in issued
-    ]
-    return rows, lines
 
 
 async def _store_files(session: AsyncSession, rows: Sequence[Invoice], issued: Sequence[Issued]) -> None:

@@ -26,6 +26,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.money import format_money
 from app.core.retry import retry_conflict_once
+from app.core.totals import TaxedAmounts, TaxedLineFields
 from app.events import service as events
 from app.profiles.rules import DIGITAL_NUMBER_DIGITS, DIGITAL_TYPES, is_electronic
 from app.requests import delivery, draft, reservations
@@ -133,17 +134,13 @@ async def issue(
     )
     now = utcnow()
     rows = [
-        Invoice(
-            id=uuid.uuid4(),
-            request_id=request.id,
-            position=position,
-            number=invoice.number,
-            amount=invoice.amount,
-            amount_excluding_tax=cut.amount_excluding_tax,
-            tax_amount=cut.tax_amount,
+        invoice_row(
+            request.id,
+            position,
+            invoice.number,
+            cut,
             issued_at=invoice.issued_at or now,
             file_url=invoice.file_url,
-            created_at=now,
         )
         for position, (invoice, cut) in enumerate(zip(invoices, issued, strict=True))
     ]
@@ -476,8 +473,33 @@ def _check_limit(seller: dict[str, Any], invoices: Sequence[InvoiceIn]) -> None:
         )
 
 
+def invoice_row(
+    request_id: uuid.UUID,
+    position: int,
+    number: str,
+    totals: TaxedAmounts,
+    *,
+    issued_at: datetime,
+    file_url: str | None = None,
+) -> Invoice:
+    """A blue invoice of a request, its totals those of its lines (the draft's cut, or as the tax
+    platform issued them); inserted by `insert_invoices`."""
+    return Invoice(
+        id=uuid.uuid4(),
+        request_id=request_id,
+        position=position,
+        number=number,
+        amount=totals.amount,
+        amount_excluding_tax=totals.amount_excluding_tax,
+        tax_amount=totals.tax_amount,
+        issued_at=issued_at,
+        file_url=file_url,
+        created_at=utcnow(),
+    )
+
+
 async def insert_invoices(
-    session: AsyncSession, invoices: Sequence[Invoice], lines: Sequence[Sequence[draft.TaxedLine]]
+    session: AsyncSession, invoices: Sequence[Invoice], lines: Sequence[Sequence[TaxedLineFields]]
 ) -> None:
     """Insert issued (or red-letter) invoices, each with its lines; a number taken meanwhile is 409."""
     session.add_all(invoices)

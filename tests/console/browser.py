@@ -4,6 +4,7 @@ the server under test, seeding through the API, axe-core checks and screenshots.
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.server import ROOT, invoicing_command
+from tests.server import ROOT, invoicing_command, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 BUNDLE = ROOT / "web" / "dist" / "index.html"
@@ -189,3 +190,24 @@ def new_context(browser: Any, locale: str) -> Any:
         accept_downloads=True,
         reduced_motion="reduce",  # the console then turns Ant Design's animations off
     )
+
+
+@contextmanager
+def serving(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[Service]:
+    """A migrated SQLite database with a billing and a finance key, served with a worker beside
+    `invoicing serve` (mail to files in `mail/`; a revoked key refused at once), plus `extra_env`."""
+    database_url = f"sqlite:///{tmp / 'invoicing.db'}"
+    cli(database_url, "migrate")
+    billing = cli(database_url, "create-key", "--role", "billing")
+    finance = cli(database_url, "create-key", "--role", "finance")
+    mail_dir = tmp / "mail"
+    env = {"INVOICING_MAIL_DIR": str(mail_dir), "INVOICING_AUTH_CACHE_SECONDS": "0", **(extra_env or {})}
+    with running_server(database_url, tmp, extra_env=env, extra_args=["--with-worker"]) as server:
+        yield Service(
+            base_url=server.base_url,
+            billing_key=billing,
+            finance_key=finance,
+            mail_dir=mail_dir,
+            log_path=server.log_path,
+            database_url=database_url,
+        )

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, Service, cli, missing
-from tests.server import running_server
+from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, Service, missing, serving
 
 
 # Module scope: sync Playwright runs its own event loop while open, which must be closed again before
@@ -27,27 +26,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def service(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("console")
-    database_url = f"sqlite:///{tmp / 'invoicing.db'}"
-    cli(database_url, "migrate")
-    billing = cli(database_url, "create-key", "--role", "billing")
-    finance = cli(database_url, "create-key", "--role", "finance")
-    mail_dir = tmp / "mail"
-    # Access lines in the log; a revoked key refused at once.
-    env = {
-        "INVOICING_MAIL_DIR": str(mail_dir),
-        "INVOICING_LOG_LEVEL": "INFO",
-        "INVOICING_AUTH_CACHE_SECONDS": "0",
-    }
-    with running_server(database_url, tmp, extra_env=env, extra_args=["--with-worker"]) as server:
-        yield Service(
-            base_url=server.base_url,
-            billing_key=billing,
-            finance_key=finance,
-            mail_dir=mail_dir,
-            log_path=server.log_path,
-            database_url=database_url,
-        )
+    # Access lines in the log.
+    with serving(tmp_path_factory.mktemp("console"), {"INVOICING_LOG_LEVEL": "INFO"}) as started:
+        yield started
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

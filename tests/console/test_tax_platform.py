@@ -11,36 +11,20 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.console.browser import TAXPAYER_ID, Pages, Service, cli, new_context, screenshot_dir
+from tests.console.browser import TAXPAYER_ID, Pages, Service, new_context, screenshot_dir, serving
 from tests.console.test_journey import sign_in
-from tests.server import running_server
 
 
 # This module's own server: the sandbox tax platform and a worker beside `invoicing serve`.
 @pytest.fixture(scope="module")
 def service(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("console-tax")
-    database_url = f"sqlite:///{tmp / 'invoicing.db'}"
-    cli(database_url, "migrate")
-    billing = cli(database_url, "create-key", "--role", "billing")
-    finance = cli(database_url, "create-key", "--role", "finance")
-    mail_dir = tmp / "mail"
     env = {
-        "INVOICING_MAIL_DIR": str(mail_dir),
-        "INVOICING_AUTH_CACHE_SECONDS": "0",
         "INVOICING_TAX_PLATFORM": "sandbox",
         # Long enough for the page to show `issuing`, short enough for the test.
         "INVOICING_TAX_SANDBOX_DELAY_SECONDS": "2",
     }
-    with running_server(database_url, tmp, extra_env=env, extra_args=["--with-worker"]) as server:
-        yield Service(
-            base_url=server.base_url,
-            billing_key=billing,
-            finance_key=finance,
-            mail_dir=mail_dir,
-            log_path=server.log_path,
-            database_url=database_url,
-        )
+    with serving(tmp_path_factory.mktemp("console-tax"), env) as started:
+        yield started
 
 
 def _processing(service: Service) -> tuple[str, str]:
